@@ -1,0 +1,159 @@
+#pragma once
+/// @file incremental.hpp
+/// Real-time risk state: positions, the scenario matrix and the current scenario P&L vector,
+/// updated in O(T) per tick or trade instead of O(N T).
+///
+///     ticks/trades ──► apply_tick(i, price) ──► pnl += (x_i' - x_i) R(:, i)   O(T)
+///                                                   │
+///                      var(c), expected_shortfall(c) ◄┘ selection, O(T)
+///
+/// Conventions: the scenario matrix R is T x N returns (returns.hpp), column i for position i of
+/// the portfolio; exposures are x_i = q_i p_i m_i; the scenario P&L is R x in currency;
+/// VaR and ES are positive losses (var.hpp) in currency, one period, historical method.
+/// Floating-point drift: each update adds one rounding error per scenario; `reanchor()`
+/// recomputes R x exactly, and `set_reanchor_interval(k)` does so every k updates
+/// (0, the default, never). Single-threaded by design: one owner applies updates and queries
+/// (queries reuse a scratch buffer); hand other threads copies of the results.
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "fwd.hpp"
+#include "detail/check.hpp"
+#include "expected_shortfall.hpp"
+#include "portfolio.hpp"
+#include "quantile.hpp"
+#include "returns.hpp"
+#include "var.hpp"
+
+namespace rtrisk {
+
+/// VaR and ES read together from one selection.
+template <std::floating_point Real>
+struct basic_tail_risk {
+    Real var{};
+    Real es{};
+};
+
+template <std::floating_point Real = double>
+class basic_incremental_state {
+public:
+    using matrix_type = scenario_matrix<Real>;
+    using vector_type = vector<Real>;
+
+    /// Takes ownership of the portfolio and of R (T x N, N = portfolio.size(), finite).
+    basic_incremental_state(basic_portfolio<Real> book, matrix_type scenarios)
+        : m_book(std::move(book)), m_scenarios(std::move(scenarios)) {
+        if (m_book.empty()) throw std::invalid_argument("incremental state needs at least one position");
+        detail::check_same_size(static_cast<std::size_t>(m_scenarios.cols()), m_book.size(), "scenario matrix row",
+                                "portfolio");
+        if (m_scenarios.rows() == 0) throw std::invalid_argument("scenario matrix has no rows");
+        detail::check_matrix_finite(m_scenarios, "scenarios");
+        const auto x = m_book.exposures();
+        m_exposure = Eigen::Map<const vector_type>(x.data(), static_cast<Eigen::Index>(x.size()));
+        m_scratch.resize(static_cast<std::size_t>(m_scenarios.rows()));
+        reanchor();
+    }
+
+    /// New price for position i: O(T). Throws on a bad index or a non-finite price.
+    void apply_tick(std::size_t i, Real price) {
+        m_book.set_price(i, price);
+        update_exposure(i);
+    }
+    /// New price by symbol; throws std::out_of_range for an unknown symbol.
+    void apply_tick(std::string_view symbol, Real price) { apply_tick(m_book.index_of(symbol), price); }
+
+    /// A trade of `quantity` (signed) at `price` on position i (average-cost accounting, see
+    /// basic_portfolio::apply_trade): O(T). Returns the realised P&L.
+    Real apply_trade(std::size_t i, Real quantity, Real price) {
+        const Real realised = m_book.apply_trade(i, quantity, price);
+        update_exposure(i);
+        return realised;
+    }
+    Real apply_trade(std::string_view symbol, Real quantity, Real price) {
+        return apply_trade(m_book.index_of(symbol), quantity, price);
+    }
+
+    /// Historical VaR at `confidence` of the current scenario P&L, O(T) by selection.
+    Real var(double confidence, quantile_method qm = quantile_method::linear) const {
+        return tail(confidence, confidence, qm).var;
+    }
+    /// Historical ES at `confidence`, O(T).
+    Real expected_shortfall(double confidence, quantile_method qm = quantile_method::linear) const {
+        return tail(confidence, confidence, qm).es;
+    }
+    /// VaR at `var_confidence` and ES at `es_confidence` (e.g. 0.99 and 0.975), each O(T).
+    basic_tail_risk<Real> tail(double var_confidence, double es_confidence,
+                               quantile_method qm = quantile_method::linear) const {
+        detail::check_confidence(var_confidence);
+        detail::check_confidence(es_confidence);
+        const auto t = static_cast<std::size_t>(m_pnl.size());
+        detail::check_tail_size(t, var_confidence, "historical VaR");
+        detail::check_tail_size(t, es_confidence, "historical ES");
+        basic_tail_risk<Real> out;
+        std::copy(m_pnl.data(), m_pnl.data() + t, m_scratch.begin());
+        out.var = -detail::select_quantile(std::span<Real>(m_scratch), 1.0 - var_confidence, qm);
+        const Real q_es = es_confidence == var_confidence
+                              ? -out.var
+                              : detail::select_quantile(std::span<Real>(m_scratch), 1.0 - es_confidence, qm);
+        // The elements <= q are exactly the tail; m_scratch is a permutation of the P&L.
+        using acc = std::common_type_t<Real, double>;
+        acc sum = 0;
+        std::size_t count = 0;
+        for (Real v : m_scratch) {
+            if (v <= q_es) {
+                sum += v;
+                ++count;
+            }
+        }
+        out.es = static_cast<Real>(-sum / static_cast<acc>(count));
+        return out;
+    }
+
+    /// Recomputes the scenario P&L from scratch (R x, O(N T)), removing accumulated drift.
+    void reanchor() {
+        m_pnl.noalias() = m_scenarios * m_exposure;
+        m_updates_since_anchor = 0;
+    }
+    /// Re-anchors automatically every `updates` ticks/trades; 0 turns it off.
+    void set_reanchor_interval(std::size_t updates) noexcept { m_reanchor_interval = updates; }
+
+    const basic_portfolio<Real>& book() const noexcept { return m_book; }
+    const matrix_type& scenarios() const noexcept { return m_scenarios; }
+    /// Current scenario P&L (T values).
+    std::span<const Real> pnl() const noexcept { return {m_pnl.data(), static_cast<std::size_t>(m_pnl.size())}; }
+    /// Current exposures q_i p_i m_i.
+    std::span<const Real> exposures() const noexcept {
+        return {m_exposure.data(), static_cast<std::size_t>(m_exposure.size())};
+    }
+    std::size_t scenario_count() const noexcept { return static_cast<std::size_t>(m_scenarios.rows()); }
+    std::size_t position_count() const noexcept { return m_book.size(); }
+
+private:
+    void update_exposure(std::size_t i) {
+        const auto j = static_cast<Eigen::Index>(i);
+        const Real x_new = m_book.quantities()[i] * m_book.prices()[i] * m_book.multipliers()[i];
+        const Real dx = x_new - m_exposure(j);
+        m_exposure(j) = x_new;
+        if (dx != 0) m_pnl.noalias() += dx * m_scenarios.col(j);
+        if (m_reanchor_interval != 0 && ++m_updates_since_anchor >= m_reanchor_interval) reanchor();
+    }
+
+    basic_portfolio<Real> m_book;
+    matrix_type m_scenarios;
+    vector_type m_exposure;
+    vector_type m_pnl;
+    mutable std::vector<Real> m_scratch;
+    std::size_t m_reanchor_interval = 0;
+    std::size_t m_updates_since_anchor = 0;
+};
+
+} // namespace rtrisk

@@ -1,0 +1,123 @@
+#pragma once
+/// @file returns.hpp
+/// Returns from prices, the scenario matrix, and the portfolio P&L it implies.
+///
+/// Conventions:
+/// - A scenario matrix R is T x N (T scenarios in rows, N instruments in columns), column-major,
+///   so that one instrument's scenarios are contiguous: an O(T) tick update reads one column.
+/// - Simple return r = P_t / P_(t-1) - 1; log return r = ln(P_t / P_(t-1)).
+/// - Scenario P&L of a linear book with exposures x (x_i = q_i p_i m_i, currency) is R x; with
+///   weights (fractions of value) instead of exposures, R x is the portfolio return.
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#include "detail/check.hpp"
+
+namespace rtrisk {
+
+/// T x N column-major matrix of scenario returns.
+template <std::floating_point Real>
+using scenario_matrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+/// A column vector (P&L over scenarios, exposures over instruments).
+template <std::floating_point Real>
+using vector = Eigen::Matrix<Real, Eigen::Dynamic, 1>;
+
+enum class return_kind { simple, log };
+
+namespace detail {
+template <class Derived>
+void check_matrix_finite(const Eigen::MatrixBase<Derived>& m, const char* what) {
+    for (Eigen::Index j = 0; j < m.cols(); ++j) {
+        for (Eigen::Index i = 0; i < m.rows(); ++i) {
+            if (!std::isfinite(m(i, j))) {
+                throw std::invalid_argument(std::string(what) + " contain " + fmt(m(i, j)) + " at row " +
+                                            std::to_string(i) + ", column " + std::to_string(j));
+            }
+        }
+    }
+}
+} // namespace detail
+
+/// Returns of each column of a T x N price matrix: a (T - 1) x N matrix.
+/// Throws std::invalid_argument for fewer than 2 rows, or a price that is not finite and
+/// positive (named with its row and column).
+template <class Derived>
+scenario_matrix<typename Derived::Scalar> returns_from_prices(const Eigen::MatrixBase<Derived>& prices,
+                                                              return_kind kind = return_kind::simple) {
+    using Real = typename Derived::Scalar;
+    if (prices.rows() < 2) {
+        throw std::invalid_argument("returns need at least 2 rows of prices, got " + std::to_string(prices.rows()));
+    }
+    for (Eigen::Index j = 0; j < prices.cols(); ++j) {
+        for (Eigen::Index i = 0; i < prices.rows(); ++i) {
+            const Real p = prices(i, j);
+            if (!(std::isfinite(p) && p > 0)) {
+                throw std::invalid_argument("price " + detail::fmt(p) + " at row " + std::to_string(i) + ", column " +
+                                            std::to_string(j) + " is not finite and positive");
+            }
+        }
+    }
+    const Eigen::Index t = prices.rows() - 1;
+    scenario_matrix<Real> r(t, prices.cols());
+    if (kind == return_kind::simple) {
+        r = (prices.bottomRows(t).array() / prices.topRows(t).array() - Real(1)).matrix();
+    } else {
+        r = (prices.bottomRows(t).array() / prices.topRows(t).array()).log().matrix();
+    }
+    return r;
+}
+
+/// Scenario P&L R x of one portfolio (one GEMV, O(N T)).
+/// @param scenarios T x N returns
+/// @param exposures N exposures (currency) or weights (fractions)
+/// @return T scenario P&Ls; throws std::invalid_argument on mismatched shapes, an empty
+///         matrix, or a non-finite value in either input (named with its position).
+template <class DerivedR, class DerivedX>
+vector<typename DerivedR::Scalar> portfolio_pnl(const Eigen::MatrixBase<DerivedR>& scenarios,
+                                                const Eigen::MatrixBase<DerivedX>& exposures) {
+    using Real = typename DerivedR::Scalar;
+    if (scenarios.rows() == 0 || scenarios.cols() == 0) {
+        throw std::invalid_argument("scenario matrix is empty (" + std::to_string(scenarios.rows()) + " x " +
+                                    std::to_string(scenarios.cols()) + ")");
+    }
+    if (exposures.cols() != 1) throw std::invalid_argument("exposures must be a column vector");
+    detail::check_same_size(static_cast<std::size_t>(scenarios.cols()), static_cast<std::size_t>(exposures.rows()),
+                            "scenario matrix row", "exposures");
+    detail::check_matrix_finite(exposures, "exposures");
+    vector<Real> pnl = scenarios * exposures;
+    // A NaN or infinity anywhere in R makes some P&L non-finite; only then scan R to name it,
+    // so the common case reads the matrix once.
+    if (!pnl.allFinite()) detail::check_matrix_finite(scenarios, "scenarios");
+    return pnl;
+}
+
+/// Scenario P&L of P portfolios at once: R X with X the N x P exposures, one GEMM; T x P.
+template <class DerivedR, class DerivedX>
+scenario_matrix<typename DerivedR::Scalar> portfolio_pnl_many(const Eigen::MatrixBase<DerivedR>& scenarios,
+                                                              const Eigen::MatrixBase<DerivedX>& exposures) {
+    using Real = typename DerivedR::Scalar;
+    if (scenarios.rows() == 0 || scenarios.cols() == 0) {
+        throw std::invalid_argument("scenario matrix is empty (" + std::to_string(scenarios.rows()) + " x " +
+                                    std::to_string(scenarios.cols()) + ")");
+    }
+    detail::check_same_size(static_cast<std::size_t>(scenarios.cols()), static_cast<std::size_t>(exposures.rows()),
+                            "scenario matrix row", "exposure matrix column");
+    detail::check_matrix_finite(exposures, "exposures");
+    scenario_matrix<Real> pnl = scenarios * exposures;
+    if (!pnl.allFinite()) detail::check_matrix_finite(scenarios, "scenarios");
+    return pnl;
+}
+
+/// An Eigen view of a contiguous range, without a copy (lives as long as the range).
+template <class Real>
+Eigen::Map<const vector<Real>> as_vector(std::span<const Real> s) {
+    return Eigen::Map<const vector<Real>>(s.data(), static_cast<Eigen::Index>(s.size()));
+}
+
+} // namespace rtrisk

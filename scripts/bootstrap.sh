@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian package rtrisk needs to build, test and benchmark.
+# Idempotent: when every package is already present it installs nothing and touches no network.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libeigen3-dev libxtensor-dev libxsimd-dev xtl-dev libboost-dev
+  doctest-dev libbenchmark-dev
+  python3 python3-numpy python3-pandas
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
