@@ -9,6 +9,8 @@
 #include "decomposition.hpp"
 #include "expected_shortfall.hpp"
 #include "fwd.hpp"
+#include "greeks.hpp"
+#include "implied_vol.hpp"
 #include "incremental.hpp"
 #include "moments.hpp"
 #include "monte_carlo.hpp"

@@ -1,0 +1,175 @@
+#include <doctest/doctest.h>
+
+#include <rtrisk/greeks.hpp>
+
+#include <cmath>
+#include <vector>
+
+using rtrisk::option_kind;
+namespace {
+constexpr option_kind C = option_kind::call, P = option_kind::put;
+struct haug_row {
+    option_kind kind;
+    double strike, spot, q, r, t, vol, value;
+};
+// E. G. Haug, "Option Pricing Formulas", McGraw-Hill 1998, pp. 2-8, 24, 27, as tabulated in
+// QuantLib's test-suite/europeanoption.cpp (testValues). Published to 4 decimals.
+const haug_row haug_values[] = {
+    {C, 65.00, 60.00, 0.00, 0.08, 0.25, 0.30, 2.1334},   {P, 95.00, 100.00, 0.05, 0.10, 0.50, 0.20, 2.4648},
+    {P, 19.00, 19.00, 0.10, 0.10, 0.75, 0.28, 1.7011},   {C, 19.00, 19.00, 0.10, 0.10, 0.75, 0.28, 1.7011},
+    {C, 1.60, 1.56, 0.08, 0.06, 0.50, 0.12, 0.0291},     {P, 70.00, 75.00, 0.05, 0.10, 0.50, 0.35, 4.0870},
+    {C, 100.00, 90.00, 0.10, 0.10, 0.10, 0.15, 0.0205},  {C, 100.00, 100.00, 0.10, 0.10, 0.10, 0.15, 1.8734},
+    {C, 100.00, 110.00, 0.10, 0.10, 0.10, 0.15, 9.9413},  {C, 100.00, 90.00, 0.10, 0.10, 0.10, 0.25, 0.3150},
+    {C, 100.00, 100.00, 0.10, 0.10, 0.10, 0.25, 3.1217},  {C, 100.00, 110.00, 0.10, 0.10, 0.10, 0.25, 10.3556},
+    {C, 100.00, 90.00, 0.10, 0.10, 0.10, 0.35, 0.9474},  {C, 100.00, 100.00, 0.10, 0.10, 0.10, 0.35, 4.3693},
+    {C, 100.00, 110.00, 0.10, 0.10, 0.10, 0.35, 11.1381}, {C, 100.00, 90.00, 0.10, 0.10, 0.50, 0.15, 0.8069},
+    {C, 100.00, 100.00, 0.10, 0.10, 0.50, 0.15, 4.0232},  {C, 100.00, 110.00, 0.10, 0.10, 0.50, 0.15, 10.5769},
+    {C, 100.00, 90.00, 0.10, 0.10, 0.50, 0.25, 2.7026},  {C, 100.00, 100.00, 0.10, 0.10, 0.50, 0.25, 6.6997},
+    {C, 100.00, 110.00, 0.10, 0.10, 0.50, 0.25, 12.7857}, {C, 100.00, 90.00, 0.10, 0.10, 0.50, 0.35, 4.9329},
+    {C, 100.00, 100.00, 0.10, 0.10, 0.50, 0.35, 9.3679},  {C, 100.00, 110.00, 0.10, 0.10, 0.50, 0.35, 15.3086},
+    {P, 100.00, 90.00, 0.10, 0.10, 0.10, 0.15, 9.9210},  {P, 100.00, 100.00, 0.10, 0.10, 0.10, 0.15, 1.8734},
+    {P, 100.00, 110.00, 0.10, 0.10, 0.10, 0.15, 0.0408},  {P, 100.00, 90.00, 0.10, 0.10, 0.10, 0.25, 10.2155},
+    {P, 100.00, 100.00, 0.10, 0.10, 0.10, 0.25, 3.1217},  {P, 100.00, 110.00, 0.10, 0.10, 0.10, 0.25, 0.4551},
+    {P, 100.00, 90.00, 0.10, 0.10, 0.10, 0.35, 10.8479}, {P, 100.00, 100.00, 0.10, 0.10, 0.10, 0.35, 4.3693},
+    {P, 100.00, 110.00, 0.10, 0.10, 0.10, 0.35, 1.2376},  {P, 100.00, 90.00, 0.10, 0.10, 0.50, 0.15, 10.3192},
+    {P, 100.00, 100.00, 0.10, 0.10, 0.50, 0.15, 4.0232},  {P, 100.00, 110.00, 0.10, 0.10, 0.50, 0.15, 1.0646},
+    {P, 100.00, 90.00, 0.10, 0.10, 0.50, 0.25, 12.2149}, {P, 100.00, 100.00, 0.10, 0.10, 0.50, 0.25, 6.6997},
+    {P, 100.00, 110.00, 0.10, 0.10, 0.50, 0.25, 3.2734},  {P, 100.00, 90.00, 0.10, 0.10, 0.50, 0.35, 14.4452},
+    {P, 100.00, 100.00, 0.10, 0.10, 0.50, 0.35, 9.3679}, {P, 100.00, 110.00, 0.10, 0.10, 0.50, 0.35, 5.7963},
+    {C, 40.00, 42.00, 0.08, 0.04, 0.75, 0.35, 5.0975},
+};
+} // namespace
+
+TEST_CASE_TEMPLATE("BSM prices match Haug's tables to the published 4 decimals", Real, float, double) {
+    for (const auto& h : haug_values) {
+        CAPTURE(h.spot);
+        CAPTURE(h.strike);
+        CAPTURE(h.vol);
+        CAPTURE(h.t);
+        const Real v = rtrisk::bsm_price<Real>(h.kind, Real(h.spot), Real(h.strike), Real(h.t), Real(h.r), Real(h.q), Real(h.vol));
+        CHECK(std::abs(double(v) - h.value) <= 1e-4); // the published rounding (QuantLib's tolerance)
+    }
+}
+
+// Haug (1998) pp. 11-16 as tabulated in QuantLib's testGreekValues; 4 decimals.
+TEST_CASE("BSM Greeks match Haug's worked examples") {
+    CHECK(std::abs(rtrisk::bsm(C, 105.0, 100.0, 0.5, 0.10, 0.10, 0.36).delta - 0.5946) <= 1e-4);
+    CHECK(std::abs(rtrisk::bsm(P, 105.0, 100.0, 0.5, 0.10, 0.10, 0.36).delta - -0.3566) <= 1e-4);
+    CHECK(std::abs(rtrisk::bsm(C, 55.0, 60.0, 0.75, 0.10, 0.0, 0.30).gamma - 0.0278) <= 1e-4);
+    CHECK(std::abs(rtrisk::bsm(P, 55.0, 60.0, 0.75, 0.10, 0.0, 0.30).gamma - 0.0278) <= 1e-4);
+    CHECK(std::abs(rtrisk::bsm(C, 55.0, 60.0, 0.75, 0.10, 0.0, 0.30).vega - 18.9358) <= 1e-4);
+    const auto theta_put = rtrisk::bsm(P, 430.0, 405.0, 1.0 / 12.0, 0.07, 0.05, 0.20).theta;
+    CHECK(std::abs(theta_put - -31.1924) <= 1e-4);
+    CHECK(std::abs(rtrisk::theta_per_day(theta_put) - -0.0855) <= 1e-4);
+    CHECK(std::abs(rtrisk::bsm(C, 72.0, 75.0, 1.0, 0.09, 0.0, 0.19).rho - 38.7325) <= 1e-4);
+    CHECK(std::abs(rtrisk::bsm(P, 500.0, 490.0, 0.25, 0.08, 0.05, 0.15).dividend_rho - 42.2254) <= 1e-4);
+}
+
+TEST_CASE("put-call parity: C - P = S e^-qT - K e^-rT, and delta_C - delta_P = e^-qT") {
+    for (double s : {50.0, 90.0, 100.0, 130.0, 400.0})
+        for (double t : {0.01, 0.5, 2.0, 30.0})
+            for (double v : {0.05, 0.2, 0.8}) {
+                const double k = 100, r = 0.03, q = 0.01;
+                const auto c = rtrisk::bsm(C, s, k, t, r, q, v), p = rtrisk::bsm(P, s, k, t, r, q, v);
+                const double fwd = s * std::exp(-q * t) - k * std::exp(-r * t);
+                // Two prices of size up to S, each to ~1e-15 relative: 1e-12 absolute on S = 400.
+                CHECK(c.price - p.price == doctest::Approx(fwd).epsilon(1e-12).scale(s));
+                CHECK(c.delta - p.delta == doctest::Approx(std::exp(-q * t)).epsilon(1e-13));
+                CHECK(c.gamma == doctest::Approx(p.gamma).epsilon(1e-13));
+                CHECK(c.vega == doctest::Approx(p.vega).epsilon(1e-13));
+            }
+}
+
+TEST_CASE("Greeks equal central finite differences of the price") {
+    struct bump_case {
+        option_kind k;
+        double s, x, t, r, q, v;
+    };
+    const bump_case cases[] = {{C, 100, 100, 0.5, 0.05, 0.02, 0.25}, {P, 100, 110, 1.5, 0.01, 0.03, 0.40},
+                               {C, 80, 100, 0.25, -0.005, 0.0, 0.30}, {P, 120, 100, 3.0, 0.04, 0.06, 0.15}};
+    for (const auto& c : cases) {
+        auto price = [&](double s, double t, double r, double q, double v) { return rtrisk::bsm(c.k, s, c.x, t, r, q, v).price; };
+        auto delta = [&](double s, double t, double v) { return rtrisk::bsm(c.k, s, c.x, t, c.r, c.q, v).delta; };
+        const auto g = rtrisk::bsm(c.k, c.s, c.x, c.t, c.r, c.q, c.v);
+        const double hs = 1e-4 * c.s, hv = 1e-4, ht = 1e-5, hr = 1e-5;
+        // Central differences: truncation O(h^2) ~ 1e-8 relative, rounding eps/h ~ 1e-11: 1e-6 relative is safe.
+        const double tol = 1e-6;
+        CHECK(g.delta == doctest::Approx((price(c.s + hs, c.t, c.r, c.q, c.v) - price(c.s - hs, c.t, c.r, c.q, c.v)) / (2 * hs)).epsilon(tol));
+        CHECK(g.gamma == doctest::Approx((delta(c.s + hs, c.t, c.v) - delta(c.s - hs, c.t, c.v)) / (2 * hs)).epsilon(tol));
+        CHECK(g.vega == doctest::Approx((price(c.s, c.t, c.r, c.q, c.v + hv) - price(c.s, c.t, c.r, c.q, c.v - hv)) / (2 * hv)).epsilon(tol));
+        CHECK(g.theta == doctest::Approx(-(price(c.s, c.t + ht, c.r, c.q, c.v) - price(c.s, c.t - ht, c.r, c.q, c.v)) / (2 * ht)).epsilon(tol));
+        CHECK(g.rho == doctest::Approx((price(c.s, c.t, c.r + hr, c.q, c.v) - price(c.s, c.t, c.r - hr, c.q, c.v)) / (2 * hr)).epsilon(tol));
+        CHECK(g.dividend_rho == doctest::Approx((price(c.s, c.t, c.r, c.q + hr, c.v) - price(c.s, c.t, c.r, c.q - hr, c.v)) / (2 * hr)).epsilon(tol));
+        CHECK(g.vanna == doctest::Approx((delta(c.s, c.t, c.v + hv) - delta(c.s, c.t, c.v - hv)) / (2 * hv)).epsilon(tol));
+        const double vega_up = rtrisk::bsm(c.k, c.s, c.x, c.t, c.r, c.q, c.v + hv).vega;
+        const double vega_dn = rtrisk::bsm(c.k, c.s, c.x, c.t, c.r, c.q, c.v - hv).vega;
+        CHECK(g.volga == doctest::Approx((vega_up - vega_dn) / (2 * hv)).epsilon(tol));
+        CHECK(g.charm == doctest::Approx(-(delta(c.s, c.t + ht, c.v) - delta(c.s, c.t - ht, c.v)) / (2 * ht)).epsilon(1e-5));
+    }
+}
+
+TEST_CASE("edge cases have defined results") {
+    SUBCASE("expiry 0: intrinsic value, delta 0 or +-1, other Greeks 0") {
+        const auto itm = rtrisk::bsm(C, 110.0, 100.0, 0.0, 0.05, 0.0, 0.2);
+        CHECK(itm.price == 10.0);
+        CHECK(itm.delta == 1.0);
+        CHECK(itm.gamma == 0.0);
+        CHECK(itm.vega == 0.0);
+        const auto otm_put = rtrisk::bsm(P, 110.0, 100.0, 0.0, 0.05, 0.0, 0.2);
+        CHECK(otm_put.price == 0.0);
+        CHECK(otm_put.delta == 0.0);
+        CHECK(rtrisk::bsm(P, 90.0, 100.0, 0.0, 0.05, 0.0, 0.2).delta == -1.0);
+        CHECK(rtrisk::bsm(C, 100.0, 100.0, 0.0, 0.05, 0.0, 0.2).delta == 0.5);
+    }
+    SUBCASE("vol 0: discounted forward intrinsic value, the limit of small vols") {
+        const auto z = rtrisk::bsm(C, 100.0, 95.0, 1.0, 0.05, 0.02, 0.0);
+        CHECK(z.price == doctest::Approx(100 * std::exp(-0.02) - 95 * std::exp(-0.05)).epsilon(1e-15));
+        const auto tiny = rtrisk::bsm(C, 100.0, 95.0, 1.0, 0.05, 0.02, 1e-6);
+        CHECK(z.price == doctest::Approx(tiny.price).epsilon(1e-12));
+        CHECK(z.delta == doctest::Approx(tiny.delta).epsilon(1e-12));
+        CHECK(z.theta == doctest::Approx(tiny.theta).epsilon(1e-9));
+        CHECK(z.rho == doctest::Approx(tiny.rho).epsilon(1e-12));
+        CHECK(z.charm == doctest::Approx(tiny.charm).epsilon(1e-9));
+        CHECK(rtrisk::bsm(P, 100.0, 95.0, 1.0, 0.05, 0.02, 0.0).price == 0.0);
+    }
+    SUBCASE("deep in and out of the money, very long expiries: finite, within bounds") {
+        for (double s : {1e-3, 1.0, 1e4, 1e7})
+            for (double t : {1e-6, 1.0, 100.0})
+                for (auto k : {C, P}) {
+                    const auto g = rtrisk::bsm(k, s, 100.0, t, 0.03, 0.01, 0.3);
+                    for (double v : {g.price, g.delta, g.gamma, g.vega, g.theta, g.rho, g.dividend_rho, g.vanna, g.volga, g.charm})
+                        CHECK(std::isfinite(v));
+                    CHECK(g.price >= 0.0);
+                    CHECK(g.price <= (k == C ? s * std::exp(-0.01 * t) : 100 * std::exp(-0.03 * t)) * (1 + 1e-12));
+                }
+        // Deep out of the money: worth (almost) nothing; deep in: the discounted forward.
+        CHECK(rtrisk::bsm_price(C, 1.0, 100.0, 1.0, 0.03, 0.01, 0.3) < 1e-40);
+        CHECK(rtrisk::bsm_price(C, 1e7, 100.0, 1.0, 0.03, 0.01, 0.3) ==
+              doctest::Approx(1e7 * std::exp(-0.01) - 100 * std::exp(-0.03)).epsilon(1e-15));
+    }
+}
+
+TEST_CASE("meaningless inputs throw with the value in the message") {
+    CHECK_THROWS_WITH_AS(rtrisk::bsm(C, 100.0, 100.0, 1.0, 0.05, 0.0, -0.2), "vol -0.2 must be non-negative and finite", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(rtrisk::bsm(C, 100.0, -5.0, 1.0, 0.05, 0.0, 0.2), "strike -5 must be positive and finite", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(rtrisk::bsm(C, 0.0, 100.0, 1.0, 0.05, 0.0, 0.2), "spot 0 must be positive and finite", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(rtrisk::bsm(P, 100.0, 100.0, -0.5, 0.05, 0.0, 0.2), "expiry -0.5 must be non-negative and finite", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(rtrisk::bsm(P, 100.0, 100.0, 0.5, std::nan(""), 0.0, 0.2), "rate nan is not finite", std::invalid_argument);
+}
+
+TEST_CASE("the vectorised book equals the scalar function, option by option") {
+    rtrisk::option_book book;
+    for (int i = 0; i < 200; ++i)
+        book.push_back(i % 2 ? P : C, 80.0 + i * 0.2, 100.0, 0.05 + 0.01 * i, 0.02, 0.01, 0.1 + 0.002 * i);
+    rtrisk::greeks_table out;
+    rtrisk::bsm(book, out);
+    REQUIRE(out.price.size() == 200);
+    for (std::size_t i = 0; i < 200; ++i) {
+        const auto g = rtrisk::bsm(book.kind[i], book.spot[i], book.strike[i], book.expiry[i], book.rate[i], book.dividend[i], book.vol[i]);
+        CHECK(out.price[i] == g.price);
+        CHECK(out.vega[i] == g.vega);
+        CHECK(out.charm[i] == g.charm);
+    }
+    book.vol[17] = -1;
+    CHECK_THROWS_WITH_AS(rtrisk::bsm(book, out), "option 17: vol -1 must be non-negative and finite", std::invalid_argument);
+}
