@@ -7,6 +7,7 @@
 #include "config.hpp"
 #include "covariance.hpp"
 #include "decomposition.hpp"
+#include "derivatives_book.hpp"
 #include "expected_shortfall.hpp"
 #include "fwd.hpp"
 #include "greeks.hpp"
@@ -19,4 +20,5 @@
 #include "position.hpp"
 #include "quantile.hpp"
 #include "returns.hpp"
+#include "stress.hpp"
 #include "var.hpp"
