@@ -110,11 +110,18 @@ vector<Real> full_revaluation_pnl(const basic_derivatives_book<Real>& book, cons
                             "underlyings");
     detail::check_matrix_finite(returns, "returns");
     if (vol_shifts) detail::check_same_size(vol_shifts->size(), static_cast<std::size_t>(returns.rows()), "vol shifts", "returns");
+    const auto holdings = book.holdings();
+    std::vector<Real> base(holdings.size());
+    for (std::size_t h = 0; h < holdings.size(); ++h) base[h] = book.holding_value(h); // priced once
     vector<Real> pnl(returns.rows());
-    std::vector<Real> moves(static_cast<std::size_t>(returns.cols()));
     for (Eigen::Index t = 0; t < returns.rows(); ++t) {
-        for (Eigen::Index u = 0; u < returns.cols(); ++u) moves[static_cast<std::size_t>(u)] = returns(t, u);
-        pnl(t) = book.pnl(moves, vol_shifts ? (*vol_shifts)[static_cast<std::size_t>(t)] : Real(0));
+        const Real shift = vol_shifts ? (*vol_shifts)[static_cast<std::size_t>(t)] : Real(0);
+        detail::check_finite_value(shift, "vol shift");
+        Real total = 0;
+        for (std::size_t h = 0; h < holdings.size(); ++h) {
+            total += book.holding_value(h, returns(t, static_cast<Eigen::Index>(holdings[h].underlying)), shift) - base[h];
+        }
+        pnl(t) = total;
     }
     return pnl;
 }
