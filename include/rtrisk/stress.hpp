@@ -14,7 +14,9 @@
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <map>
+#include <numeric>
 #include <span>
 #include <string>
 #include <vector>
@@ -141,6 +143,55 @@ vector<Real> delta_gamma_pnl(const basic_derivatives_book<Real>& book, const sce
         dg(u) = g[static_cast<std::size_t>(u)].dollar_gamma;
     }
     return returns * dd + Real(0.5) * returns.array().square().matrix() * dg;
+}
+
+/// Historical replay, worst days: the `count` rows of `returns` (T x U simple returns, one column
+/// per underlying of the book) with the worst full-revaluation P&L for the book, worst first,
+/// as scenarios that move each underlying by that day's return. Scenario names are
+/// `labels[t]` when given (e.g. dates), else "day t" (0-based row).
+template <std::floating_point Real>
+std::vector<basic_stress_scenario<Real>> worst_days(const basic_derivatives_book<Real>& book,
+                                                    const scenario_matrix<Real>& returns, std::size_t count,
+                                                    const std::vector<std::string>& labels = {}) {
+    if (!labels.empty()) detail::check_same_size(labels.size(), static_cast<std::size_t>(returns.rows()), "labels", "returns");
+    const vector<Real> pnl = full_revaluation_pnl(book, returns);
+    std::vector<Eigen::Index> idx(static_cast<std::size_t>(pnl.size()));
+    std::iota(idx.begin(), idx.end(), Eigen::Index{0});
+    count = std::min(count, idx.size());
+    std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(count), idx.end(),
+                      [&](Eigen::Index a, Eigen::Index b) { return pnl(a) < pnl(b) || (pnl(a) == pnl(b) && a < b); });
+    std::vector<basic_stress_scenario<Real>> out;
+    for (std::size_t k = 0; k < count; ++k) {
+        const Eigen::Index t = idx[k];
+        basic_stress_scenario<Real> s;
+        s.name = labels.empty() ? "day " + std::to_string(t) : labels[static_cast<std::size_t>(t)];
+        for (std::size_t u = 0; u < book.underlyings().size(); ++u)
+            s.symbol_moves[book.underlyings()[u].symbol] = returns(t, static_cast<Eigen::Index>(u));
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+/// Historical replay of a period: rows first..last (inclusive) of `returns` compounded into one
+/// move per underlying, prod(1 + r) - 1, as a scenario called `name`.
+template <std::floating_point Real>
+basic_stress_scenario<Real> period_scenario(const basic_derivatives_book<Real>& book, const scenario_matrix<Real>& returns,
+                                            Eigen::Index first, Eigen::Index last, std::string name) {
+    detail::check_same_size(static_cast<std::size_t>(returns.cols()), book.underlyings().size(), "returns row",
+                            "underlyings");
+    if (first < 0 || last < first || last >= returns.rows()) {
+        throw std::out_of_range("period rows " + std::to_string(first) + ".." + std::to_string(last) +
+                                " are outside 0.." + std::to_string(returns.rows() - 1));
+    }
+    detail::check_matrix_finite(returns.middleRows(first, last - first + 1), "returns");
+    basic_stress_scenario<Real> s;
+    s.name = std::move(name);
+    for (std::size_t u = 0; u < book.underlyings().size(); ++u) {
+        Real growth = 1;
+        for (Eigen::Index t = first; t <= last; ++t) growth *= 1 + returns(t, static_cast<Eigen::Index>(u));
+        s.symbol_moves[book.underlyings()[u].symbol] = growth - 1;
+    }
+    return s;
 }
 
 } // namespace rtrisk
