@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
-  libeigen3-dev libxtensor-dev libxsimd-dev xtl-dev libboost-dev
+  libeigen3-dev libxtensor-dev libxsimd-dev xtl-dev libboost-dev nlohmann-json3-dev
   doctest-dev libbenchmark-dev
   python3 python3-numpy python3-pandas
 )

@@ -47,6 +47,7 @@ public:
         std::string symbol;
         Real spot;
         Real dividend;
+        std::string group; ///< optional: sector, region, asset class, for group stress moves
     };
     /// One position: linear when `is_option` is false (kind, strike, expiry, vol unused).
     struct holding {
@@ -58,11 +59,12 @@ public:
 
     explicit basic_derivatives_book(Real rate = 0) : m_rate(rate) { detail::check_finite_value(rate, "rate"); }
 
-    std::size_t add_underlying(std::string symbol, Real spot, Real dividend = 0) {
+    std::size_t add_underlying(std::string symbol, Real spot, Real dividend = 0, std::string group = {}) {
+        if (symbol.empty()) throw std::invalid_argument("underlying symbol is empty");
         if (m_index.contains(symbol)) throw std::invalid_argument("duplicate underlying '" + symbol + "'");
         detail::check_option_inputs(spot, Real(1), Real(0), m_rate, dividend, Real(0));
         m_index.emplace(symbol, m_underlyings.size());
-        m_underlyings.push_back({std::move(symbol), spot, dividend});
+        m_underlyings.push_back({std::move(symbol), spot, dividend, std::move(group)});
         return m_underlyings.size() - 1;
     }
     std::size_t underlying_index(std::string_view symbol) const {

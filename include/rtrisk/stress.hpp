@@ -4,8 +4,9 @@
 /// derivatives book by full revaluation or by the delta-gamma approximation.
 ///
 /// Conventions (as derivatives_book.hpp): moves are relative (-0.10 = -10 %); a vol shift is
-/// relative (+0.5 = vols x 1.5); a per-symbol move replaces the market move for that symbol;
-/// P&L in currency, positive is a gain.
+/// relative (+0.5 = vols x 1.5); precedence of spot moves, most specific first: per-symbol move,
+/// then the move of the underlying's group, then the market move; P&L in currency, positive is
+/// a gain.
 
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xtensor.hpp>
@@ -32,8 +33,9 @@ template <std::floating_point Real>
 struct basic_stress_scenario {
     std::string name;
     Real market_move = 0;                      ///< relative move of every underlying
-    std::map<std::string, Real> symbol_moves;  ///< overrides market_move for these symbols
+    std::map<std::string, Real> symbol_moves;  ///< overrides group and market moves for these symbols
     Real vol_shift = 0;                        ///< relative shift of every implied vol
+    std::map<std::string, Real> group_moves;   ///< overrides market_move for underlyings of these groups
 };
 using stress_scenario = basic_stress_scenario<double>;
 
@@ -50,17 +52,21 @@ using stress_result = basic_stress_result<double>;
 /// market crash -10 %, rally +5 %, volatility spike (vols x 1.5, spots unchanged), flash crash -20 %.
 template <std::floating_point Real = double>
 std::vector<basic_stress_scenario<Real>> standard_scenarios() {
-    return {{"market_crash", Real(-0.10), {}, Real(0)},
-            {"rally", Real(0.05), {}, Real(0)},
-            {"volatility_spike", Real(0), {}, Real(0.5)},
-            {"flash_crash", Real(-0.20), {}, Real(0)}};
+    return {{"market_crash", Real(-0.10), {}, Real(0), {}},
+            {"rally", Real(0.05), {}, Real(0), {}},
+            {"volatility_spike", Real(0), {}, Real(0.5), {}},
+            {"flash_crash", Real(-0.20), {}, Real(0), {}}};
 }
 
 /// Reprices every holding of `book` under the scenario. Throws std::out_of_range for a
-/// symbol the book does not hold.
+/// symbol the book does not hold; a group no underlying belongs to moves nothing.
 template <std::floating_point Real>
 basic_stress_result<Real> apply(const basic_stress_scenario<Real>& s, const basic_derivatives_book<Real>& book) {
-    std::vector<Real> moves(book.underlyings().size(), s.market_move);
+    const auto us = book.underlyings();
+    std::vector<Real> moves(us.size(), s.market_move);
+    for (std::size_t u = 0; u < us.size(); ++u) {
+        if (auto it = s.group_moves.find(us[u].group); !us[u].group.empty() && it != s.group_moves.end()) moves[u] = it->second;
+    }
     for (const auto& [symbol, move] : s.symbol_moves) moves[book.underlying_index(symbol)] = move;
     basic_stress_result<Real> r;
     r.name = s.name;
