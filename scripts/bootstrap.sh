@@ -8,6 +8,9 @@ packages=(
   libeigen3-dev libxtensor-dev libxsimd-dev xtl-dev libboost-dev nlohmann-json3-dev
   doctest-dev libbenchmark-dev
   python3 python3-numpy python3-pandas
+  python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-pybind11 pybind11-dev
+  python3-pytest python3-scipy quantlib-python
+  python3-nbclient python3-nbformat python3-ipykernel python3-matplotlib
 )
 
 missing=()

@@ -1,0 +1,369 @@
+"""rtrisk: real-time portfolio risk from a header-only C++20 core.
+
+Conventions (docs/conventions.md): VaR and ES are positive losses, as a fraction of portfolio
+value when `returns` are returns and `weights` fractions (pass ``value=`` for currency);
+confidence is a probability in (0, 1); historical quantiles interpolate linearly (numpy's
+default ``percentile``); standard deviations use divisor n unless ``divisor="sample"``;
+``horizon_days=h`` scales by sqrt(h). Greeks: vega per 1.00 of vol, theta per year, rho per 1.00
+of rate (QuantLib's AnalyticEuropeanEngine).
+
+Copies: float64 arrays in C or Fortran order (and pandas frames of one float64 block) are read in
+place; other dtypes are converted once; strided views are copied. Long kernels release the GIL.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, NamedTuple, Optional, Sequence, Union
+
+import numpy as np
+
+from . import _core
+from ._core import DerivativesBook, IncrementalState, Portfolio, Position, StressScenario
+
+__version__ = _core.__version__
+__all__ = [
+    "var", "expected_shortfall", "component_var", "component_es", "marginal_var", "incremental_var",
+    "bsm", "Greeks", "implied_vol", "kupiec", "christoffersen", "traffic_light", "LRTest", "Christoffersen",
+    "stress", "spot_vol_grid", "standard_scenarios", "StressScenario", "DerivativesBook",
+    "Portfolio", "Position", "IncrementalState", "full_revaluation_pnl", "delta_gamma_pnl", "var_exceptions",
+    "__version__",
+]
+
+METHODS = ("historical", "gaussian", "cornish_fisher", "monte_carlo")
+
+
+def _pandas():
+    try:
+        import pandas as pd
+    except ImportError:  # pandas is optional
+        return None
+    return pd
+
+
+def _check_number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def _prepare(returns, weights):
+    """Returns (values, weights array or None, labels or None). Raises TypeError/ValueError."""
+    pd = _pandas()
+    labels = None
+    if pd is not None and isinstance(returns, pd.DataFrame):
+        labels = [str(c) for c in returns.columns]
+        values = returns.to_numpy(dtype=np.float64, copy=False)
+    elif pd is not None and isinstance(returns, pd.Series):
+        values = returns.to_numpy(dtype=np.float64, copy=False)
+    elif isinstance(returns, (np.ndarray, list, tuple)):
+        values = np.asarray(returns, dtype=np.float64)
+    else:
+        raise TypeError(f"returns must be a numpy array, a list or a pandas DataFrame/Series, got {type(returns).__name__}")
+    if values.ndim not in (1, 2):
+        raise ValueError(f"returns must be 1-D (portfolio returns) or 2-D (scenarios x instruments), got {values.ndim}-D")
+    if values.ndim == 1:
+        if weights is not None:
+            raise ValueError("weights must be omitted when returns is 1-D (already portfolio returns)")
+        return values, None, None
+    if weights is None:
+        raise ValueError(f"weights are required for 2-D returns ({values.shape[1]} instruments)")
+    if pd is not None and isinstance(weights, pd.Series):
+        if labels is not None:
+            missing = [c for c in labels if c not in weights.index]
+            extra = [str(i) for i in weights.index if str(i) not in labels]
+            if extra:
+                raise ValueError(f"weights name symbols not in returns: {extra}")
+            if missing:
+                raise ValueError(f"weights lack symbols of returns: {missing}")
+            weights = weights.reindex(returns.columns)
+        else:
+            labels = [str(i) for i in weights.index]
+        w = weights.to_numpy(dtype=np.float64)
+    elif isinstance(weights, (np.ndarray, list, tuple)):
+        w = np.asarray(weights, dtype=np.float64)
+    elif isinstance(weights, dict):
+        raise TypeError("weights must be an array or a pandas Series, got dict (use pandas.Series(weights))")
+    else:
+        raise TypeError(f"weights must be an array or a pandas Series, got {type(weights).__name__}")
+    if w.ndim != 1:
+        raise ValueError(f"weights must be 1-D, got shape {w.shape}")
+    if w.shape[0] != values.shape[1]:
+        raise ValueError(f"weights has {w.shape[0]} elements but returns has {values.shape[1]} columns")
+    return values, w, labels
+
+
+def _options(confidence, method, horizon_days, paths, seed, quantile, divisor):
+    confidence = _check_number("confidence", confidence)
+    horizon_days = _check_number("horizon_days", horizon_days)
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, got {type(method).__name__}")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    if isinstance(paths, bool) or not isinstance(paths, (int, np.integer)) or paths <= 0:
+        raise ValueError(f"paths must be a positive integer, got {paths!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return _core.make_options(method, confidence, horizon_days, int(paths), int(seed), quantile, divisor)
+
+
+def _measure(kind, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor):
+    values, w, _ = _prepare(returns, weights)
+    o = _options(confidence, method, horizon_days, paths, seed, quantile, divisor)
+    if w is None:
+        result = (_core.series_var if kind == "var" else _core.series_es)(values, o)
+    else:
+        result = (_core.portfolio_var if kind == "var" else _core.portfolio_es)(values, w, o)
+    if value is not None:
+        result *= _check_number("value", value)
+    return result
+
+
+def var(returns, weights=None, confidence: float = 0.99, method: str = "historical", horizon_days: float = 1,
+        *, paths: int = 100_000, seed: int = 42, value: Optional[float] = None, quantile: str = "linear",
+        divisor: str = "population") -> float:
+    """Value at Risk, a positive loss.
+
+    returns: T x N array or DataFrame (columns are symbols), or 1-D portfolio returns (then omit
+    weights). weights: N fractions (or exposures) as an array or a Series indexed by symbol.
+    method: "historical", "gaussian", "cornish_fisher" or "monte_carlo" (paths=, seed=).
+    Returns a fraction of portfolio value, or currency when value= is given.
+
+    >>> rtrisk.var(df, pd.Series({"DAX": 0.5, "SMI": 0.5}), confidence=0.99)
+    """
+    return _measure("var", returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor)
+
+
+def expected_shortfall(returns, weights=None, confidence: float = 0.975, method: str = "historical",
+                       horizon_days: float = 1, *, paths: int = 100_000, seed: int = 42, value: Optional[float] = None,
+                       quantile: str = "linear", divisor: str = "population") -> float:
+    """Expected Shortfall (mean loss beyond VaR), a positive loss; arguments as var()."""
+    return _measure("es", returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor)
+
+
+def _decompose(fn, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor):
+    values, w, labels = _prepare(returns, weights)
+    if w is None:
+        raise ValueError("decomposition needs 2-D returns and weights")
+    o = _options(confidence, method, horizon_days, paths, seed, quantile, divisor)
+    out = fn(values, w, o)
+    if value is not None:
+        out = out * _check_number("value", value)
+    pd = _pandas()
+    if labels is not None and pd is not None:
+        return pd.Series(out, index=labels, name=fn.__name__)
+    return out
+
+
+def component_var(returns, weights, confidence=0.99, method="historical", horizon_days=1, *, paths=100_000, seed=42,
+                  value=None, quantile="linear", divisor="population"):
+    """Euler contributions x_i dVaR/dx_i; they sum to var() with the same arguments.
+    A pandas Series indexed by symbol when the input had labels, else an array."""
+    return _decompose(_core.component_var, returns, weights, confidence, method, horizon_days, paths, seed, value,
+                      quantile, divisor)
+
+
+def component_es(returns, weights, confidence=0.975, method="historical", horizon_days=1, *, paths=100_000, seed=42,
+                 value=None, quantile="linear", divisor="population"):
+    """Euler contributions to ES; they sum to expected_shortfall() with the same arguments."""
+    return _decompose(_core.component_es, returns, weights, confidence, method, horizon_days, paths, seed, value,
+                      quantile, divisor)
+
+
+def marginal_var(returns, weights, confidence=0.99, method="historical", horizon_days=1, *, paths=100_000, seed=42,
+                 value=None, quantile="linear", divisor="population"):
+    """dVaR/dx_i, the VaR per unit of each position's weight."""
+    return _decompose(_core.marginal_var, returns, weights, confidence, method, horizon_days, paths, seed, value,
+                      quantile, divisor)
+
+
+def incremental_var(returns, weights, confidence=0.99, method="historical", horizon_days=1, *, paths=100_000, seed=42,
+                    value=None, quantile="linear", divisor="population"):
+    """VaR with minus VaR without each position."""
+    return _decompose(_core.incremental_var, returns, weights, confidence, method, horizon_days, paths, seed, value,
+                      quantile, divisor)
+
+
+@dataclass(frozen=True)
+class Greeks:
+    """Black-Scholes-Merton price and Greeks, arrays of the broadcast shape (floats for scalars).
+    vega per 1.00 vol, theta per year (theta / 365 per day), rho and dividend_rho per 1.00 of rate."""
+    price: Any
+    delta: Any
+    gamma: Any
+    vega: Any
+    theta: Any
+    rho: Any
+    dividend_rho: Any
+    vanna: Any
+    volga: Any
+    charm: Any
+
+
+def _kind_codes(kind, shape):
+    k = np.asarray(kind)
+    if k.dtype.kind not in "UO":
+        raise TypeError(f"kind must be 'call', 'put' or an array of them, got {k.dtype}")
+    is_call = k == "call"
+    is_put = k == "put"
+    bad = ~(is_call | is_put)
+    if np.any(bad):
+        raise ValueError(f"kind {np.atleast_1d(k)[np.atleast_1d(bad)][0]!r} is neither 'call' nor 'put'")
+    return np.broadcast_to(np.where(is_put, 1, 0).astype(np.uint8), shape)
+
+
+def _float_arrays(names, values):
+    out = []
+    for n, v in zip(names, values):
+        try:
+            a = np.asarray(v, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{n} must be numeric: {e}") from None
+        out.append(a)
+    return out
+
+
+def bsm(spot, strike, expiry, rate, dividend, vol, kind="call") -> Greeks:
+    """Black-Scholes-Merton price and Greeks, broadcasting over every argument (kind too)."""
+    arrays = _float_arrays(("spot", "strike", "expiry", "rate", "dividend", "vol"), (spot, strike, expiry, rate, dividend, vol))
+    shape = np.broadcast_shapes(*(a.shape for a in arrays), np.shape(kind))
+    flat = [np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1) for a in arrays]
+    codes = np.ascontiguousarray(_kind_codes(kind, shape)).reshape(-1)
+    d = _core.bsm_arrays(codes, *flat)
+    scalar = shape == ()
+    return Greeks(**{k: (float(v[0]) if scalar else v.reshape(shape)) for k, v in d.items()})
+
+
+def implied_vol(price, spot, strike, expiry, rate, dividend, kind="call", *, solver: str = "toms748",
+                return_status: bool = False):
+    """Implied volatility (NaN where the price is outside the no-arbitrage bounds; with
+    return_status=True also the status names: success, below_intrinsic, above_upper_bound,
+    at_intrinsic, not_converged)."""
+    arrays = _float_arrays(("price", "spot", "strike", "expiry", "rate", "dividend"), (price, spot, strike, expiry, rate, dividend))
+    shape = np.broadcast_shapes(*(a.shape for a in arrays), np.shape(kind))
+    flat = [np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1) for a in arrays]
+    codes = np.ascontiguousarray(_kind_codes(kind, shape)).reshape(-1)
+    vol, status = _core.implied_vol_arrays(codes, *flat, solver)
+    names = np.array(_core.implied_vol_statuses)[status]
+    if shape == ():
+        return (float(vol[0]), str(names[0])) if return_status else float(vol[0])
+    return (vol.reshape(shape), names.reshape(shape)) if return_status else vol.reshape(shape)
+
+
+class LRTest(NamedTuple):
+    statistic: float
+    p_value: float
+
+    def rejected(self, level: float = 0.05) -> bool:
+        return self.p_value < level
+
+
+class Christoffersen(NamedTuple):
+    independence: LRTest
+    conditional_coverage: LRTest
+    transitions: tuple  # (n00, n01, n10, n11)
+
+
+def _count(name, v):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(v).__name__} {v!r}")
+    if v < 0:
+        raise ValueError(f"{name} must be non-negative, got {v}")
+    return int(v)
+
+
+def kupiec(exceptions: int, observations: int, confidence: float = 0.99) -> LRTest:
+    """Kupiec's proportion-of-failures test (chi-square, 1 dof)."""
+    return LRTest(*_core.kupiec(_count("exceptions", exceptions), _count("observations", observations),
+                                _check_number("confidence", confidence)))
+
+
+def christoffersen(hits, confidence: float = 0.99) -> Christoffersen:
+    """Christoffersen's independence (1 dof) and conditional coverage (2 dof) tests of a 0/1 hit series."""
+    h = np.asarray(hits)
+    if h.ndim != 1:
+        raise ValueError(f"hits must be 1-D, got shape {h.shape}")
+    if h.dtype == bool:
+        h = h.astype(np.uint8)
+    if not np.all((h == 0) | (h == 1)):
+        bad = h[(h != 0) & (h != 1)][0]
+        raise ValueError(f"hits must be 0 or 1, got {bad!r}")
+    ind_s, ind_p, cc_s, cc_p, tr = _core.christoffersen(h.astype(np.uint8), _check_number("confidence", confidence))
+    return Christoffersen(LRTest(ind_s, ind_p), LRTest(cc_s, cc_p), tuple(tr))
+
+
+def traffic_light(exceptions: int, observations: int = 250, confidence: float = 0.99) -> str:
+    """Basel traffic-light zone: 'green', 'yellow' or 'red'."""
+    return _core.traffic_light(_count("exceptions", exceptions), _count("observations", observations),
+                               _check_number("confidence", confidence))
+
+
+def var_exceptions(pnl, var_series) -> np.ndarray:
+    """0/1 hits where the loss exceeds the VaR (pnl < -var)."""
+    return _core.var_exceptions(np.asarray(pnl, dtype=np.float64), np.asarray(var_series, dtype=np.float64))
+
+
+def standard_scenarios():
+    """The four standard stress scenarios (crash -10 %, rally +5 %, vols x 1.5, flash crash -20 %)."""
+    return _core.standard_scenarios()
+
+
+def _scenario(s) -> StressScenario:
+    if isinstance(s, StressScenario):
+        return s
+    if isinstance(s, dict):
+        allowed = {"name", "market_move", "symbol_moves", "vol_shift", "group_moves"}
+        unknown = set(s) - allowed
+        if unknown:
+            raise ValueError(f"unknown scenario field(s) {sorted(unknown)}; expected {sorted(allowed)}")
+        if "name" not in s:
+            raise ValueError(f"scenario {s!r} has no name")
+        return StressScenario(**s)
+    raise TypeError(f"a scenario must be a dict or StressScenario, got {type(s).__name__}")
+
+
+def stress(book: DerivativesBook, scenarios: Union[str, Iterable] = "standard"):
+    """Full-revaluation P&L of every holding under each scenario: a DataFrame with one row per
+    scenario, a 'total' column and one column per holding (or a dict of arrays without pandas)."""
+    if not isinstance(book, DerivativesBook):
+        raise TypeError(f"stress needs a DerivativesBook, got {type(book).__name__}")
+    items = standard_scenarios() if isinstance(scenarios, str) and scenarios == "standard" else [_scenario(s) for s in scenarios]
+    rows, totals, names = [], [], []
+    for s in items:
+        total, per = _core.apply_scenario(s, book)
+        rows.append(per)
+        totals.append(total)
+        names.append(s.name)
+    cols = [f"{i}:{h['symbol']}:{h['type']}" + (f":{h['strike']:g}" if h["type"] != "linear" else "")
+            for i, h in enumerate(book.holdings)]
+    pd = _pandas()
+    data = np.array(rows).reshape(len(rows), len(cols))
+    if pd is None:
+        return {"scenario": names, "total": np.array(totals), "by_holding": data}
+    df = pd.DataFrame(data, index=pd.Index(names, name="scenario"), columns=cols)
+    df.insert(0, "total", totals)
+    return df
+
+
+def spot_vol_grid(book: DerivativesBook, spot_moves: Sequence[float] = tuple(np.round(np.arange(-0.30, 0.3001, 0.05), 10)),
+                  vol_shifts: Sequence[float] = (-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0)):
+    """Full-revaluation P&L on a grid: rows are relative spot moves of every underlying, columns
+    relative vol shifts. A DataFrame (an array without pandas)."""
+    if not isinstance(book, DerivativesBook):
+        raise TypeError(f"spot_vol_grid needs a DerivativesBook, got {type(book).__name__}")
+    s = [float(x) for x in spot_moves]
+    v = [float(x) for x in vol_shifts]
+    grid = _core.spot_vol_grid(book, s, v)
+    pd = _pandas()
+    if pd is None:
+        return grid
+    return pd.DataFrame(grid, index=pd.Index(s, name="spot_move"), columns=pd.Index(v, name="vol_shift"))
+
+
+def full_revaluation_pnl(book: DerivativesBook, returns) -> np.ndarray:
+    """Scenario P&L repricing every holding; returns is T x (underlyings) simple returns."""
+    return _core.full_revaluation_pnl(book, np.asarray(returns, dtype=np.float64))
+
+
+def delta_gamma_pnl(book: DerivativesBook, returns) -> np.ndarray:
+    """Scenario P&L by the delta-gamma approximation."""
+    return _core.delta_gamma_pnl(book, np.asarray(returns, dtype=np.float64))

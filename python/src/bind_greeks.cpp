@@ -1,0 +1,106 @@
+// Black-Scholes-Merton price, Greeks and implied vol over arrays: rtrisk/greeks.hpp, implied_vol.hpp.
+// The Python layer broadcasts the arguments; here every argument is a 1-D array of one length.
+#include "bindings.hpp"
+
+#include <rtrisk/greeks.hpp>
+#include <rtrisk/implied_vol.hpp>
+
+#include <array>
+
+namespace rtrisk_py {
+
+namespace {
+
+using vec = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using kinds = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>;
+
+void check_lengths(std::size_t n, std::initializer_list<std::size_t> sizes) {
+    for (auto s : sizes)
+        if (s != n) throw std::invalid_argument("bsm arguments must have one length after broadcasting");
+}
+
+py::dict bsm_arrays(const kinds& kind, const vec& s, const vec& k, const vec& t, const vec& r, const vec& q, const vec& v) {
+    const auto n = static_cast<std::size_t>(kind.size());
+    check_lengths(n, {std::size_t(s.size()), std::size_t(k.size()), std::size_t(t.size()), std::size_t(r.size()),
+                      std::size_t(q.size()), std::size_t(v.size())});
+    static constexpr std::array<const char*, 10> names{"price", "delta", "gamma", "vega", "theta",
+                                                       "rho", "dividend_rho", "vanna", "volga", "charm"};
+    std::array<py::array_t<double>, 10> out;
+    std::array<double*, 10> ptr{};
+    for (std::size_t j = 0; j < 10; ++j) {
+        out[j] = py::array_t<double>(static_cast<py::ssize_t>(n));
+        ptr[j] = out[j].mutable_data();
+    }
+    const std::uint8_t* kd = kind.data();
+    const double *sd = s.data(), *kk = k.data(), *td = t.data(), *rd = r.data(), *qd = q.data(), *vd = v.data();
+    {
+        py::gil_scoped_release release;
+        note_gil_state();
+        for (std::size_t i = 0; i < n; ++i) {
+            if (kd[i] > 1) throw std::invalid_argument("option kind code " + std::to_string(kd[i]) + " at index " + std::to_string(i));
+            try {
+                rtrisk::detail::check_option_inputs(sd[i], kk[i], td[i], rd[i], qd[i], vd[i]);
+            } catch (const std::invalid_argument& e) {
+                throw std::invalid_argument(std::string(e.what()) + (n > 1 ? " (element " + std::to_string(i) + ")" : ""));
+            }
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto g = rtrisk::detail::bsm_unchecked(static_cast<rtrisk::option_kind>(kd[i]), sd[i], kk[i], td[i], rd[i],
+                                                          qd[i], vd[i]);
+            ptr[0][i] = g.price;
+            ptr[1][i] = g.delta;
+            ptr[2][i] = g.gamma;
+            ptr[3][i] = g.vega;
+            ptr[4][i] = g.theta;
+            ptr[5][i] = g.rho;
+            ptr[6][i] = g.dividend_rho;
+            ptr[7][i] = g.vanna;
+            ptr[8][i] = g.volga;
+            ptr[9][i] = g.charm;
+        }
+    }
+    py::dict d;
+    for (std::size_t j = 0; j < 10; ++j) d[names[j]] = out[j];
+    return d;
+}
+
+py::tuple implied_vol_arrays(const kinds& kind, const vec& price, const vec& s, const vec& k, const vec& t, const vec& r,
+                             const vec& q, const std::string& solver) {
+    const auto n = static_cast<std::size_t>(kind.size());
+    check_lengths(n, {std::size_t(price.size()), std::size_t(s.size()), std::size_t(k.size()), std::size_t(t.size()),
+                      std::size_t(r.size()), std::size_t(q.size())});
+    rtrisk::implied_vol_solver sv;
+    if (solver == "toms748") sv = rtrisk::implied_vol_solver::toms748;
+    else if (solver == "newton") sv = rtrisk::implied_vol_solver::newton;
+    else throw std::invalid_argument("unknown solver '" + solver + "' (expected toms748 or newton)");
+    py::array_t<double> vol(static_cast<py::ssize_t>(n));
+    py::array_t<std::uint8_t> status(static_cast<py::ssize_t>(n));
+    double* vo = vol.mutable_data();
+    std::uint8_t* st = status.mutable_data();
+    {
+        py::gil_scoped_release release;
+        note_gil_state();
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto res = rtrisk::implied_vol(static_cast<rtrisk::option_kind>(kind.data()[i]), price.data()[i], s.data()[i],
+                                                 k.data()[i], t.data()[i], r.data()[i], q.data()[i], sv);
+            vo[i] = res.vol;
+            st[i] = static_cast<std::uint8_t>(res.status);
+        }
+    }
+    return py::make_tuple(vol, status);
+}
+
+} // namespace
+
+void bind_greeks(py::module_& m) {
+    m.def("bsm_arrays", &bsm_arrays, "Price and Greeks of 1-D arrays of options (kind 0 = call, 1 = put).");
+    m.def("implied_vol_arrays", &implied_vol_arrays, "Implied vols and status codes of 1-D arrays of options.");
+    py::list statuses;
+    for (auto s : {rtrisk::implied_vol_status::success, rtrisk::implied_vol_status::below_intrinsic,
+                   rtrisk::implied_vol_status::above_upper_bound, rtrisk::implied_vol_status::at_intrinsic,
+                   rtrisk::implied_vol_status::not_converged})
+        statuses.append(rtrisk::to_string(s));
+    m.attr("implied_vol_statuses") = statuses;
+}
+
+} // namespace rtrisk_py

@@ -1,0 +1,124 @@
+// VaR, ES and their decomposition: rtrisk/var.hpp, expected_shortfall.hpp, portfolio_risk.hpp,
+// decomposition.hpp.
+#include "bindings.hpp"
+
+#include <rtrisk/decomposition.hpp>
+#include <rtrisk/expected_shortfall.hpp>
+#include <rtrisk/portfolio_risk.hpp>
+#include <rtrisk/var.hpp>
+
+namespace rtrisk_py {
+
+namespace {
+
+rtrisk::quantile_method parse_quantile(const std::string& name) {
+    using q = rtrisk::quantile_method;
+    static const std::pair<const char*, q> table[] = {
+        {"linear", q::linear}, {"inverted_cdf", q::inverted_cdf}, {"interpolated_inverted_cdf", q::interpolated_inverted_cdf},
+        {"hazen", q::hazen}, {"weibull", q::weibull}, {"median_unbiased", q::median_unbiased},
+        {"normal_unbiased", q::normal_unbiased}, {"lower", q::lower}, {"higher", q::higher}, {"nearest", q::nearest},
+        {"midpoint", q::midpoint}};
+    for (const auto& [n, v] : table)
+        if (name == n) return v;
+    throw std::invalid_argument("unknown quantile method '" + name + "'");
+}
+
+rtrisk::var_options make_options(const std::string& method, double confidence, double horizon_days, std::size_t paths,
+                                 std::uint64_t seed, const std::string& quantile, const std::string& divisor) {
+    rtrisk::var_options o;
+    o.method = rtrisk::parse_var_method(method);
+    o.confidence = confidence;
+    o.horizon_days = horizon_days;
+    o.paths = paths;
+    o.seed = seed;
+    o.quantile = parse_quantile(quantile);
+    if (divisor == "population") o.divisor = rtrisk::moment_divisor::population;
+    else if (divisor == "sample") o.divisor = rtrisk::moment_divisor::sample;
+    else throw std::invalid_argument("unknown divisor '" + divisor + "' (expected population or sample)");
+    return o;
+}
+
+enum class measure { var, es };
+enum class decomposition { component_var, component_es, marginal_var, incremental_var };
+
+double series_measure(const array_f64& pnl, const rtrisk::var_options& o, measure which) {
+    const auto v = as_vector_array(pnl, "returns");
+    const auto s = span_of(v);
+    py::gil_scoped_release release;
+    note_gil_state();
+    return which == measure::var ? rtrisk::value_at_risk(s, o) : rtrisk::expected_shortfall(s, o);
+}
+
+double portfolio_measure(const array_f64& returns, const array_f64& weights, const rtrisk::var_options& o, measure which) {
+    const auto w = as_vector_array(weights, "weights");
+    return with_matrix(returns, "returns", [&](const auto& R) {
+        const Eigen::Map<const Eigen::VectorXd> x(w.data(), w.size());
+        py::gil_scoped_release release;
+        note_gil_state();
+        return which == measure::var ? rtrisk::portfolio_var(R, x, o) : rtrisk::portfolio_es(R, x, o);
+    });
+}
+
+py::array_t<double> decompose(const array_f64& returns, const array_f64& weights, const rtrisk::var_options& o,
+                              decomposition which) {
+    const auto w = as_vector_array(weights, "weights");
+    Eigen::VectorXd out = with_matrix(returns, "returns", [&](const auto& R) -> Eigen::VectorXd {
+        const Eigen::Map<const Eigen::VectorXd> x(w.data(), w.size());
+        py::gil_scoped_release release;
+        note_gil_state();
+        switch (which) {
+        case decomposition::component_var: return rtrisk::component_var(R, x, o);
+        case decomposition::component_es: return rtrisk::component_es(R, x, o);
+        case decomposition::marginal_var: return rtrisk::marginal_var(R, x, o);
+        case decomposition::incremental_var: return rtrisk::incremental_var(R, x, o);
+        }
+        throw std::invalid_argument("unknown decomposition");
+    });
+    py::array_t<double> result(out.size());
+    std::copy(out.data(), out.data() + out.size(), result.mutable_data());
+    return result;
+}
+
+} // namespace
+
+void bind_var(py::module_& m) {
+    m.def("make_options", &make_options);
+    py::class_<rtrisk::var_options>(m, "VarOptions")
+        .def_readonly("confidence", &rtrisk::var_options::confidence)
+        .def_readonly("horizon_days", &rtrisk::var_options::horizon_days)
+        .def_readonly("paths", &rtrisk::var_options::paths)
+        .def_readonly("seed", &rtrisk::var_options::seed);
+    m.def("series_var", [](const array_f64& p, const rtrisk::var_options& o) { return series_measure(p, o, measure::var); });
+    m.def("series_es", [](const array_f64& p, const rtrisk::var_options& o) { return series_measure(p, o, measure::es); });
+    m.def("portfolio_var", [](const array_f64& r, const array_f64& w, const rtrisk::var_options& o) {
+        return portfolio_measure(r, w, o, measure::var);
+    });
+    m.def("portfolio_es", [](const array_f64& r, const array_f64& w, const rtrisk::var_options& o) {
+        return portfolio_measure(r, w, o, measure::es);
+    });
+    m.def("component_var", [](const array_f64& r, const array_f64& w, const rtrisk::var_options& o) {
+        return decompose(r, w, o, decomposition::component_var);
+    });
+    m.def("component_es", [](const array_f64& r, const array_f64& w, const rtrisk::var_options& o) {
+        return decompose(r, w, o, decomposition::component_es);
+    });
+    m.def("marginal_var", [](const array_f64& r, const array_f64& w, const rtrisk::var_options& o) {
+        return decompose(r, w, o, decomposition::marginal_var);
+    });
+    m.def("incremental_var", [](const array_f64& r, const array_f64& w, const rtrisk::var_options& o) {
+        return decompose(r, w, o, decomposition::incremental_var);
+    });
+    m.def("portfolio_pnl", [](const array_f64& r, const array_f64& w) {
+        const auto wv = as_vector_array(w, "weights");
+        Eigen::VectorXd pnl = with_matrix(r, "returns", [&](const auto& R) -> Eigen::VectorXd {
+            const Eigen::Map<const Eigen::VectorXd> x(wv.data(), wv.size());
+            py::gil_scoped_release release;
+            return rtrisk::portfolio_pnl(R, x);
+        });
+        py::array_t<double> out(pnl.size());
+        std::copy(pnl.data(), pnl.data() + pnl.size(), out.mutable_data());
+        return out;
+    });
+}
+
+} // namespace rtrisk_py

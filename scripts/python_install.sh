@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds and installs the Python package into ./.venv (Debian's /usr/bin/python3, with the
+# system site packages, so numpy/pandas/pytest come from Debian; no package index is used).
+# Idempotent: pip rebuilds the extension; ccache makes an unchanged rebuild quick.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/bootstrap.sh
+if [ ! -x .venv/bin/python ]; then
+  /usr/bin/python3 -m venv --system-site-packages .venv
+fi
+if command -v ccache >/dev/null; then export CC="ccache g++" CXX="ccache g++"; fi
+export RTRISK_BUILD_JOBS="${RTRISK_BUILD_JOBS:-$(nproc)}"
+.venv/bin/pip install --quiet --no-build-isolation --no-deps --no-index . >&2
