@@ -1,0 +1,164 @@
+"""Command line: ``python -m rtrisk report`` (also installed as ``rtrisk``).
+
+    rtrisk report --prices data/eu_stock_markets.csv --weights DAX=0.4,SMI=0.3,CAC=0.2,FTSE=0.1
+    rtrisk report --returns data/edhec_returns.csv --confidence 0.95 --format json
+
+Prints VaR and ES by every method, component VaR, and a backtest of rolling historical VaR over
+the file. A label column (date/day, or any first column that is not numeric) is skipped; a
+malformed row stops the program with its line number (exit status 2).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+
+import numpy as np
+
+import rtrisk
+
+
+class InputError(Exception):
+    pass
+
+
+def read_table(path: str):
+    """(column names, float matrix) of a CSV with one header line; strict, with line numbers."""
+    try:
+        f = open(path, newline="")
+    except OSError as e:
+        raise InputError(f"cannot open {path!r}: {e.strerror}") from None
+    with f:
+        rows = list(csv.reader(f))
+    if not rows:
+        raise InputError(f"{path}: empty file")
+    header = [h.strip() for h in rows[0]]
+    body = [(i + 2, r) for i, r in enumerate(rows[1:]) if any(x.strip() for x in r)]
+    if not body:
+        raise InputError(f"{path}: no data rows")
+
+    def numeric(x):
+        try:
+            float(x)
+            return True
+        except ValueError:
+            return False
+
+    skip = 1 if header[0].lower() in ("date", "day", "time", "timestamp") or not numeric(body[0][1][0]) else 0
+    names = header[skip:]
+    values = np.empty((len(body), len(names)))
+    for k, (line, r) in enumerate(body):
+        if len(r) != len(header):
+            raise InputError(f"{path}: line {line}: expected {len(header)} fields, got {len(r)}")
+        for j, x in enumerate(r[skip:]):
+            try:
+                v = float(x)
+            except ValueError:
+                raise InputError(f"{path}: line {line}: field {x!r} in column {names[j]} is not a number") from None
+            if not math.isfinite(v):
+                raise InputError(f"{path}: line {line}: field {x!r} in column {names[j]} is not finite")
+            values[k, j] = v
+    return names, values
+
+
+def parse_weights(spec: str | None, names):
+    if not spec:
+        return np.full(len(names), 1.0 / len(names))
+    w = np.zeros(len(names))
+    for item in spec.split(","):
+        if "=" not in item:
+            raise InputError(f"weight {item!r} is not SYMBOL=WEIGHT")
+        sym, val = item.split("=", 1)
+        if sym not in names:
+            raise InputError(f"unknown symbol {sym!r} in --weights (columns: {', '.join(names)})")
+        try:
+            w[names.index(sym)] = float(val)
+        except ValueError:
+            raise InputError(f"weight {val!r} for {sym} is not a number") from None
+    return w
+
+
+def report(args) -> dict:
+    if bool(args.prices) == bool(args.returns):
+        raise InputError("give exactly one of --prices FILE or --returns FILE")
+    names, values = read_table(args.prices or args.returns)
+    if args.prices:
+        if np.any(values <= 0):
+            line = int(np.argwhere(values <= 0)[0][0]) + 2
+            raise InputError(f"{args.prices}: line {line}: prices must be positive")
+        values = values[1:] / values[:-1] - 1.0
+    w = parse_weights(args.weights, names)
+    c = args.confidence
+    out = {"file": args.prices or args.returns, "scenarios": int(values.shape[0]), "instruments": names,
+           "weights": dict(zip(names, w.tolist())), "confidence": c, "methods": {}}
+    for m in rtrisk.METHODS:
+        out["methods"][m] = {"var": rtrisk.var(values, w, c, m), "es": rtrisk.expected_shortfall(values, w, c, m)}
+    out["component_var"] = dict(zip(names, np.asarray(rtrisk.component_var(values, w, c)).tolist()))
+    pnl = values @ w
+    window = min(250, len(pnl) // 2)
+    needed = math.ceil(1 / (1 - c) - 1e-9)
+    if window >= needed:
+        forecasts = np.array([rtrisk.var(pnl[t - window:t], confidence=c) for t in range(window, len(pnl))])
+        hits = rtrisk.var_exceptions(pnl[window:], forecasts)
+        x, n = int(hits.sum()), len(hits)
+        k = rtrisk.kupiec(x, n, c)
+        ch = rtrisk.christoffersen(hits, c)
+        last = hits[-250:]
+        out["backtest"] = {"window": window, "observations": n, "exceptions": x, "expected": (1 - c) * n,
+                           "kupiec": k._asdict(), "independence": ch.independence._asdict(),
+                           "conditional_coverage": ch.conditional_coverage._asdict(),
+                           "traffic_light": rtrisk.traffic_light(int(last.sum()), len(last), c)}
+    else:
+        out["backtest"] = {"skipped": f"a rolling window of {window} rows is too short for confidence {c} (needs {needed})"}
+    return out
+
+
+def print_table(r: dict) -> None:
+    print(f"rtrisk {rtrisk.__version__}: {r['file']} ({r['scenarios']} scenarios x {len(r['instruments'])} instruments)")
+    print(f"VaR and ES at {r['confidence']}: positive losses, % of portfolio value, one period\n")
+    print(f"{'method':<16}{'VaR %':>10}{'ES %':>10}")
+    for m, v in r["methods"].items():
+        print(f"{m:<16}{100 * v['var']:>10.4f}{100 * v['es']:>10.4f}")
+    print(f"\n{'instrument':<24}{'weight':>8}{'comp. VaR %':>14}")
+    for s, c in r["component_var"].items():
+        print(f"{s:<24}{r['weights'][s]:>8.4f}{100 * c:>14.4f}")
+    b = r["backtest"]
+    print()
+    if "skipped" in b:
+        print("backtest skipped:", b["skipped"])
+        return
+    print(f"Backtest of rolling {b['window']}-row historical VaR over {b['observations']} rows")
+    print(f"  exceptions {b['exceptions']} (expected {b['expected']:.1f})")
+    print(f"  Kupiec POF          LR {b['kupiec']['statistic']:.3f}  p {b['kupiec']['p_value']:.4f}")
+    print(f"  Christoffersen ind. LR {b['independence']['statistic']:.3f}  p {b['independence']['p_value']:.4f}")
+    print(f"  Christoffersen cc   LR {b['conditional_coverage']['statistic']:.3f}  p {b['conditional_coverage']['p_value']:.4f}")
+    print(f"  traffic light       {b['traffic_light']}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="rtrisk", description="Portfolio risk from the rtrisk core")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("report", help="VaR/ES by every method, component VaR, backtest")
+    p.add_argument("--prices", help="CSV of prices (a label column, then one column per instrument)")
+    p.add_argument("--returns", help="CSV of simple returns (a label column, then one column per instrument)")
+    p.add_argument("--weights", help="SYMBOL=WEIGHT,... (default: equal weights)")
+    p.add_argument("--confidence", type=float, default=0.99)
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    args = parser.parse_args(argv)
+    try:
+        r = report(args)
+    except (InputError, ValueError, TypeError) as e:
+        print(f"rtrisk: error: {e}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        json.dump(r, sys.stdout, indent=2)
+        print()
+    else:
+        print_table(r)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

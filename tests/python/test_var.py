@@ -1,0 +1,88 @@
+"""rtrisk.var / expected_shortfall against numpy and scipy on the real data, and closed forms."""
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import rtrisk
+from conftest import BUILD, DATA, equal_weights
+
+REL = 1e-12  # both sides evaluate the same formula in double precision
+
+
+def hist_ref(r, c):
+    q = np.percentile(r, 100 * (1 - c))  # linear interpolation = rtrisk's default
+    return -q, -r[r <= q].mean()
+
+
+@pytest.mark.parametrize("dataset", ["eu_returns", "edhec"])
+@pytest.mark.parametrize("c", [0.95, 0.99])
+def test_historical_matches_numpy_percentile_on_real_data(request, dataset, c):
+    df = request.getfixturevalue(dataset)
+    series = {col: df[col].to_numpy() for col in df.columns}
+    series["equal_weight"] = df.to_numpy() @ equal_weights(df.shape[1])
+    for name, r in series.items():
+        v, e = hist_ref(r, c)
+        assert rtrisk.var(r, confidence=c) == pytest.approx(v, rel=REL), name
+        assert rtrisk.expected_shortfall(r, confidence=c) == pytest.approx(e, rel=REL), name
+    w = pd.Series(equal_weights(df.shape[1]), index=df.columns)
+    assert rtrisk.var(df, w, confidence=c) == pytest.approx(hist_ref(series["equal_weight"], c)[0], rel=REL)
+
+
+def test_gaussian_and_cornish_fisher_match_scipy(eu_returns):
+    r = eu_returns["DAX"].to_numpy()
+    mu, sd = r.mean(), r.std(ddof=0)
+    s, k = stats.skew(r, bias=True), stats.kurtosis(r, fisher=True, bias=True)  # population, as the core
+    for c in (0.95, 0.99):
+        z = stats.norm.ppf(1 - c)
+        assert rtrisk.var(r, confidence=c, method="gaussian") == pytest.approx(-(mu + sd * z), rel=1e-12)
+        assert rtrisk.expected_shortfall(r, confidence=c, method="gaussian") == pytest.approx(
+            -mu + sd * stats.norm.pdf(z) / (1 - c), rel=1e-12)
+        zcf = z + (z**2 - 1) * s / 6 + (z**3 - 3 * z) * k / 24 - (2 * z**3 - 5 * z) * s**2 / 36
+        assert rtrisk.var(r, confidence=c, method="cornish_fisher") == pytest.approx(-(mu + sd * zcf), rel=1e-12)
+    assert rtrisk.var(r, method="gaussian", divisor="sample") == pytest.approx(
+        -(mu + r.std(ddof=1) * stats.norm.ppf(0.01)), rel=1e-12)
+
+
+def test_monte_carlo_is_seeded_and_converges_to_gaussian(eu_returns):
+    w = equal_weights(4)
+    a = rtrisk.var(eu_returns, w, method="monte_carlo", paths=200_000, seed=7)
+    assert a == rtrisk.var(eu_returns, w, method="monte_carlo", paths=200_000, seed=7)
+    assert a != rtrisk.var(eu_returns, w, method="monte_carlo", paths=200_000, seed=8)
+    g = rtrisk.var(eu_returns, w, method="gaussian")
+    # Quantile standard error at 1 %, n = 2e5: 0.0155 sd = 0.67 % of the VaR; 5 SE = 3.4 %.
+    assert a == pytest.approx(g, rel=0.034)
+
+
+def test_value_horizon_and_layouts(eu_returns):
+    w = equal_weights(4)
+    base = rtrisk.var(eu_returns, w)
+    assert rtrisk.var(eu_returns, w, value=1e6) == pytest.approx(base * 1e6, rel=1e-15)
+    assert rtrisk.var(eu_returns, w, horizon_days=10) == pytest.approx(base * np.sqrt(10), rel=1e-15)
+    R = eu_returns.to_numpy()
+    for layout in (np.ascontiguousarray(R), np.asfortranarray(R), R.astype(np.float32), R[:, ::1].copy(order="F")):
+        assert rtrisk.var(layout, w) == pytest.approx(base, rel=1e-6 if layout.dtype == np.float32 else 1e-15)
+    # Series weights are aligned by symbol, whatever their order.
+    ws = pd.Series({"FTSE": 0.1, "CAC": 0.2, "SMI": 0.3, "DAX": 0.4})
+    assert rtrisk.var(eu_returns, ws) == pytest.approx(rtrisk.var(R, np.array([0.4, 0.3, 0.2, 0.1])), rel=1e-15)
+
+
+def test_same_numbers_as_the_cpp_core(eu_returns):
+    """risk_report (the C++ program on the same core) prints the same figures for the same file."""
+    report = BUILD / "examples" / "risk_report"
+    assert report.exists(), f"{report} is missing: build the C++ targets first (scripts/build.sh)"
+    out = subprocess.run([str(report), "--prices", str(DATA / "eu_stock_markets.csv"), "--format", "csv"],
+                         check=True, capture_output=True, text=True).stdout.splitlines()[1:]
+    w = pd.Series(0.25, index=eu_returns.columns)
+    checked = 0
+    for line in out:
+        name, method, conf, v, e = line.split(",")
+        if name != "portfolio":
+            continue
+        c = float(conf)
+        assert rtrisk.var(eu_returns, w, c, method) == pytest.approx(float(v), rel=1e-15), (method, c)
+        assert rtrisk.expected_shortfall(eu_returns, w, c, method) == pytest.approx(float(e), rel=1e-15), (method, c)
+        checked += 1
+    assert checked == 12
