@@ -69,13 +69,14 @@ def _prepare(returns, weights):
         raise ValueError(f"weights are required for 2-D returns ({values.shape[1]} instruments)")
     if pd is not None and isinstance(weights, pd.Series):
         if labels is not None:
-            missing = [c for c in labels if c not in weights.index]
-            extra = [str(i) for i in weights.index if str(i) not in labels]
+            index_set, label_set = {str(i) for i in weights.index}, set(labels)
+            missing = [c for c in labels if c not in index_set]
+            extra = [str(i) for i in weights.index if str(i) not in label_set]
             if extra:
                 raise ValueError(f"weights name symbols not in returns: {extra}")
             if missing:
                 raise ValueError(f"weights lack symbols of returns: {missing}")
-            weights = weights.reindex(returns.columns)
+            weights = weights.set_axis([str(i) for i in weights.index]).reindex(labels)
         else:
             labels = [str(i) for i in weights.index]
         w = weights.to_numpy(dtype=np.float64)
