@@ -1,0 +1,84 @@
+import { useMemo } from "react";
+import { Chart } from "./components/Chart";
+import { Heatmap } from "./components/Heatmap";
+import { PositionsTable } from "./components/PositionsTable";
+import { fmt } from "./format";
+import { percentile } from "./protocol";
+import { useRiskStream } from "./useRiskStream";
+
+function Card({ label, value, tone, testId }: { label: string; value: string; tone?: "pos" | "neg"; testId?: string }) {
+  return (
+    <div className="card">
+      <div className="label">{label}</div>
+      <div className={`value ${tone ?? ""}`} data-testid={testId}>{value}</div>
+    </div>
+  );
+}
+
+export default function App() {
+  const { state, status, attempts } = useRiskStream();
+  const d = state.data;
+  const history = useMemo<[[number[], number[]], [number[], number[]]]>(() => {
+    const h = d?.history ?? [];
+    const t = h.map((p) => p[0] / 1000);
+    return [[t, h.map((p) => p[1])], [t, h.map((p) => p[2])]];
+  }, [d?.history]);
+  const p99 = percentile(state.latencyMs, 0.99);
+  return (
+    <div className="app">
+      <header className="status">
+        <span className={`badge ${status.toLowerCase()}`} data-testid="status">{status}</span>
+        {status !== "LIVE" && status !== "CONNECTING" && <span>retry #{attempts}</span>}
+        <span>last update {state.lastUpdate ? new Date(state.lastUpdate).toLocaleTimeString() : "–"}</span>
+        <span data-testid="latency">latency p99 {Number.isFinite(p99) ? `${p99.toFixed(1)} ms` : "–"}</span>
+        <span>seq {state.seq}</span>
+        <span className="title">rtrisk live</span>
+      </header>
+      {d && (
+        <>
+          <section className="cards">
+            <Card label="Total P&L" value={fmt(d.total_pnl)} tone={d.total_pnl < 0 ? "neg" : "pos"} testId="pnl" />
+            <Card label="Total exposure (gross)" value={fmt(d.gross_exposure)} />
+            <Card label="Positions" value={fmt(d.positions_count)} />
+            <Card label="1-day VaR 99%" value={fmt(d.var_99)} testId="var" />
+            <Card label="ES 97.5%" value={fmt(d.es_975)} testId="es" />
+            <Card label="Net delta ($)" value={fmt(d.net_delta)} />
+          </section>
+          <section className="row">
+            <div className="panel grow">
+              <Chart title="P&L" series="P&L" color="#4caf50" data={history[0]} />
+              <Chart title="VaR 99%" series="VaR" color="#e57373" data={history[1]} />
+            </div>
+            <div className="panel">
+              <h3>Stress scenarios</h3>
+              <table>
+                <tbody>
+                  {d.stress.map((s) => (
+                    <tr key={s.name}>
+                      <td>{s.name.replace(/_/g, " ")}</td>
+                      <td className={s.pnl < 0 ? "neg" : "pos"}>{fmt(s.pnl)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <h3>VaR 99% by method</h3>
+              <table>
+                <tbody>
+                  {Object.entries(d.var_methods).map(([k, v]) => (
+                    <tr key={k}><td>{k.replace(/_/g, " ")}</td><td>{fmt(v)}</td></tr>
+                  ))}
+                </tbody>
+              </table>
+              <h3>Spot × vol P&amp;L</h3>
+              <Heatmap grid={d.grid} />
+            </div>
+          </section>
+          <section className="panel">
+            <h3>Positions ({d.positions.length}) · {d.scenarios} scenarios · {fmt(d.ticks_total)} ticks</h3>
+            <PositionsTable rows={d.positions} />
+          </section>
+        </>
+      )}
+    </div>
+  );
+}

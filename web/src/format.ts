@@ -1,0 +1,2 @@
+export const fmt = (v: number, digits = 0): string =>
+  Number.isFinite(v) ? v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "–";

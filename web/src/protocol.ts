@@ -1,0 +1,89 @@
+// The client side of docs/protocol.md, as a pure state machine (no DOM, no socket) so that it is
+// unit-tested: snapshot, then deltas whose `base` must equal the held `seq`; a gap asks for a
+// resync; the history is a rolling window.
+
+export interface RiskData {
+  total_pnl: number;
+  market_value: number;
+  gross_exposure: number;
+  net_exposure: number;
+  net_delta: number;
+  positions_count: number;
+  var_99: number;
+  es_975: number;
+  scenarios: number;
+  ticks_total: number;
+  var_methods: Record<string, number>;
+  positions: Position[];
+  greeks: { underlying: string; delta: number; dollar_delta: number; gamma: number; vega: number; theta: number }[];
+  stress: { name: string; pnl: number }[];
+  grid: { spot: number[]; vol: number[]; pnl: number[][] };
+  history: [number, number, number][];
+}
+
+export interface Position {
+  symbol: string;
+  quantity: number;
+  price: number;
+  market_value: number;
+  pnl: number | null;
+  component_var: number;
+  delta: number;
+}
+
+export type ServerMessage =
+  | { type: "snapshot"; seq: number; event_time: number; send_time: number; data: RiskData }
+  | { type: "delta"; seq: number; base: number; event_time: number; send_time: number; changes: Partial<RiskData> & { history_append?: [number, number, number][] } }
+  | { type: "heartbeat"; send_time: number };
+
+export interface ClientState {
+  data: RiskData | null;
+  seq: number;
+  lastEventTime: number;
+  lastUpdate: number; // client clock, ms
+  latencyMs: number[]; // event time -> received, recent samples
+}
+
+export const initialState = (): ClientState => ({ data: null, seq: 0, lastEventTime: 0, lastUpdate: 0, latencyMs: [] });
+
+export type ApplyResult = { state: ClientState; resync: boolean };
+
+const HISTORY_MAX = 600;
+const LATENCY_SAMPLES = 200;
+
+/** Applies one server message. `nowMs` is the client's wall clock (Date.now()). */
+export function apply(state: ClientState, msg: ServerMessage, nowMs: number): ApplyResult {
+  if (msg.type === "heartbeat") return { state: { ...state, lastUpdate: nowMs }, resync: false };
+  const latency = nowMs - msg.event_time / 1000;
+  const latencyMs = [...state.latencyMs.slice(-(LATENCY_SAMPLES - 1)), latency];
+  if (msg.type === "snapshot") {
+    return { state: { data: msg.data, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs }, resync: false };
+  }
+  if (state.data === null || msg.base !== state.seq || msg.seq <= state.seq) {
+    return { state, resync: true }; // a gap or a delta without its base: ask for a snapshot
+  }
+  const { history_append, ...changes } = msg.changes;
+  let history = state.data.history;
+  if (history_append && history_append.length) {
+    history = [...history, ...history_append];
+    if (history.length > HISTORY_MAX) history = history.slice(history.length - HISTORY_MAX);
+  }
+  return {
+    state: { data: { ...state.data, ...changes, history }, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs },
+    resync: false,
+  };
+}
+
+/** Reconnect delay: exponential from 250 ms, capped at 10 s, with full jitter in [d/2, d]. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  const d = Math.min(10_000, 250 * 2 ** Math.max(0, attempt));
+  return d / 2 + random() * (d / 2);
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const h = (s.length - 1) * p;
+  const lo = Math.floor(h);
+  return s[lo] + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] ?? s[lo]) - s[lo]);
+}
