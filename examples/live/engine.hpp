@@ -39,8 +39,18 @@ public:
         const auto t = rtrisk_examples::read_csv(cfg.data_path);
         const Eigen::MatrixXd R_all = rtrisk::returns_from_prices(t.values);
         const int n_idx = static_cast<int>(R_all.cols());
-        const Eigen::Index T = std::min<Eigen::Index>(cfg.scenarios, R_all.rows());
-        const Eigen::MatrixXd R_idx = R_all.bottomRows(T);
+        // The most recent days of the data; beyond its length, days bootstrapped (seeded) from it.
+        const Eigen::Index T = cfg.scenarios;
+        if (T < 100) throw std::invalid_argument("--scenarios " + std::to_string(T) + " must be at least 100 (VaR 99 %)");
+        Eigen::MatrixXd R_idx(T, R_all.cols());
+        {
+            std::mt19937_64 boot(cfg.seed + 17);
+            std::uniform_int_distribution<Eigen::Index> day(0, R_all.rows() - 1);
+            for (Eigen::Index k = 0; k < T; ++k) {
+                const Eigen::Index recent = R_all.rows() - T + k; // negative: before the data starts
+                R_idx.row(k) = R_all.row(recent >= 0 ? recent : day(boot));
+            }
+        }
         m_index_returns.resize(static_cast<std::size_t>(R_all.rows()));
         for (Eigen::Index k = 0; k < R_all.rows(); ++k)
             for (int i = 0; i < n_idx; ++i) m_index_returns[static_cast<std::size_t>(k)].push_back(R_all(k, i));

@@ -1,0 +1,210 @@
+"""Protocol conformance suite (docs/protocol.md) against the running C++ server, build/examples/rtrisk_live:
+snapshot then deltas, resync, Origin and token checks, close codes for oversized, malformed and
+unknown messages, a slow consumer conflated and disconnected without affecting a fast one,
+/healthz and /metrics."""
+import asyncio
+import base64
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import websockets
+
+from conftest import BUILD, DATA, ROOT
+
+BINARY = BUILD / "examples" / "rtrisk_live"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, *args):
+        assert BINARY.exists(), f"{BINARY} is missing: build the C++ targets first (scripts/build.sh)"
+        self.port = free_port()
+        self.proc = subprocess.Popen([str(BINARY), "--port", str(self.port), "--data", str(DATA / "eu_stock_markets.csv"),
+                                      "--static", str(ROOT / "web" / "dist"), "--synthetic", "20", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert "rtrisk live:" in line, line + self.proc.stderr.read()
+        self.url = f"ws://127.0.0.1:{self.port}/ws/risk"
+
+    def get(self, path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as r:
+            return r.status, r.read().decode()
+
+    def metric(self, name):
+        for line in self.get("/metrics")[1].splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        raise KeyError(name)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = Server()
+    yield s
+    s.stop()
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 30))
+
+
+def test_snapshot_then_deltas_with_increasing_sequence(server):
+    async def go():
+        async with websockets.connect(server.url, max_size=None) as ws:
+            first = json.loads(await ws.recv())
+            assert first["type"] == "snapshot"
+            for key in ("total_pnl", "var_99", "es_975", "positions", "stress", "grid", "greeks", "history"):
+                assert key in first["data"], key
+            assert first["event_time"] <= first["send_time"]
+            seq = first["seq"]
+            for _ in range(10):
+                m = json.loads(await ws.recv())
+                if m["type"] == "heartbeat":
+                    continue
+                assert m["type"] == "delta"
+                assert m["base"] == seq and m["seq"] == seq + 1  # strictly increasing, no gaps
+                assert "history_append" in m["changes"]
+                seq = m["seq"]
+            assert ws.response_headers.get("Sec-WebSocket-Extensions", "").startswith("permessage-deflate")
+    run(go())
+
+
+def test_resync_request_returns_a_snapshot(server):
+    async def go():
+        async with websockets.connect(server.url, max_size=None) as ws:
+            first = json.loads(await ws.recv())
+            await ws.send(json.dumps({"type": "resync"}))
+            for _ in range(5):
+                m = json.loads(await ws.recv())
+                if m["type"] == "snapshot":
+                    assert m["seq"] >= first["seq"]  # the latest publication, in full
+                    return
+            pytest.fail("no snapshot after a resync request")
+    run(go())
+
+
+def test_foreign_origin_is_rejected_and_same_origin_accepted(server):
+    async def go():
+        with pytest.raises(websockets.exceptions.InvalidStatusCode) as info:
+            async with websockets.connect(server.url, origin="http://evil.example"):
+                pass
+        assert info.value.status_code == 403
+        async with websockets.connect(server.url, origin=f"http://127.0.0.1:{server.port}", max_size=None) as ws:
+            assert json.loads(await ws.recv())["type"] == "snapshot"
+    run(go())
+
+
+@pytest.mark.parametrize("payload,code", [
+    ("x" * 5000, 1009),                      # larger than --max-message 4096
+    ("{not json", 1007),                     # malformed JSON
+    (json.dumps({"type": "subscribe"}), 1008),  # unknown message type
+])
+def test_bad_client_messages_get_close_codes(server, payload, code):
+    async def go():
+        async with websockets.connect(server.url, max_size=None) as ws:
+            await ws.recv()
+            await ws.send(payload)
+            with pytest.raises(websockets.exceptions.ConnectionClosed) as info:
+                while True:
+                    await ws.recv()
+            assert info.value.rcvd is not None and info.value.rcvd.code == code
+    run(go())
+    assert server.metric("rtrisk_bad_messages_total") >= 1
+    assert server.get("/healthz") == (200, "ok\n")  # the server is still up
+
+
+def test_token_is_required_when_configured():
+    s = Server("--token", "s3cret")
+    try:
+        async def go():
+            with pytest.raises(websockets.exceptions.InvalidStatusCode) as info:
+                async with websockets.connect(s.url):
+                    pass
+            assert info.value.status_code == 401
+            async with websockets.connect(s.url + "?token=s3cret", max_size=None) as ws:
+                assert json.loads(await ws.recv())["type"] == "snapshot"
+            async with websockets.connect(s.url, extra_headers={"Authorization": "Bearer s3cret"}, max_size=None) as ws:
+                assert json.loads(await ws.recv())["type"] == "snapshot"
+        run(go())
+    finally:
+        s.stop()
+
+
+def raw_client_that_never_reads(port):
+    """A WebSocket handshake by hand on a socket with a tiny receive buffer, then no reads."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall((f"GET /ws/risk HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1)
+    assert b" 101 " in head.split(b"\r\n")[0]
+    return sock
+
+
+def test_slow_consumer_is_conflated_then_disconnected_without_slowing_a_fast_one():
+    s = Server("--slow-timeout-ms", "1500", "--sndbuf", "4096", "--synthetic", "200")
+    try:
+        slow = raw_client_that_never_reads(s.port)
+
+        async def fast():
+            got, gaps = 0, 0
+            async with websockets.connect(s.url, max_size=None) as ws:
+                seq = json.loads(await ws.recv())["seq"]
+                end = time.monotonic() + 5
+                while time.monotonic() < end:
+                    m = json.loads(await ws.recv())
+                    if m["type"] != "delta":
+                        continue
+                    gaps += m["base"] != seq
+                    seq = m["seq"]
+                    got += 1
+            return got, gaps
+
+        got, gaps = run(fast())
+        assert gaps == 0
+        assert got >= 35  # 10 Hz for 5 s, whatever the stalled client does
+        assert s.metric("rtrisk_slow_disconnects_total") >= 1
+        assert s.metric("rtrisk_messages_conflated_total") >= 1
+        # The stalled client's connection is gone: reading drains what was buffered, then EOF/reset.
+        slow.settimeout(5)
+        try:
+            while slow.recv(65536):
+                pass
+        except (ConnectionResetError, socket.timeout):
+            pass
+        slow.close()
+        assert s.metric("rtrisk_clients") == 0
+    finally:
+        s.stop()
+
+
+def test_http_endpoints(server):
+    status, body = server.get("/metrics")
+    assert status == 200
+    for name in ("rtrisk_ticks_total", "rtrisk_publish_seconds_bucket", "rtrisk_clients", "rtrisk_messages_conflated_total"):
+        assert name in body
+    assert server.metric("rtrisk_ticks_total") > 0
+    status, body = server.get("/")
+    assert status == 200 and '<div id="root">' in body
+    with pytest.raises(urllib.error.HTTPError) as info:
+        server.get("/assets/../../etc/passwd")
+    assert info.value.code in (400, 404)
