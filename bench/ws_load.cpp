@@ -71,7 +71,7 @@ private:
             auto& st = self->m_stats;
             const auto sent = field(msg, "\"send_time\":");
             const auto seq = field(msg, "\"seq\":");
-            const bool snapshot = msg.compare(0, 19, R"({"type":"snapshot")") == 0;
+            const bool snapshot = msg.rfind(R"({"type":"snapshot")", 0) == 0;
             if (t >= st.measure_from_us && sent > 0) {
                 st.messages++;
                 st.snapshots += snapshot;

@@ -134,9 +134,11 @@ public:
         return pnl;
     }
 
-    /// The full snapshot as JSON (see docs/protocol.md for the fields). `slow` adds the
-    /// parametric VaR methods (the publisher asks for them at a lower rate).
-    nlohmann::json snapshot(bool slow) {
+    /// The full snapshot as JSON (see docs/protocol.md for the fields). `slow` refreshes the
+    /// parametric VaR methods and `refresh_positions` the positions table; otherwise their last
+    /// values are repeated (unchanged fields cost nothing in a delta). The publisher asks for
+    /// both at lower rates than the headline numbers.
+    nlohmann::json snapshot(bool slow, bool refresh_positions = true) {
         using nlohmann::json;
         Eigen::MatrixXd opt;
         const Eigen::VectorXd pnl = scenario_pnl(&opt);
@@ -152,7 +154,7 @@ public:
         json positions = json::array();
         double opt_value = 0;
         for (std::size_t h = 0; h < m_options.holdings().size(); ++h) opt_value += m_options.holding_value(h);
-        for (std::size_t i = 0; i < book.size(); ++i) {
+        for (std::size_t i = 0; refresh_positions && i < book.size(); ++i) {
             const auto j = static_cast<Eigen::Index>(i);
             const double comp = -x[i] * ((1 - q.frac) * R(q.lo, j) + q.frac * R(q.hi, j));
             const auto p = book.position(i);
@@ -160,7 +162,7 @@ public:
                                  {"market_value", round2(p.market_value())}, {"pnl", round2(p.unrealized_pnl())},
                                  {"component_var", round2(comp)}, {"delta", round2(x[i])}});
         }
-        for (std::size_t h = 0; h < m_options.holdings().size(); ++h) {
+        for (std::size_t h = 0; refresh_positions && h < m_options.holdings().size(); ++h) {
             const auto& hd = m_options.holdings()[h];
             const auto& u = m_options.underlyings()[hd.underlying];
             const auto hj = static_cast<Eigen::Index>(h);
@@ -206,7 +208,7 @@ public:
                   {"var_99", round2(var99)},
                   {"es_975", round2(es975)},
                   {"scenarios", pnl.size()},
-                  {"positions", std::move(positions)},
+                  {"positions", refresh_positions || m_positions.is_null() ? (m_positions = std::move(positions)) : m_positions},
                   {"greeks", std::move(greeks)},
                   {"stress", std::move(stress)},
                   {"grid", {{"spot", spot}, {"vol", vol}, {"pnl", std::move(rows)}}},
@@ -232,6 +234,7 @@ private:
     std::unique_ptr<rtrisk::incremental_state> m_state;
     rtrisk::derivatives_book m_options{0.03};
     nlohmann::json m_slow;
+    nlohmann::json m_positions; // the last positions table (refreshed at its own rate)
     std::uint64_t m_ticks = 0;
     std::int64_t m_last_event_us = 0;
 };

@@ -6,7 +6,11 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <deque>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +21,9 @@ struct publication {
     std::int64_t event_time_us = 0;  ///< event time of the newest tick included
     std::string snapshot_body;       ///< JSON object: every field
     std::string delta_body;          ///< JSON object: changed fields + history_append, against version - 1
+    nlohmann::json data;             ///< every field but history (to build catch-up deltas)
+    std::vector<std::string> changed; ///< fields that changed against version - 1
+    nlohmann::json history_point;    ///< the point this publication appended
 };
 using publication_ptr = std::shared_ptr<const publication>;
 
@@ -31,11 +38,15 @@ public:
         m_history.push_back(point);
         if (m_history.size() > m_history_points) m_history.erase(m_history.begin());
         json changes = json::object();
+        auto p = std::make_shared<publication>();
         for (auto it = data.begin(); it != data.end(); ++it) {
-            if (!m_last.contains(it.key()) || m_last[it.key()] != it.value()) changes[it.key()] = it.value();
+            if (!m_last.contains(it.key()) || m_last[it.key()] != it.value()) {
+                changes[it.key()] = it.value();
+                p->changed.push_back(it.key());
+            }
         }
         changes["history_append"] = json::array({point});
-        auto p = std::make_shared<publication>();
+        p->history_point = point;
         p->version = ++m_version;
         p->event_time_us = event_time_us;
         p->delta_body = changes.dump();
@@ -43,6 +54,7 @@ public:
         json full = m_last;
         full["history"] = m_history;
         p->snapshot_body = full.dump();
+        p->data = m_last;
         return p;
     }
 
@@ -51,6 +63,44 @@ private:
     std::uint64_t m_version = 0;
     nlohmann::json m_last = nlohmann::json::object();
     nlohmann::json m_history = nlohmann::json::array();
+};
+
+/// The last few publications (network thread only), to bring a client that skipped versions
+/// up to date with one delta instead of a snapshot: the fields changed in any skipped version,
+/// with their latest values, and every skipped history point. Bodies are cached per starting
+/// version, so clients that fell behind together share one string.
+class recent_publications {
+public:
+    static constexpr std::size_t depth = 32; // 3.2 s at 10 Hz; further behind gets a snapshot
+
+    void push(const publication_ptr& p) {
+        m_ring.push_back(p);
+        if (m_ring.size() > depth) m_ring.pop_front();
+        m_cache.clear();
+    }
+    /// Delta body from `from` to the newest publication, or null when `from` is too old.
+    std::shared_ptr<const std::string> catch_up(std::uint64_t from) {
+        if (m_ring.empty() || from + 1 < m_ring.front()->version || from >= m_ring.back()->version) return nullptr;
+        if (auto it = m_cache.find(from); it != m_cache.end()) return it->second;
+        const auto& latest = *m_ring.back();
+        std::set<std::string> keys;
+        nlohmann::json history = nlohmann::json::array();
+        for (const auto& p : m_ring) {
+            if (p->version <= from) continue;
+            keys.insert(p->changed.begin(), p->changed.end());
+            history.push_back(p->history_point);
+        }
+        nlohmann::json changes = nlohmann::json::object();
+        for (const auto& k : keys) changes[k] = latest.data.at(k);
+        changes["history_append"] = std::move(history);
+        auto body = std::make_shared<const std::string>(changes.dump());
+        m_cache.emplace(from, body);
+        return body;
+    }
+
+private:
+    std::deque<publication_ptr> m_ring;
+    std::map<std::uint64_t, std::shared_ptr<const std::string>> m_cache;
 };
 
 /// Counters for /metrics (written by either thread, read by the HTTP handler).
@@ -62,6 +112,7 @@ struct metrics {
     std::atomic<std::uint64_t> messages_sent_total{0};
     std::atomic<std::uint64_t> snapshots_sent_total{0};
     std::atomic<std::uint64_t> conflated_total{0};
+    std::atomic<std::uint64_t> catch_up_deltas_total{0};
     std::atomic<std::uint64_t> slow_disconnects_total{0};
     std::atomic<std::uint64_t> bad_messages_total{0};
     std::atomic<std::uint64_t> rejected_upgrades_total{0};
@@ -94,6 +145,7 @@ struct metrics {
         line("rtrisk_messages_sent_total", "counter", "WebSocket messages written.", double(messages_sent_total));
         line("rtrisk_snapshots_sent_total", "counter", "Full snapshots written (connects, resyncs, catch-up).", double(snapshots_sent_total));
         line("rtrisk_messages_conflated_total", "counter", "Publications replaced by a newer one before a slow client took them.", double(conflated_total));
+        line("rtrisk_catch_up_deltas_total", "counter", "Deltas spanning skipped versions (instead of snapshots).", double(catch_up_deltas_total));
         line("rtrisk_slow_disconnects_total", "counter", "Clients disconnected for not reading.", double(slow_disconnects_total));
         line("rtrisk_bad_messages_total", "counter", "Malformed or oversized client messages.", double(bad_messages_total));
         line("rtrisk_rejected_upgrades_total", "counter", "WebSocket upgrades refused (Origin, token, path).", double(rejected_upgrades_total));

@@ -8,9 +8,10 @@
 //                                                                          └─► /metrics, static files
 //
 // Usage: rtrisk_live [--port 8080] [--bind 127.0.0.1] [--static web/dist] [--rate 10000]
-//                    [--publish-hz 10] [--ticks FILE] [--synthetic 46] [--scenarios 500]
+//                    [--publish-hz 10] [--positions-hz 2] [--ticks FILE] [--synthetic 46] [--scenarios 500]
 //                    [--token SECRET] [--allow-origin URL]... [--max-message 4096]
 //                    [--slow-timeout-ms 10000] [--heartbeat-ms 5000] [--sndbuf BYTES] [--data FILE]
+//                    [--no-deflate]
 
 #include <utility>
 
@@ -49,6 +50,7 @@ struct server_config {
     std::string static_dir = "web/dist";
     double rate = 10000;
     double publish_hz = 10;
+    double positions_hz = 2;
     std::string ticks_file;
     std::string token;
     std::vector<std::string> allowed_origins;
@@ -56,6 +58,7 @@ struct server_config {
     int slow_timeout_ms = 10000;
     int heartbeat_ms = 5000;
     int sndbuf = 0;
+    bool deflate = true;
     engine_config engine;
 };
 
@@ -115,10 +118,12 @@ public:
     }
     void publish(publication_ptr p) {
         m_latest = std::move(p);
+        m_recent.push(m_latest);
         m_metrics.publications_total++;
         for (const auto& s : std::vector<std::shared_ptr<ws_session>>(m_sessions.begin(), m_sessions.end())) s->offer(m_latest);
     }
     const publication_ptr& latest() const { return m_latest; }
+    std::shared_ptr<const std::string> catch_up(std::uint64_t from) { return m_recent.catch_up(from); }
     void tick_timers() {
         const auto now = steady::now();
         for (const auto& s : std::vector<std::shared_ptr<ws_session>>(m_sessions.begin(), m_sessions.end())) s->tick_timers(now);
@@ -128,12 +133,14 @@ private:
     metrics& m_metrics;
     std::set<std::shared_ptr<ws_session>> m_sessions;
     publication_ptr m_latest;
+    recent_publications m_recent;
 };
 
 void ws_session::run(http::request<http::string_body> req) {
     m_ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server)); // idle pings, 30 s handshake
     websocket::permessage_deflate pmd;
-    pmd.server_enable = true;
+    pmd.server_enable = m_cfg.deflate;
+    pmd.compLevel = 1; // fastest: compressing the same delta once per client is the fan-out's main cost
     m_ws.set_option(pmd);
     m_ws.read_message_max(m_cfg.max_message);
     m_ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
@@ -196,17 +203,26 @@ void ws_session::offer(const publication_ptr& p) {
 }
 
 void ws_session::send(const publication_ptr& p) {
-    const bool delta = !m_want_snapshot && m_version + 1 == p->version;
-    if (!delta && !m_want_snapshot && p->version <= m_version) return; // nothing new
+    if (!m_want_snapshot && p->version <= m_version) return; // nothing new
+    const std::string* body = nullptr;
+    std::shared_ptr<const std::string> catch_up;
+    if (!m_want_snapshot && m_version + 1 == p->version) {
+        body = &p->delta_body;
+    } else if (!m_want_snapshot && p == m_hub.latest() && (catch_up = m_hub.catch_up(m_version))) {
+        body = catch_up.get(); // skipped versions: one delta carrying all of them
+        m_metrics.catch_up_deltas_total++;
+    }
+    const bool delta = body != nullptr;
+    if (!delta) body = &p->snapshot_body;
     const auto now = now_us();
     std::string text;
-    text.reserve((delta ? p->delta_body.size() : p->snapshot_body.size()) + 128);
+    text.reserve(body->size() + 128);
     text += delta ? R"({"type":"delta","seq":)" : R"({"type":"snapshot","seq":)";
     text += std::to_string(p->version);
     if (delta) text += ",\"base\":" + std::to_string(m_version);
     text += ",\"event_time\":" + std::to_string(p->event_time_us) + ",\"send_time\":" + std::to_string(now);
     text += delta ? ",\"changes\":" : ",\"data\":";
-    text += delta ? p->delta_body : p->snapshot_body;
+    text += *body;
     text += "}";
     if (!delta) m_metrics.snapshots_sent_total++;
     send_text(std::make_shared<const std::string>(std::move(text)), p->version);
@@ -238,8 +254,7 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
     if (m_pending) {
         auto p = std::move(m_pending);
         m_pending.reset();
-        if (p->version != m_version + 1) m_want_snapshot = true; // it skipped versions: resynchronise
-        send(p);
+        send(p); // a delta if it is the next version, a catch-up delta if recent, else a snapshot
     }
 }
 
@@ -429,6 +444,7 @@ server_config parse_args(int argc, char** argv) {
         else if (k == "--static") c.static_dir = v();
         else if (k == "--rate") c.rate = std::stod(v());
         else if (k == "--publish-hz") c.publish_hz = std::stod(v());
+        else if (k == "--positions-hz") c.positions_hz = std::stod(v());
         else if (k == "--ticks") c.ticks_file = v();
         else if (k == "--synthetic") c.engine.synthetic = std::stoi(v());
         else if (k == "--scenarios") c.engine.scenarios = std::stoi(v());
@@ -439,9 +455,11 @@ server_config parse_args(int argc, char** argv) {
         else if (k == "--slow-timeout-ms") c.slow_timeout_ms = std::stoi(v());
         else if (k == "--heartbeat-ms") c.heartbeat_ms = std::stoi(v());
         else if (k == "--sndbuf") c.sndbuf = std::stoi(v());
+        else if (k == "--no-deflate") c.deflate = false;
         else throw std::invalid_argument("unknown option " + k);
     }
     if (!(c.publish_hz > 0 && c.publish_hz <= 1000)) throw std::invalid_argument("--publish-hz must be in (0, 1000]");
+    if (!(c.positions_hz > 0 && c.positions_hz <= c.publish_hz)) throw std::invalid_argument("--positions-hz must be in (0, --publish-hz]");
     return c;
 }
 
@@ -489,6 +507,9 @@ int main(int argc, char** argv) try {
         auto second_start = steady::now();
         std::uint64_t ticks_at_second = 0, publishes = 0;
         bool live = true;
+        // Parametric VaR methods once a second; the positions table at --positions-hz.
+        const auto slow_every = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(cfg.publish_hz)));
+        const auto positions_every = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(cfg.publish_hz / cfg.positions_hz)));
         while (!g_stop) {
             batch.clear();
             if (live) live = src->next(batch, 8192);
@@ -513,7 +534,8 @@ int main(int argc, char** argv) try {
             }
             if (now >= next_pub) {
                 const auto t0 = steady::now();
-                auto data = eng.snapshot(publishes++ % 10 == 0);
+                const auto n = publishes++;
+                auto data = eng.snapshot(n % slow_every == 0, n % positions_every == 0);
                 auto p = pub.next(std::move(data), eng.last_event_us(), now_us() / 1000);
                 m.observe_publish(std::chrono::duration<double>(steady::now() - t0).count());
                 net::post(ioc, [&h, p = std::move(p)]() mutable { h.publish(std::move(p)); });
