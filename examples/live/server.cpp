@@ -11,7 +11,9 @@
 //                    [--publish-hz 10] [--positions-hz 2] [--ticks FILE] [--synthetic 46] [--scenarios 500]
 //                    [--token SECRET] [--allow-origin URL]... [--max-message 4096]
 //                    [--slow-timeout-ms 10000] [--heartbeat-ms 5000] [--sndbuf BYTES] [--data FILE]
-//                    [--no-deflate]
+//                    [--no-deflate] [--low-latency]
+// --low-latency publishes as soon as a client has nothing in flight and a new tick arrived
+// (at most once per millisecond), with --publish-hz as the floor; meant for a few clients.
 
 #include <utility>
 
@@ -59,6 +61,7 @@ struct server_config {
     int heartbeat_ms = 5000;
     int sndbuf = 0;
     bool deflate = true;
+    bool low_latency = false;
     engine_config engine;
 };
 
@@ -68,6 +71,10 @@ constexpr std::uint16_t close_policy = 1008;       // unknown message type
 constexpr std::uint16_t close_slow_consumer = 4408; // stopped reading
 
 class hub;
+
+// Low-latency mode: set by the network thread when a client has nothing in flight, read by the
+// engine thread to publish at once instead of waiting for the next fixed-rate tick.
+std::atomic<bool> g_client_ready{false};
 
 class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
@@ -155,6 +162,7 @@ void ws_session::on_accept(beast::error_code ec) {
     m_joined = true;
     m_hub.join(shared_from_this());
     if (m_hub.latest()) send(m_hub.latest());
+    else g_client_ready.store(true, std::memory_order_relaxed);
     do_read();
 }
 
@@ -251,6 +259,7 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
     }
     m_out.reset();
     if (m_closing) return;
+    if (!m_pending) g_client_ready.store(true, std::memory_order_relaxed);
     if (m_pending) {
         auto p = std::move(m_pending);
         m_pending.reset();
@@ -456,6 +465,7 @@ server_config parse_args(int argc, char** argv) {
         else if (k == "--heartbeat-ms") c.heartbeat_ms = std::stoi(v());
         else if (k == "--sndbuf") c.sndbuf = std::stoi(v());
         else if (k == "--no-deflate") c.deflate = false;
+        else if (k == "--low-latency") c.low_latency = true;
         else throw std::invalid_argument("unknown option " + k);
     }
     if (!(c.publish_hz > 0 && c.publish_hz <= 1000)) throw std::invalid_argument("--publish-hz must be in (0, 1000]");
@@ -504,6 +514,8 @@ int main(int argc, char** argv) try {
         batch.reserve(8192);
         const auto period = std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(1.0 / cfg.publish_hz));
         auto next_pub = steady::now();
+        auto last_pub = steady::now();
+        std::int64_t last_event_published = -1;
         auto second_start = steady::now();
         std::uint64_t ticks_at_second = 0, publishes = 0;
         bool live = true;
@@ -532,17 +544,22 @@ int main(int argc, char** argv) try {
                 ticks_at_second = eng.ticks();
                 second_start = now;
             }
-            if (now >= next_pub) {
+            const bool early = cfg.low_latency && g_client_ready.load(std::memory_order_relaxed) &&
+                               now - last_pub >= std::chrono::milliseconds(1) && eng.last_event_us() != last_event_published;
+            if (now >= next_pub || early) {
+                g_client_ready.store(false, std::memory_order_relaxed);
+                last_pub = now;
+                last_event_published = eng.last_event_us();
                 const auto t0 = steady::now();
                 const auto n = publishes++;
                 auto data = eng.snapshot(n % slow_every == 0, n % positions_every == 0);
                 auto p = pub.next(std::move(data), eng.last_event_us(), now_us() / 1000);
                 m.observe_publish(std::chrono::duration<double>(steady::now() - t0).count());
                 net::post(ioc, [&h, p = std::move(p)]() mutable { h.publish(std::move(p)); });
-                next_pub += period;
+                if (!early) next_pub += period;
                 if (next_pub < now) next_pub = now + period;
             } else if (batch.empty()) {
-                std::this_thread::sleep_for(std::min<steady::duration>(std::chrono::microseconds(200), next_pub - now));
+                std::this_thread::sleep_for(std::min<steady::duration>(std::chrono::microseconds(cfg.low_latency ? 50 : 200), next_pub - now));
             }
         }
     });

@@ -208,3 +208,23 @@ def test_http_endpoints(server):
     with pytest.raises(urllib.error.HTTPError) as info:
         server.get("/assets/../../etc/passwd")
     assert info.value.code in (400, 404)
+
+
+def test_low_latency_mode_publishes_faster_than_the_fixed_rate():
+    s = Server("--low-latency")
+    try:
+        async def go():
+            async with websockets.connect(s.url, max_size=None) as ws:
+                seq = json.loads(await ws.recv())["seq"]
+                n, end = 0, time.monotonic() + 2
+                while time.monotonic() < end:
+                    m = json.loads(await ws.recv())
+                    if m["type"] == "delta":
+                        assert m["base"] == seq  # still contiguous
+                        seq = m["seq"]
+                        n += 1
+                return n
+        assert run(go()) > 2 * 10 * 2  # well above 10 Hz for 2 s
+        assert s.metric("rtrisk_ticks_per_second") > 5000  # the tick path is not starved
+    finally:
+        s.stop()
