@@ -77,7 +77,7 @@ public:
             m_sim.push_back({p, idx, b});
             for (Eigen::Index k = 0; k < T; ++k) R(k, n_idx + s) = b * R_idx(k, idx) + noise(gen);
             const double q = std::round(qty(gen));
-            book.add({name, q, p * (1 + 0.05 * noise(gen) / 0.008 * 0.1), p, 1.0});
+            book.add({name, q, p * (1 + 0.625 * noise(gen)), p, 1.0}); // entry price within ~0.5 % of the price
         }
         for (int i = 0; i < n; ++i) m_index.emplace(m_symbols[static_cast<std::size_t>(i)], static_cast<std::uint32_t>(i));
         m_state = std::make_unique<rtrisk::incremental_state>(std::move(book), R);
