@@ -1,4 +1,4 @@
-// The streaming engine (examples/live/engine.hpp): ticks from a file produce exactly the risk the
+// The streaming engine (examples/live/engine.hpp, hub.hpp): ticks from a file produce exactly the risk the
 // core computes offline for the same final state, and malformed lines are rejected by number.
 #include <doctest/doctest.h>
 
@@ -8,6 +8,7 @@
 #include <random>
 
 #include "live/engine.hpp"
+#include "live/hub.hpp"
 
 using namespace rtrisk_live;
 
@@ -97,4 +98,37 @@ TEST_CASE("a malformed or unknown tick line is rejected with its line number; th
     CHECK(eng.ticks() == 2);
     CHECK(eng.state().book().prices()[eng.symbol_index().at("CAC")] == 4000.25);
     std::remove(path.c_str());
+}
+
+TEST_CASE("a catch-up delta equals applying every skipped delta in turn") {
+    publisher pub(100);
+    recent_publications recent;
+    std::vector<publication_ptr> pubs;
+    for (int v = 0; v < 6; ++v) {
+        nlohmann::json d = {{"total_pnl", 10.0 * v}, {"var_99", 5.0 + (v % 2)}, {"constant", 1}, {"list", {v / 3}}};
+        pubs.push_back(pub.next(d, 1000 + v, 100 + v));
+        recent.push(pubs.back());
+    }
+    // The client holds version 2: replay deltas 3..6 by hand.
+    nlohmann::json state = nlohmann::json::parse(pubs[1]->snapshot_body);
+    for (std::size_t i = 2; i < pubs.size(); ++i) {
+        auto changes = nlohmann::json::parse(pubs[i]->delta_body);
+        for (const auto& pt : changes["history_append"]) state["history"].push_back(pt);
+        changes.erase("history_append");
+        state.update(changes);
+    }
+    nlohmann::json caught = nlohmann::json::parse(pubs[1]->snapshot_body);
+    auto body = recent.catch_up(2);
+    REQUIRE(body);
+    auto changes = nlohmann::json::parse(*body);
+    for (const auto& pt : changes["history_append"]) caught["history"].push_back(pt);
+    changes.erase("history_append");
+    CHECK_FALSE(changes.contains("constant")); // never changed: not sent
+    caught.update(changes);
+    CHECK(caught == state);
+    CHECK(caught == nlohmann::json::parse(pubs.back()->snapshot_body));
+    CHECK(recent.catch_up(2) == body);            // shared by every client starting at version 2
+    CHECK(recent.catch_up(6) == nullptr);         // already current
+    for (int v = 0; v < 40; ++v) recent.push(pub.next({{"total_pnl", v}}, 0, 0));
+    CHECK(recent.catch_up(2) == nullptr);         // too far behind: the caller sends a snapshot
 }
