@@ -4,12 +4,19 @@
 
 #include "live/engine.hpp"
 
-static void BM_engine_ingest(benchmark::State& state) {
+namespace {
+/// The engine for Args {instruments (4 indices + synthetic), scenarios}.
+rtrisk_live::engine_config config(const benchmark::State& state) {
     rtrisk_live::engine_config cfg;
     cfg.data_path = RTRISK_DATA_DIR "/eu_stock_markets.csv";
     cfg.synthetic = static_cast<int>(state.range(0)) - 4;
     cfg.scenarios = static_cast<int>(state.range(1));
-    rtrisk_live::engine eng(cfg);
+    return cfg;
+}
+} // namespace
+
+static void BM_engine_ingest(benchmark::State& state) {
+    rtrisk_live::engine eng(config(state));
     auto sim = eng.make_simulator(0);
     std::vector<rtrisk_live::tick> ticks;
     sim->next(ticks, 1 << 20);
@@ -22,11 +29,7 @@ static void BM_engine_ingest(benchmark::State& state) {
 }
 
 static void BM_engine_publish(benchmark::State& state) {
-    rtrisk_live::engine_config cfg;
-    cfg.data_path = RTRISK_DATA_DIR "/eu_stock_markets.csv";
-    cfg.synthetic = static_cast<int>(state.range(0)) - 4;
-    cfg.scenarios = static_cast<int>(state.range(1));
-    rtrisk_live::engine eng(cfg);
+    rtrisk_live::engine eng(config(state));
     for (auto _ : state) benchmark::DoNotOptimize(eng.snapshot(false).size());
 }
 

@@ -18,6 +18,14 @@ rtrisk::derivatives_book make_book(int options, int underlyings) {
                         100.0 * k(gen), t(gen), v(gen), q(gen), 10.0);
     return book;
 }
+/// T x U daily-size normal returns from a fixed seed.
+rtrisk::scenario_matrix<double> daily_returns(Eigen::Index t, Eigen::Index u) {
+    std::mt19937_64 gen(22);
+    std::normal_distribution<double> nd(0.0, 0.012);
+    rtrisk::scenario_matrix<double> R(t, u);
+    for (Eigen::Index i = 0; i < R.size(); ++i) R.data()[i] = nd(gen);
+    return R;
+}
 } // namespace
 
 static void BM_spot_vol_grid_13x7(benchmark::State& state) {
@@ -30,20 +38,14 @@ static void BM_spot_vol_grid_13x7(benchmark::State& state) {
 
 static void BM_full_revaluation_var(benchmark::State& state) {
     const auto book = make_book(static_cast<int>(state.range(0)), 4);
-    std::mt19937_64 gen(22);
-    std::normal_distribution<double> nd(0.0, 0.012);
-    rtrisk::scenario_matrix<double> R(state.range(1), 4);
-    for (Eigen::Index i = 0; i < R.size(); ++i) R.data()[i] = nd(gen);
+    const auto R = daily_returns(state.range(1), 4);
     for (auto _ : state) benchmark::DoNotOptimize(rtrisk::historical_var(rtrisk::full_revaluation_pnl(book, R), 0.99));
     state.SetItemsProcessed(state.iterations() * state.range(0) * state.range(1));
 }
 
 static void BM_delta_gamma_var(benchmark::State& state) {
     const auto book = make_book(static_cast<int>(state.range(0)), 4);
-    std::mt19937_64 gen(22);
-    std::normal_distribution<double> nd(0.0, 0.012);
-    rtrisk::scenario_matrix<double> R(state.range(1), 4);
-    for (Eigen::Index i = 0; i < R.size(); ++i) R.data()[i] = nd(gen);
+    const auto R = daily_returns(state.range(1), 4);
     for (auto _ : state) benchmark::DoNotOptimize(rtrisk::historical_var(rtrisk::delta_gamma_pnl(book, R), 0.99));
     state.SetItemsProcessed(state.iterations() * state.range(0) * state.range(1));
 }

@@ -118,20 +118,10 @@ public:
     /// repriced in every scenario (full revaluation), and the options' per-scenario P&L matrix.
     Eigen::VectorXd scenario_pnl(Eigen::MatrixXd* option_pnl = nullptr) const {
         const auto lin = m_state->pnl();
-        Eigen::VectorXd pnl = Eigen::Map<const Eigen::VectorXd>(lin.data(), static_cast<Eigen::Index>(lin.size()));
         const auto n_idx = static_cast<Eigen::Index>(m_options.underlyings().size());
-        const Eigen::MatrixXd R_idx = m_state->scenarios().leftCols(n_idx);
-        const auto holdings = m_options.holdings();
-        if (option_pnl) option_pnl->resize(pnl.size(), static_cast<Eigen::Index>(holdings.size()));
-        for (std::size_t h = 0; h < holdings.size(); ++h) {
-            const double base = m_options.holding_value(h);
-            for (Eigen::Index k = 0; k < pnl.size(); ++k) {
-                const double d = m_options.holding_value(h, R_idx(k, static_cast<Eigen::Index>(holdings[h].underlying))) - base;
-                pnl(k) += d;
-                if (option_pnl) (*option_pnl)(k, static_cast<Eigen::Index>(h)) = d;
-            }
-        }
-        return pnl;
+        const rtrisk::scenario_matrix<double> R_idx = m_state->scenarios().leftCols(n_idx);
+        return Eigen::Map<const Eigen::VectorXd>(lin.data(), static_cast<Eigen::Index>(lin.size())) +
+               rtrisk::full_revaluation_pnl<double>(m_options, R_idx, nullptr, option_pnl);
     }
 
     /// The full snapshot as JSON (see docs/protocol.md for the fields). `slow` refreshes the

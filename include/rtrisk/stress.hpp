@@ -111,9 +111,11 @@ xt::xtensor<Real, 2> spot_vol_grid(const basic_derivatives_book<Real>& book, con
 
 /// Scenario P&L by full revaluation: row t of `returns` (T x U, one column per underlying of the
 /// book, simple returns) moves every spot by (1 + r); vols unchanged unless `vol_shifts` (T) is given.
+/// `by_holding`, when given, receives the T x H P&L of each holding (for component VaR).
 template <std::floating_point Real>
 vector<Real> full_revaluation_pnl(const basic_derivatives_book<Real>& book, const scenario_matrix<Real>& returns,
-                                  const std::vector<Real>* vol_shifts = nullptr) {
+                                  const std::vector<Real>* vol_shifts = nullptr,
+                                  scenario_matrix<Real>* by_holding = nullptr) {
     detail::check_same_size(static_cast<std::size_t>(returns.cols()), book.underlyings().size(), "returns row",
                             "underlyings");
     detail::check_matrix_finite(returns, "returns");
@@ -122,12 +124,15 @@ vector<Real> full_revaluation_pnl(const basic_derivatives_book<Real>& book, cons
     std::vector<Real> base(holdings.size());
     for (std::size_t h = 0; h < holdings.size(); ++h) base[h] = book.holding_value(h); // priced once
     vector<Real> pnl(returns.rows());
+    if (by_holding) by_holding->resize(returns.rows(), static_cast<Eigen::Index>(holdings.size()));
     for (Eigen::Index t = 0; t < returns.rows(); ++t) {
         const Real shift = vol_shifts ? (*vol_shifts)[static_cast<std::size_t>(t)] : Real(0);
         detail::check_finite_value(shift, "vol shift");
         Real total = 0;
         for (std::size_t h = 0; h < holdings.size(); ++h) {
-            total += book.holding_value(h, returns(t, static_cast<Eigen::Index>(holdings[h].underlying)), shift) - base[h];
+            const Real d = book.holding_value(h, returns(t, static_cast<Eigen::Index>(holdings[h].underlying)), shift) - base[h];
+            if (by_holding) (*by_holding)(t, static_cast<Eigen::Index>(h)) = d;
+            total += d;
         }
         pnl(t) = total;
     }

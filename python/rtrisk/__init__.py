@@ -212,23 +212,22 @@ def _kind_codes(kind, shape):
     return np.broadcast_to(np.where(is_put, 1, 0).astype(np.uint8), shape)
 
 
-def _float_arrays(names, values):
-    out = []
-    for n, v in zip(names, values):
+def _broadcast(kind, **arguments):
+    """(shape, kind codes, flat float64 arrays) of option arguments broadcast together."""
+    arrays = []
+    for name, value in arguments.items():
         try:
-            a = np.asarray(v, dtype=np.float64)
+            arrays.append(np.asarray(value, dtype=np.float64))
         except (TypeError, ValueError) as e:
-            raise TypeError(f"{n} must be numeric: {e}") from None
-        out.append(a)
-    return out
+            raise TypeError(f"{name} must be numeric: {e}") from None
+    shape = np.broadcast_shapes(*(a.shape for a in arrays), np.shape(kind))
+    flat = [np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1) for a in arrays]
+    return shape, np.ascontiguousarray(_kind_codes(kind, shape)).reshape(-1), flat
 
 
 def bsm(spot, strike, expiry, rate, dividend, vol, kind="call") -> Greeks:
     """Black-Scholes-Merton price and Greeks, broadcasting over every argument (kind too)."""
-    arrays = _float_arrays(("spot", "strike", "expiry", "rate", "dividend", "vol"), (spot, strike, expiry, rate, dividend, vol))
-    shape = np.broadcast_shapes(*(a.shape for a in arrays), np.shape(kind))
-    flat = [np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1) for a in arrays]
-    codes = np.ascontiguousarray(_kind_codes(kind, shape)).reshape(-1)
+    shape, codes, flat = _broadcast(kind, spot=spot, strike=strike, expiry=expiry, rate=rate, dividend=dividend, vol=vol)
     d = _core.bsm_arrays(codes, *flat)
     scalar = shape == ()
     return Greeks(**{k: (float(v[0]) if scalar else v.reshape(shape)) for k, v in d.items()})
@@ -239,10 +238,8 @@ def implied_vol(price, spot, strike, expiry, rate, dividend, kind="call", *, sol
     """Implied volatility (NaN where the price is outside the no-arbitrage bounds; with
     return_status=True also the status names: success, below_intrinsic, above_upper_bound,
     at_intrinsic, not_converged)."""
-    arrays = _float_arrays(("price", "spot", "strike", "expiry", "rate", "dividend"), (price, spot, strike, expiry, rate, dividend))
-    shape = np.broadcast_shapes(*(a.shape for a in arrays), np.shape(kind))
-    flat = [np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1) for a in arrays]
-    codes = np.ascontiguousarray(_kind_codes(kind, shape)).reshape(-1)
+    shape, codes, flat = _broadcast(kind, price=price, spot=spot, strike=strike, expiry=expiry, rate=rate,
+                                    dividend=dividend)
     vol, status = _core.implied_vol_arrays(codes, *flat, solver)
     names = np.array(_core.implied_vol_statuses)[status]
     if shape == ():
