@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { apply, backoffMs, initialState, percentile, type RiskData, type ServerMessage } from "./protocol";
+import { apply, backoffMs, expectSnapshot, initialState, percentile, type RiskData, type ServerMessage } from "./protocol";
 
 const data = (over: Partial<RiskData> = {}): RiskData => ({
   total_pnl: 1, market_value: 2, gross_exposure: 3, net_exposure: 4, net_delta: 5, positions_count: 2, var_99: 10,
   es_975: 12, scenarios: 500, ticks_total: 0, var_methods: {}, positions: [], greeks: [], stress: [],
   grid: { spot: [], vol: [], pnl: [] }, history: [[0, 1, 10]], ...over,
 });
-const snap = (seq: number, d = data()): ServerMessage => ({ type: "snapshot", seq, event_time: 1_000_000, send_time: 1_000_500, data: d });
+const snap = (seq: number, d = data(), instance?: string): ServerMessage =>
+  ({ type: "snapshot", seq, event_time: 1_000_000, send_time: 1_000_500, data: d, ...(instance === undefined ? {} : { instance }) });
+const delta = (seq: number, base: number, changes: Partial<RiskData> = {}): ServerMessage => ({ type: "delta", seq, base, event_time: 0, send_time: 0, changes });
 
 describe("protocol state machine", () => {
   it("takes a snapshot, then applies deltas on their base", () => {
@@ -43,6 +45,55 @@ describe("protocol state machine", () => {
     const r = apply(s, { type: "heartbeat", send_time: 0 }, 5000);
     expect(r.state.seq).toBe(3);
     expect(r.state.lastUpdate).toBe(5000);
+  });
+});
+
+describe("server instances and snapshot order", () => {
+  it("treats a snapshot from a new server instance as a fresh start, even with a lower seq", () => {
+    let s = apply(initialState(), snap(500, data(), "a"), 1001).state;
+    s = apply(s, delta(501, 500, { var_99: 20 }), 1002).state;
+    expect(s.latencyMs).toHaveLength(2);
+    const r = apply(s, snap(1, data({ var_99: 7, history: [[9, 9, 7]] }), "b"), 3000);
+    expect(r.resync).toBe(false);
+    expect(r.state.seq).toBe(1);
+    expect(r.state.instance).toBe("b");
+    expect(r.state.data?.var_99).toBe(7);
+    expect(r.state.data?.history).toEqual([[9, 9, 7]]);
+    expect(r.state.latencyMs).toEqual([3000 - 1000]); // samples of the old process are dropped
+    // ...and deltas of the new instance apply on its seq.
+    expect(apply(r.state, delta(2, 1, { var_99: 8 }), 3001).state.data?.var_99).toBe(8);
+  });
+
+  it("ignores a snapshot that is not newer on the same instance when it asked for none", () => {
+    const s = apply(initialState(), snap(10, data(), "a"), 0).state;
+    for (const old of [snap(10, data({ var_99: 1 }), "a"), snap(4, data({ var_99: 1 }), "a"), snap(4, data({ var_99: 1 }))]) {
+      const r = apply(s, old, 50);
+      expect(r.resync).toBe(false);
+      expect(r.state.seq).toBe(10);
+      expect(r.state.data?.var_99).toBe(10);
+      expect(r.state.lastUpdate).toBe(0); // an ignored message does not make the numbers look current
+    }
+    expect(apply(s, snap(11, data({ var_99: 3 }), "a"), 0).state.data?.var_99).toBe(3); // newer: taken
+  });
+
+  it("accepts a not-newer snapshot after it asked for a resync", () => {
+    const s = apply(initialState(), snap(10), 0).state;
+    const gap = apply(s, delta(13, 12), 0);
+    expect(gap.resync).toBe(true);
+    expect(gap.state.awaitingSnapshot).toBe(true);
+    const r = apply(gap.state, snap(10, data({ var_99: 5 })), 0);
+    expect(r.state.data?.var_99).toBe(5);
+    expect(r.state.awaitingSnapshot).toBe(false);
+  });
+
+  it("accepts a not-newer snapshot on a new connection (an older server without instance restarted)", () => {
+    const s = apply(initialState(), snap(900), 0).state;
+    expect(s.instance).toBeNull();
+    const r = apply(expectSnapshot(s), snap(1, data({ var_99: 2 })), 0);
+    expect(r.state.seq).toBe(1);
+    expect(r.state.data?.var_99).toBe(2);
+    // once taken, the next old snapshot on that connection is ignored again
+    expect(apply(r.state, snap(1, data({ var_99: 3 })), 0).state.data?.var_99).toBe(2);
   });
 });
 

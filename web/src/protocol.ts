@@ -1,6 +1,8 @@
 // The client side of docs/protocol.md, as a pure state machine (no DOM, no socket) so that it is
 // unit-tested: snapshot, then deltas whose `base` must equal the held `seq`; a gap asks for a
-// resync; the history is a rolling window.
+// resync; the history is a rolling window. `seq` restarts at 1 when the server restarts, so a
+// snapshot is taken only if it is newer, comes from a new server `instance`, or was asked for
+// (after a resync request or on a new connection, see expectSnapshot).
 
 export interface RiskData {
   total_pnl: number;
@@ -32,7 +34,8 @@ export interface Position {
 }
 
 export type ServerMessage =
-  | { type: "snapshot"; seq: number; event_time: number; send_time: number; data: RiskData }
+  // `instance` identifies the server process (new at every start); absent from older servers.
+  | { type: "snapshot"; seq: number; event_time: number; send_time: number; data: RiskData; instance?: string }
   | { type: "delta"; seq: number; base: number; event_time: number; send_time: number; changes: Partial<RiskData> & { history_append?: [number, number, number][] } }
   | { type: "heartbeat"; send_time: number };
 
@@ -40,11 +43,17 @@ export interface ClientState {
   data: RiskData | null;
   seq: number;
   lastEventTime: number;
-  lastUpdate: number; // client clock, ms
+  lastUpdate: number; // client clock, ms, when the held data was last confirmed (data or heartbeat)
   latencyMs: number[]; // event time -> received, recent samples
+  instance: string | null; // server instance of the held data, null if unknown
+  awaitingSnapshot: boolean; // a snapshot was asked for (resync or new connection): take it even if not newer
 }
 
-export const initialState = (): ClientState => ({ data: null, seq: 0, lastEventTime: 0, lastUpdate: 0, latencyMs: [] });
+export const initialState = (): ClientState =>
+  ({ data: null, seq: 0, lastEventTime: 0, lastUpdate: 0, latencyMs: [], instance: null, awaitingSnapshot: false });
+
+/** Call on every new connection: its first snapshot is taken whatever its seq (the server may have restarted). */
+export const expectSnapshot = (state: ClientState): ClientState => ({ ...state, awaitingSnapshot: true });
 
 export type ApplyResult = { state: ClientState; resync: boolean };
 
@@ -55,13 +64,22 @@ const LATENCY_SAMPLES = 200;
 export function apply(state: ClientState, msg: ServerMessage, nowMs: number): ApplyResult {
   if (msg.type === "heartbeat") return { state: { ...state, lastUpdate: nowMs }, resync: false };
   const latency = nowMs - msg.event_time / 1000;
-  const latencyMs = [...state.latencyMs.slice(-(LATENCY_SAMPLES - 1)), latency];
   if (msg.type === "snapshot") {
-    return { state: { data: msg.data, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs }, resync: false };
+    const instance = msg.instance ?? null;
+    const newInstance = instance !== null && instance !== state.instance;
+    if (state.data !== null && msg.seq <= state.seq && !newInstance && !state.awaitingSnapshot) {
+      return { state, resync: false }; // an old or repeated publication of the same server
+    }
+    const kept = newInstance ? [] : state.latencyMs.slice(-(LATENCY_SAMPLES - 1)); // a new process: fresh start
+    return {
+      state: { data: msg.data, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs: [...kept, latency], instance, awaitingSnapshot: false },
+      resync: false,
+    };
   }
   if (state.data === null || msg.base !== state.seq || msg.seq <= state.seq) {
-    return { state, resync: true }; // a gap or a delta without its base: ask for a snapshot
+    return { state: { ...state, awaitingSnapshot: true }, resync: true }; // a gap or a delta without its base: ask for a snapshot
   }
+  const latencyMs = [...state.latencyMs.slice(-(LATENCY_SAMPLES - 1)), latency];
   const { history_append, ...changes } = msg.changes;
   let history = state.data.history;
   if (history_append && history_append.length) {
@@ -69,7 +87,7 @@ export function apply(state: ClientState, msg: ServerMessage, nowMs: number): Ap
     if (history.length > HISTORY_MAX) history = history.slice(history.length - HISTORY_MAX);
   }
   return {
-    state: { data: { ...state.data, ...changes, history }, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs },
+    state: { ...state, data: { ...state.data, ...changes, history }, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs },
     resync: false,
   };
 }

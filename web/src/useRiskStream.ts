@@ -1,7 +1,7 @@
 // The WebSocket connection: snapshot + deltas (protocol.ts), resync on a gap, reconnect with
 // exponential backoff and jitter, and a measured latency from tick event time to screen.
 import { useEffect, useRef, useState } from "react";
-import { apply, backoffMs, initialState, type ClientState, type ServerMessage } from "./protocol";
+import { apply, backoffMs, expectSnapshot, initialState, type ClientState, type ServerMessage } from "./protocol";
 
 export type Status = "CONNECTING" | "LIVE" | "RECONNECTING" | "DISCONNECTED";
 
@@ -57,6 +57,7 @@ export function useRiskStream(): Stream {
 
     const connect = () => {
       ws = new WebSocket(wsUrl());
+      stateRef.current = expectSnapshot(stateRef.current); // its first snapshot is taken whatever its seq
       ws.onopen = () => {
         attempts = 0;
       };
@@ -69,12 +70,12 @@ export function useRiskStream(): Stream {
         }
         window.__rtrisk!.messages++;
         const r = apply(stateRef.current, msg, Date.now());
+        stateRef.current = r.state;
         if (r.resync) {
           window.__rtrisk!.resyncs++;
           ws?.send(JSON.stringify({ type: "resync" }));
           return;
         }
-        stateRef.current = r.state;
         if (msg.type !== "heartbeat") pending.current = msg.event_time;
         if (!frame) frame = requestAnimationFrame(flush); // at most one render per frame
       };
