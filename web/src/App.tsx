@@ -4,7 +4,16 @@ import { Heatmap } from "./components/Heatmap";
 import { PositionsTable } from "./components/PositionsTable";
 import { fmt } from "./format";
 import { percentile } from "./protocol";
-import { useRiskStream } from "./useRiskStream";
+import { formatAge } from "./status";
+import { useRiskStream, type Status } from "./useRiskStream";
+
+const WHY: Record<Status, string> = {
+  CONNECTING: "connecting",
+  LIVE: "",
+  STALE: "the server has sent nothing",
+  RECONNECTING: "the connection is lost, reconnecting",
+  DISCONNECTED: "the server is unreachable, still retrying",
+};
 
 function Card({ label, value, tone, testId }: { label: string; value: string; tone?: "pos" | "neg"; testId?: string }) {
   return (
@@ -16,7 +25,7 @@ function Card({ label, value, tone, testId }: { label: string; value: string; to
 }
 
 export default function App() {
-  const { state, status, attempts } = useRiskStream();
+  const { state, status, attempts, stale, ageMs } = useRiskStream();
   const d = state.data;
   const history = useMemo<[[number[], number[]], [number[], number[]]]>(() => {
     const h = d?.history ?? [];
@@ -28,14 +37,23 @@ export default function App() {
     <div className="app">
       <header className="status">
         <span className={`badge ${status.toLowerCase()}`} data-testid="status">{status}</span>
-        {status !== "LIVE" && status !== "CONNECTING" && <span>retry #{attempts}</span>}
-        <span>last update {state.lastUpdate ? new Date(state.lastUpdate).toLocaleTimeString() : "–"}</span>
-        <span data-testid="latency">latency p99 {Number.isFinite(p99) ? `${p99.toFixed(1)} ms` : "–"}</span>
+        {attempts > 0 && <span>retry #{attempts}</span>}
+        <span data-testid="data-age" data-age-ms={Number.isFinite(ageMs) ? Math.round(ageMs) : undefined}
+          title={state.lastUpdate ? new Date(state.lastUpdate).toLocaleTimeString() : undefined}>
+          updated {Number.isFinite(ageMs) ? `${formatAge(ageMs)} ago` : "–"}
+        </span>
+        {/* a latency measured before the data stopped is not a current figure */}
+        <span data-testid="latency">latency p99 {!stale && Number.isFinite(p99) ? `${p99.toFixed(1)} ms` : "—"}</span>
         <span>seq {state.seq}</span>
         <span className="title">rtrisk live</span>
       </header>
+      {d && stale && (
+        <div className="stale-banner" data-testid="stale-banner" role="alert">
+          Stale: these numbers are {formatAge(ageMs)} old; {WHY[status]}.
+        </div>
+      )}
       {d && (
-        <>
+        <main className={stale ? "data stale" : "data"} data-testid="data" data-stale={stale}>
           <section className="cards">
             <Card label="Total P&L" value={fmt(d.total_pnl)} tone={d.total_pnl < 0 ? "neg" : "pos"} testId="pnl" />
             <Card label="Total exposure (gross)" value={fmt(d.gross_exposure)} />
@@ -77,7 +95,7 @@ export default function App() {
             <h3>Positions ({d.positions.length}) · {d.scenarios} scenarios · {fmt(d.ticks_total)} ticks</h3>
             <PositionsTable rows={d.positions} />
           </section>
-        </>
+        </main>
       )}
     </div>
   );

@@ -1,14 +1,19 @@
 // The WebSocket connection: snapshot + deltas (protocol.ts), resync on a gap, reconnect with
-// exponential backoff and jitter, and a measured latency from tick event time to screen.
-import { useEffect, useRef, useState } from "react";
+// exponential backoff and jitter, and a measured latency from tick event time to screen. The
+// status is never set here: it is derived at render from the socket's state and the clock
+// (status.ts), so a late render cannot show LIVE after the socket closed or went silent.
+import { useEffect, useState } from "react";
 import { apply, backoffMs, expectSnapshot, initialState, type ClientState, type ServerMessage } from "./protocol";
+import { initialLink, isStale, linkReduce, linkStatus, shouldAbandon, TIMING, type Status } from "./status";
 
-export type Status = "CONNECTING" | "LIVE" | "RECONNECTING" | "DISCONNECTED";
+export type { Status } from "./status";
 
 export interface Stream {
   state: ClientState;
   status: Status;
   attempts: number;
+  stale: boolean; // the numbers on screen may be out of date
+  ageMs: number; // since the numbers were last confirmed (data or heartbeat); NaN before any
 }
 
 declare global {
@@ -16,6 +21,8 @@ declare global {
     __rtrisk?: { tickToScreenMs: number[]; messages: number; resyncs: number };
   }
 }
+
+const CLOCK_MS = 250; // re-render this often so that the age counts and the status can expire
 
 export function wsUrl(): string {
   const params = new URLSearchParams(window.location.search);
@@ -27,80 +34,95 @@ export function wsUrl(): string {
 }
 
 export function useRiskStream(): Stream {
-  const [stream, setStream] = useState<Stream>({ state: initialState(), status: "CONNECTING", attempts: 0 });
-  const stateRef = useRef<ClientState>(initialState());
-  const pending = useRef<number | null>(null); // event time (us) of the newest message not yet painted
+  const [view, setView] = useState(() => ({ state: initialState(), link: initialLink(Date.now()), now: Date.now() }));
 
   useEffect(() => {
-    window.__rtrisk = { tickToScreenMs: [], messages: 0, resyncs: 0 };
+    const stats: NonNullable<Window["__rtrisk"]> = { tickToScreenMs: [], messages: 0, resyncs: 0 };
+    window.__rtrisk = stats;
+    let state = initialState();
+    let link = initialLink(Date.now());
     let ws: WebSocket | null = null;
-    let attempts = 0;
+    let pending: number | null = null; // event time (us) of the newest message not yet painted
     let timer: number | undefined;
-    let closed = false;
     let frame = 0;
+    let closed = false;
+
+    const render = () => setView({ state, link, now: Date.now() });
 
     const flush = () => {
       frame = 0;
-      const s = stateRef.current;
-      setStream({ state: s, status: "LIVE", attempts: 0 });
-      const ev = pending.current;
-      pending.current = null;
+      render();
+      const ev = pending;
+      pending = null;
       if (ev !== null) {
         // After React commits, the next frame is on screen: measure there.
         requestAnimationFrame(() => {
-          const t = window.__rtrisk!.tickToScreenMs;
+          const t = stats.tickToScreenMs;
           t.push(Date.now() - ev / 1000);
           if (t.length > 2000) t.splice(0, t.length - 2000);
         });
       }
     };
 
+    // The current socket closed or was given up: forget it (its late events are ignored) and retry.
+    const lost = (sock: WebSocket) => {
+      if (closed || sock !== ws) return;
+      ws = null;
+      sock.onopen = sock.onmessage = sock.onclose = null;
+      sock.close();
+      link = linkReduce(link, { type: "close" });
+      render();
+      timer = window.setTimeout(connect, backoffMs(link.attempts - 1));
+    };
+
     const connect = () => {
-      ws = new WebSocket(wsUrl());
-      stateRef.current = expectSnapshot(stateRef.current); // its first snapshot is taken whatever its seq
-      ws.onopen = () => {
-        attempts = 0;
+      const sock = (ws = new WebSocket(wsUrl()));
+      link = linkReduce(link, { type: "connect", nowMs: Date.now() });
+      state = expectSnapshot(state); // its first snapshot is taken whatever its seq
+      sock.onopen = () => {
+        link = linkReduce(link, { type: "open" });
+        render();
       };
-      ws.onmessage = (e) => {
+      sock.onmessage = (e) => {
         let msg: ServerMessage;
         try {
           msg = JSON.parse(e.data as string);
         } catch {
           return;
         }
-        window.__rtrisk!.messages++;
-        const r = apply(stateRef.current, msg, Date.now());
-        stateRef.current = r.state;
+        const now = Date.now();
+        stats.messages++;
+        link = linkReduce(link, { type: "message", nowMs: now });
+        const r = apply(state, msg, now);
+        const changed = r.state !== state;
+        state = r.state;
         if (r.resync) {
-          window.__rtrisk!.resyncs++;
-          ws?.send(JSON.stringify({ type: "resync" }));
-          return;
+          stats.resyncs++;
+          sock.send(JSON.stringify({ type: "resync" }));
+        } else if (changed && msg.type !== "heartbeat") {
+          pending = msg.event_time;
         }
-        if (msg.type !== "heartbeat") pending.current = msg.event_time;
         if (!frame) frame = requestAnimationFrame(flush); // at most one render per frame
       };
-      ws.onclose = () => {
-        if (closed) return;
-        attempts++;
-        const status: Status = attempts > 5 ? "DISCONNECTED" : "RECONNECTING";
-        setStream((s) => ({ ...s, status, attempts }));
-        timer = window.setTimeout(connect, backoffMs(attempts - 1));
-      };
+      sock.onclose = () => lost(sock);
     };
+
     connect();
-    // A connection that stays silent (no data, no heartbeat) for 7 s is treated as lost.
-    const watchdog = window.setInterval(() => {
-      const last = stateRef.current.lastUpdate;
-      if (ws && ws.readyState === WebSocket.OPEN && last && Date.now() - last > 7000) ws.close();
-    }, 1000);
+    const clock = window.setInterval(() => {
+      if (ws && shouldAbandon(link, Date.now())) lost(ws); // silent or never opened: replace it
+      else render();
+    }, CLOCK_MS);
     return () => {
       closed = true;
       window.clearTimeout(timer);
-      window.clearInterval(watchdog);
+      window.clearInterval(clock);
       if (frame) cancelAnimationFrame(frame);
+      if (ws) ws.onopen = ws.onmessage = ws.onclose = null;
       ws?.close();
     };
   }, []);
 
-  return stream;
+  const status = linkStatus(view.link, view.now, TIMING);
+  const { lastUpdate } = view.state;
+  return { state: view.state, status, attempts: view.link.attempts, stale: isStale(status), ageMs: lastUpdate ? view.now - lastUpdate : NaN };
 }
