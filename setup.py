@@ -15,10 +15,14 @@ ParallelCompile("RTRISK_BUILD_JOBS", default=2).install()
 root = Path(__file__).resolve().parent
 eigen = [d for d in (os.environ.get("EIGEN3_INCLUDE_DIR"), "/usr/include/eigen3", "/usr/local/include/eigen3") if d and Path(d).is_dir()]
 sources = sorted(str(p.relative_to(root)) for p in (root / "python" / "src").glob("*.cpp"))
+# The core headers and bindings.hpp: build_ext rebuilds only when one of sources + depends is newer
+# than the built module, so without them a change to include/rtrisk/*.hpp was silently not rebuilt.
+depends = sorted(str(p.relative_to(root)) for p in [*(root / "include").rglob("*.hpp"), *(root / "python" / "src").glob("*.hpp")])
 
 ext = Pybind11Extension(
     "rtrisk._core",
     sources,
+    depends=depends,
     include_dirs=[str(root / "include"), *eigen],
     cxx_std=20,
     extra_compile_args=["-O3"],

@@ -54,3 +54,35 @@ TEST_CASE("quantile rejects bad input with the value in the message") {
     std::vector<double> bad{1, std::numeric_limits<double>::quiet_NaN(), 3};
     CHECK_THROWS_WITH_AS(quantile(bad, 0.5), "values contains nan at index 1", std::invalid_argument);
 }
+
+TEST_CASE("discontinuous definitions pick the order statistic of the exact position, for every confidence") {
+    // VaR at confidence c takes the quantile of p = 1 - c, which is inexact in binary
+    // (1 - 0.99 = 0.010000000000000009). The reference is exact integer arithmetic on
+    // c = k / 1000: (n - 1) p = (n - 1)(1000 - k) / 1000 = q + rem / 1000. nearest rounds halves
+    // to even as numpy.around; numpy.quantile(np.arange(251), 0.01, method="nearest") = 2.
+    using rtrisk::detail::quantile_position;
+    std::vector<double> x(251);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i);
+    CHECK(quantile(x, 1.0 - 0.99, quantile_method::nearest) == 2.0);
+    CHECK(quantile(x, 1.0 - 0.98, quantile_method::nearest) == 5.0); // 250 * 0.02 = 5 exactly
+    CHECK(quantile(x, 0.99, quantile_method::nearest) == 248.0);     // 247.5: ties to even
+    int ties = 0;
+    for (std::size_t n = 2; n <= 1200; ++n) {
+        for (std::size_t k : {500, 750, 800, 900, 950, 960, 975, 980, 990, 995, 998, 999}) {
+            const std::size_t num = (n - 1) * (1000 - k), q = num / 1000, rem = num % 1000;
+            const double p = 1.0 - static_cast<double>(k) / 1000.0;
+            const std::size_t nearest = rem > 500 ? q + 1 : rem < 500 ? q : q + (q % 2);
+            const std::size_t higher = rem > 0 ? q + 1 : q;
+            ties += rem == 500;
+            CAPTURE(n);
+            CAPTURE(k);
+            CHECK(quantile_position(n, p, quantile_method::nearest).lo == nearest);
+            CHECK(quantile_position(n, p, quantile_method::lower).lo == q);
+            CHECK(quantile_position(n, p, quantile_method::higher).lo == higher);
+            const auto mid = quantile_position(n, p, quantile_method::midpoint);
+            CHECK(mid.lo == q);
+            CHECK(mid.hi == higher);
+        }
+    }
+    CHECK(ties > 100); // the sweep does exercise the half-way case
+}

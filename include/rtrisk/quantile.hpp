@@ -31,7 +31,7 @@ enum class quantile_method {
     normal_unbiased, ///< [9] h = (n + 1/4) p - 5/8
     lower,           ///< x(floor((n - 1) p))
     higher,          ///< x(ceil((n - 1) p))
-    nearest,         ///< x(round((n - 1) p)), ties to even as numpy
+    nearest,         ///< x(round((n - 1) p)), ties to even as numpy, decided on the exact position
     midpoint,        ///< mean of lower and higher
 };
 
@@ -51,6 +51,17 @@ struct order_position {
 inline double snap_to_integer(double x) {
     const double r = std::nearbyint(x);
     return std::abs(x - r) <= 1e-12 * std::max(1.0, std::abs(x)) ? r : x;
+}
+
+/// `x` rounded to the nearest multiple of 1/2 when within 1e-12 (relative) of it, else `x`: a
+/// position that is a tie k + 1/2 in exact arithmetic stays a tie after the rounding of 1 - c
+/// (250 (1 - 0.99) = 2.5000000000000022 is the tie 2.5 of numpy.quantile(x, 0.01)).
+inline double snap_to_half(double x) { return snap_to_integer(2.0 * x) / 2.0; }
+
+/// Rounds to the nearest integer, halves to even (numpy.around), whatever the FP rounding mode.
+inline double round_half_even(double x) {
+    const double r = std::round(x); // halves away from zero
+    return std::abs(x - std::trunc(x)) == 0.5 ? 2.0 * std::round(x / 2.0) : r;
 }
 
 /// The order statistics a quantile of probability p of n values needs. Requires n >= 1.
@@ -87,7 +98,9 @@ inline order_position quantile_position(std::size_t n, double p, quantile_method
         return {idx, idx, 0.0};
     }
     case quantile_method::nearest: {
-        const auto idx = static_cast<std::size_t>(clamp_h(std::nearbyint(last * p))); // FE_TONEAREST: ties to even
+        // numpy: around((n - 1) p), halves to even. The tie is decided on the exact position, so
+        // the neighbour does not depend on how 1 - c rounded (and is the same for every confidence).
+        const auto idx = static_cast<std::size_t>(clamp_h(round_half_even(snap_to_half(last * p))));
         return {idx, idx, 0.0};
     }
     case quantile_method::midpoint: {

@@ -86,3 +86,44 @@ def test_same_numbers_as_the_cpp_core(eu_returns):
         assert rtrisk.expected_shortfall(eu_returns, w, c, method) == pytest.approx(float(e), rel=1e-15), (method, c)
         checked += 1
     assert checked == 12
+
+
+QUANTILE_METHODS = ["nearest", "lower", "higher", "midpoint", "inverted_cdf", "linear", "hazen", "weibull",
+                    "median_unbiased", "normal_unbiased", "interpolated_inverted_cdf"]
+
+
+def test_every_quantile_definition_matches_numpy_over_a_sweep_of_sizes_and_confidences():
+    """var(x, c, quantile=m) == -numpy.quantile(x, 1 - c, method=m) with 1 - c the decimal tail
+    probability (0.01 for 0.99), as a user writes it. rtrisk receives c and forms 1 - c in binary
+    (1 - 0.99 = 0.010000000000000009), so half-way positions such as 250 * 0.01 = 2.5 (n = 251)
+    are where "nearest" used to pick the other neighbour. Discontinuous definitions must agree
+    exactly; the continuous ones to 1e-12 (the same formula, rounded differently)."""
+    from decimal import Decimal
+    rng = np.random.default_rng(7)
+    confidences = [0.5, 0.75, 0.8, 0.9, 0.95, 0.96, 0.975, 0.98, 0.99, 0.995, 0.998, 0.999]
+    ties = 0
+    for n in [*range(2, 260), 500, 1000, 1001, 2001, 4097]:
+        x = rng.permutation(n) * 0.001 - 0.1  # distinct values, so the order statistic is identifiable
+        for c in confidences:
+            if n < round(1 / (1 - c)):
+                continue  # fewer scenarios than the tail needs: rejected (test_bad_input)
+            tail = float(Decimal(1) - Decimal(repr(c)))
+            ties += ((n - 1) * Decimal(1 - Decimal(repr(c)))) % 1 == Decimal("0.5")
+            for m in QUANTILE_METHODS:
+                expected = -np.quantile(x, tail, method=m)
+                got = rtrisk.var(x, confidence=c, quantile=m)
+                if m in ("nearest", "lower", "higher", "midpoint", "inverted_cdf"):
+                    assert got == expected, (n, c, m)
+                else:
+                    assert got == pytest.approx(expected, rel=1e-12, abs=1e-15), (n, c, m)
+    assert ties > 100  # the sweep exercises half-way positions
+
+
+def test_nearest_on_the_example_of_the_issue():
+    """x = 0..250 at 0.99: (n - 1)(1 - c) = 2.5 exactly, numpy rounds halves to even -> x(2)."""
+    x = np.arange(251.0)
+    assert np.quantile(x, 0.01, method="nearest") == 2.0
+    assert rtrisk.var(x, confidence=0.99, quantile="nearest") == -2.0
+    assert rtrisk.expected_shortfall(x, confidence=0.99, quantile="nearest") == -np.mean([0.0, 1.0, 2.0])
+    w = np.array([1.0])
+    assert rtrisk.component_var(x[:, None], w, 0.99, quantile="nearest")[0] == -2.0
