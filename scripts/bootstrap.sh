@@ -12,6 +12,7 @@ packages=(
   python3-pytest python3-scipy quantlib-python
   python3-nbclient python3-nbformat python3-ipykernel python3-matplotlib
   python3-websockets chromium
+  libcli11-dev clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -49,7 +49,9 @@ TEST_CASE("ticks replayed from a file give the risk computed offline from the fi
         for (const auto& t : batch) eng.apply(t);
         batch.clear();
     }
-    CHECK(src.take_rejects().empty());
+    std::vector<std::string> rejects;
+    CHECK(src.take_rejects(rejects) == 0);
+    CHECK(rejects.empty());
     CHECK(eng.ticks() == 20'000);
     // Every instrument's final price is the last one in the file (std::ofstream wrote 6 significant digits).
     for (const auto& [s, p] : last) CHECK(eng.state().book().prices()[eng.symbol_index().at(s)] == doctest::Approx(p).epsilon(1e-5));
@@ -90,11 +92,13 @@ TEST_CASE("a malformed or unknown tick line is rejected with its line number; th
         for (const auto& t : batch) eng.apply(t);
         batch.clear();
     }
-    const auto rejects = src.take_rejects();
+    std::vector<std::string> rejects;
+    CHECK(src.take_rejects(rejects) == 3);
     REQUIRE(rejects.size() == 3);
     CHECK(rejects[0] == path + ":2: unknown symbol 'NOPE'");
     CHECK(rejects[1].find(":3: price") != std::string::npos);
     CHECK(rejects[2].find(":4: malformed JSON tick") != std::string::npos);
+    CHECK(src.take_rejects(rejects) == 0); // taken once
     CHECK(eng.ticks() == 2);
     CHECK(eng.state().book().prices()[eng.symbol_index().at("CAC")] == 4000.25);
     std::remove(path.c_str());

@@ -36,6 +36,11 @@ struct engine_config {
 class engine {
 public:
     explicit engine(const engine_config& cfg) : m_cfg(cfg) {
+        if (cfg.synthetic < 0 || cfg.synthetic > 100000) {
+            throw std::invalid_argument("synthetic instruments " + std::to_string(cfg.synthetic) + " outside [0, 100000]");
+        }
+        if (cfg.scenarios > 100000) throw std::invalid_argument("scenarios " + std::to_string(cfg.scenarios) + " above 100000");
+        if (cfg.history_points < 1) throw std::invalid_argument("history points " + std::to_string(cfg.history_points) + " below 1");
         const auto t = rtrisk_examples::read_csv(cfg.data_path);
         const Eigen::MatrixXd R_all = rtrisk::returns_from_prices(t.values);
         const int n_idx = static_cast<int>(R_all.cols());
@@ -100,12 +105,29 @@ public:
     const std::unordered_map<std::string, std::uint32_t>& symbol_index() const { return m_index; }
     const std::vector<std::string>& symbols() const { return m_symbols; }
 
-    /// Applies one tick: O(T) on the linear book, O(1) on the options' spots.
+    /// A position's size after a trade is bounded so that every figure of the book stays
+    /// finite: |quantity| <= 1e12 and |exposure| <= 1e15 (currency).
+    static constexpr double max_position_quantity = 1e12;
+    static constexpr double max_position_exposure = 1e15;
+
+    /// Applies one tick: O(T) on the linear book, O(1) on the options' spots. Throws
+    /// std::invalid_argument (the state unchanged) for an unknown instrument, a price or
+    /// quantity outside tick_line.hpp's bounds, or a trade that would take the position
+    /// beyond the bounds above.
     void apply(const tick& t) {
-        if (t.instrument >= m_symbols.size()) throw std::out_of_range("tick for instrument " + std::to_string(t.instrument));
-        if (t.quantity != 0) m_state->apply_trade(t.instrument, t.quantity, t.price);
-        else m_state->apply_tick(t.instrument, t.price);
-        if (t.instrument < m_options.underlyings().size()) m_options.set_spot(t.instrument, t.price);
+        if (t.instrument >= m_symbols.size()) throw std::invalid_argument("unknown instrument " + std::to_string(t.instrument));
+        detail::check_bounds(t.price, t.quantity);
+        const auto i = static_cast<std::size_t>(t.instrument);
+        const auto& book = m_state->book();
+        const double quantity = book.quantities()[i] + t.quantity;
+        const double exposure = quantity * t.price * book.multipliers()[i];
+        if (!(std::abs(quantity) <= max_position_quantity && std::abs(exposure) <= max_position_exposure)) {
+            throw std::invalid_argument(m_symbols[i] + ": position would reach quantity " + detail::num(quantity) + ", exposure " +
+                                        detail::num(exposure) + " (bounds 1e12 and 1e15)");
+        }
+        if (t.quantity != 0) m_state->apply_trade(i, t.quantity, t.price);
+        else m_state->apply_tick(i, t.price);
+        if (i < m_options.underlyings().size()) m_options.set_spot(i, t.price);
         m_last_event_us = std::max(m_last_event_us, t.event_time_us);
         ++m_ticks;
     }

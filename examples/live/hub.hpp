@@ -117,6 +117,12 @@ struct metrics {
     std::atomic<std::uint64_t> bad_messages_total{0};
     std::atomic<std::uint64_t> rejected_upgrades_total{0};
     std::atomic<std::uint64_t> tick_rejects_total{0};
+    std::atomic<std::uint64_t> bad_requests_total{0};
+    std::atomic<std::uint64_t> rejected_hosts_total{0};
+    std::atomic<std::uint64_t> connections{0};
+    std::atomic<std::uint64_t> accept_errors_total{0};
+    std::atomic<std::uint64_t> refused_connections_total{0};
+    std::atomic<std::uint64_t> internal_errors_total{0};
     // Publish latency histogram (seconds to build a publication), Prometheus buckets.
     static constexpr double bounds[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25};
     std::atomic<std::uint64_t> publish_buckets[std::size(bounds) + 1]{};
@@ -131,15 +137,16 @@ struct metrics {
         }
     }
 
-    std::string prometheus() const {
-        std::string out;
+    std::string prometheus(const std::string& instance) const {
+        std::string out = "# HELP rtrisk_instance_info The server instance (new at every start; also in snapshots).\n"
+                          "# TYPE rtrisk_instance_info gauge\nrtrisk_instance_info{instance=\"" + instance + "\"} 1\n";
         auto line = [&](const char* name, const char* type, const char* help, double v) {
             out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
                    std::to_string(v) + "\n";
         };
         line("rtrisk_ticks_total", "counter", "Ticks applied to the risk state.", double(ticks_total));
         line("rtrisk_ticks_per_second", "gauge", "Ticks applied over the last second.", ticks_per_second);
-        line("rtrisk_tick_rejects_total", "counter", "Ticks rejected (bad price or symbol), logged.", double(tick_rejects_total));
+        line("rtrisk_tick_rejects_total", "counter", "Ticks rejected (malformed line, bad price, quantity or symbol); every one counted, the log rate-limited.", double(tick_rejects_total));
         line("rtrisk_publications_total", "counter", "Snapshots published.", double(publications_total));
         line("rtrisk_clients", "gauge", "Connected WebSocket clients.", double(clients));
         line("rtrisk_messages_sent_total", "counter", "WebSocket messages written.", double(messages_sent_total));
@@ -147,7 +154,13 @@ struct metrics {
         line("rtrisk_messages_conflated_total", "counter", "Publications replaced by a newer one before a slow client took them.", double(conflated_total));
         line("rtrisk_catch_up_deltas_total", "counter", "Deltas spanning skipped versions (instead of snapshots).", double(catch_up_deltas_total));
         line("rtrisk_slow_disconnects_total", "counter", "Clients disconnected for not reading.", double(slow_disconnects_total));
-        line("rtrisk_bad_messages_total", "counter", "Malformed or oversized client messages.", double(bad_messages_total));
+        line("rtrisk_bad_messages_total", "counter", "Malformed, oversized, binary or badly framed client WebSocket messages.", double(bad_messages_total));
+        line("rtrisk_bad_requests_total", "counter", "HTTP requests refused as malformed (400, 413, 414, 421, 431, 501).", double(bad_requests_total));
+        line("rtrisk_rejected_hosts_total", "counter", "HTTP requests refused for a Host this server does not answer to.", double(rejected_hosts_total));
+        line("rtrisk_connections", "gauge", "Open TCP connections (HTTP and WebSocket).", double(connections));
+        line("rtrisk_accept_errors_total", "counter", "Failed accepts (out of file descriptors and the like).", double(accept_errors_total));
+        line("rtrisk_refused_connections_total", "counter", "Connections past the limit (answered /healthz or 503, or shed).", double(refused_connections_total));
+        line("rtrisk_internal_errors_total", "counter", "Exceptions caught in a handler or a publication (logged).", double(internal_errors_total));
         line("rtrisk_rejected_upgrades_total", "counter", "WebSocket upgrades refused (Origin, token, path).", double(rejected_upgrades_total));
         out += "# HELP rtrisk_publish_seconds Time to build one publication.\n# TYPE rtrisk_publish_seconds histogram\n";
         std::uint64_t cum = 0;

@@ -1,17 +1,14 @@
 // rtrisk_live: the live stack in one process. The engine thread applies ticks (embedded
 // simulator or file replay) to the incremental risk state and publishes snapshots at a fixed
 // rate; the network thread serves the dashboard, /ws/risk (snapshot + deltas, docs/protocol.md),
-// /healthz and /metrics.
+// /healthz and /metrics. What it defends against, and how, is in docs/security.md; its limits
+// under faults in docs/reliability.md.
 //
 //   source ──► engine thread ──► publication (immutable, pre-serialised) ──post──► io thread
 //                                                                          ├─► ws clients (conflating)
 //                                                                          └─► /metrics, static files
 //
-// Usage: rtrisk_live [--port 8080] [--bind 127.0.0.1] [--static web/dist] [--rate 10000]
-//                    [--publish-hz 10] [--positions-hz 2] [--ticks FILE] [--synthetic 46] [--scenarios 500]
-//                    [--token SECRET] [--allow-origin URL]... [--max-message 4096]
-//                    [--slow-timeout-ms 10000] [--heartbeat-ms 5000] [--sndbuf BYTES] [--data FILE]
-//                    [--no-deflate] [--low-latency]
+// Usage: rtrisk_live --help (every option is range-checked; a bad one exits with status 2).
 // --low-latency publishes as soon as a client has nothing in flight and a new tick arrived
 // (at most once per millisecond), with --publish-hz as the floor; meant for a few clients.
 
@@ -19,6 +16,11 @@
 
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +30,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -35,6 +38,12 @@
 
 #include "engine.hpp"
 #include "hub.hpp"
+#include "http/access_policy.hpp"
+#include "http/request_target.hpp"
+#include "http/static_files.hpp"
+#include "rate_limited_log.hpp"
+#include "server_options.hpp"
+#include "wire/client_message.hpp"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -46,29 +55,63 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-struct server_config {
-    std::string bind = "127.0.0.1";
-    unsigned short port = 8080;
-    std::string static_dir = "web/dist";
-    double rate = 10000;
-    double publish_hz = 10;
-    double positions_hz = 2;
-    std::string ticks_file;
-    std::string token;
-    std::vector<std::string> allowed_origins;
-    std::size_t max_message = 4096;
-    int slow_timeout_ms = 10000;
-    int heartbeat_ms = 5000;
-    int sndbuf = 0;
-    bool deflate = true;
-    bool low_latency = false;
-    engine_config engine;
+constexpr auto ping_interval = std::chrono::seconds(1);
+constexpr auto header_timeout = std::chrono::seconds(10); // whole request header, first or next
+constexpr std::size_t max_static_file_bytes = 64u << 20;
+constexpr int connection_reserve = 64; // file descriptors kept for /healthz, files and the engine
+
+// Security headers on every HTTP answer (docs/security.md).
+constexpr const char* content_security_policy =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+/// The server instance: a random id chosen at start and sent in every snapshot, so a client
+/// knows when seq numbers restart (docs/protocol.md).
+std::string make_instance_id() {
+    std::random_device rd;
+    std::mt19937_64 gen((std::uint64_t(rd()) << 32) ^ rd() ^ static_cast<std::uint64_t>(now_us()));
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(gen()));
+    return buf;
+}
+
+/// Open connections against the limit (io thread only). A slot is held by a session for its life.
+struct connection_limits {
+    int max = 1000;
+    int open = 0;
+    int overflow = 0; ///< connections past `max`, answered from the reserve (/healthz or 503)
+    metrics* m = nullptr;
 };
 
-// Close codes (docs/protocol.md).
-constexpr std::uint16_t close_bad_json = 1007;     // malformed client message
-constexpr std::uint16_t close_policy = 1008;       // unknown message type
-constexpr std::uint16_t close_slow_consumer = 4408; // stopped reading
+class connection_slot {
+public:
+    connection_slot(connection_limits& l, bool overflow) : m_limits(&l), m_overflow(overflow) {
+        (overflow ? l.overflow : l.open)++;
+        l.m->connections = static_cast<std::uint64_t>(l.open + l.overflow);
+    }
+    connection_slot(connection_slot&& o) noexcept : m_limits(std::exchange(o.m_limits, nullptr)), m_overflow(o.m_overflow) {}
+    connection_slot& operator=(connection_slot&&) = delete;
+    ~connection_slot() {
+        if (!m_limits) return;
+        (m_overflow ? m_limits->overflow : m_limits->open)--;
+        m_limits->m->connections = static_cast<std::uint64_t>(m_limits->open + m_limits->overflow);
+    }
+    bool overflow() const { return m_overflow; }
+
+private:
+    connection_limits* m_limits;
+    bool m_overflow;
+};
+
+struct server_context {
+    const server_config& cfg;
+    metrics& m;
+    access_policy policy;
+    static_root files;
+    std::string instance;
+    rate_limited_log log;
+    connection_limits limits;
+};
 
 class hub;
 
@@ -78,8 +121,8 @@ std::atomic<bool> g_client_ready{false};
 
 class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
-    ws_session(tcp::socket socket, hub& h, const server_config& cfg, metrics& m)
-        : m_ws(std::move(socket)), m_hub(h), m_cfg(cfg), m_metrics(m) {}
+    ws_session(tcp::socket socket, hub& h, server_context& ctx, connection_slot slot)
+        : m_ws(std::move(socket)), m_hub(h), m_ctx(ctx), m_slot(std::move(slot)) {}
 
     void run(http::request<http::string_body> req);
     void offer(const publication_ptr& p);
@@ -93,13 +136,15 @@ private:
     void send_text(std::shared_ptr<const std::string> text, std::uint64_t version);
     void on_write(beast::error_code ec, std::size_t);
     void close_with(std::uint16_t code, const char* reason);
+    void drop_slow(const char* why);
     void leave();
+    std::uint64_t bytes_queued() const { return m_bytes_written + (m_writing && m_out ? m_out->size() : 0); }
 
     websocket::stream<beast::tcp_stream> m_ws;
     beast::flat_buffer m_buffer;
     hub& m_hub;
-    const server_config& m_cfg;
-    metrics& m_metrics;
+    server_context& m_ctx;
+    connection_slot m_slot;
     std::uint64_t m_version = 0;       // version the client holds
     bool m_want_snapshot = true;
     bool m_writing = false;
@@ -110,6 +155,13 @@ private:
     std::uint64_t m_out_version = 0;
     steady::time_point m_write_started{};
     steady::time_point m_last_sent = steady::now();
+    // Reading is proven by pongs: each ping carries the bytes written before it; the pong
+    // comes back only after the client has read them (docs/protocol.md, slow clients).
+    std::uint64_t m_bytes_written = 0;
+    std::uint64_t m_bytes_read_by_client = 0;
+    bool m_ping_outstanding = false;
+    bool m_pinging = false;
+    steady::time_point m_ping_sent = steady::now();
 };
 
 class hub {
@@ -144,16 +196,31 @@ private:
 };
 
 void ws_session::run(http::request<http::string_body> req) {
-    m_ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server)); // idle pings, 30 s handshake
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::seconds(10);
+    t.idle_timeout = websocket::stream_base::none(); // liveness is checked with our own pings
+    t.keep_alive_pings = false;
+    m_ws.set_option(t);
     websocket::permessage_deflate pmd;
-    pmd.server_enable = m_cfg.deflate;
+    pmd.server_enable = m_ctx.cfg.deflate;
     pmd.compLevel = 1; // fastest: compressing the same delta once per client is the fan-out's main cost
     m_ws.set_option(pmd);
-    m_ws.read_message_max(m_cfg.max_message);
+    m_ws.read_message_max(m_ctx.cfg.max_message);
     m_ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
         res.set(http::field::server, "rtrisk");
     }));
-    if (m_cfg.sndbuf > 0) beast::get_lowest_layer(m_ws).socket().set_option(net::socket_base::send_buffer_size(m_cfg.sndbuf));
+    m_ws.control_callback([this](websocket::frame_type kind, beast::string_view payload) {
+        if (kind != websocket::frame_type::pong || !m_ping_outstanding) return;
+        std::uint64_t v = 0;
+        const auto [p, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), v);
+        if (ec != std::errc() || p != payload.data() + payload.size() || v > m_bytes_written + (m_out ? m_out->size() : 0)) return;
+        m_bytes_read_by_client = std::max(m_bytes_read_by_client, v);
+        m_ping_outstanding = false;
+    });
+    if (m_ctx.cfg.sndbuf > 0) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(m_ws).socket().set_option(net::socket_base::send_buffer_size(m_ctx.cfg.sndbuf), ignored);
+    }
     m_ws.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
 }
 
@@ -172,30 +239,33 @@ void ws_session::do_read() {
 
 void ws_session::on_read(beast::error_code ec, std::size_t) {
     if (ec) {
-        if (ec == websocket::error::message_too_big) m_metrics.bad_messages_total++; // Beast closes with 1009
+        // Beast answers these itself (1009 too big, 1002 protocol error, 1007 bad UTF-8).
+        if (ec == websocket::error::message_too_big || ec == websocket::condition::protocol_violation) {
+            m_ctx.m.bad_messages_total++;
+            m_ctx.log.write("client sent a bad WebSocket frame: " + ec.message());
+        }
         leave();
         return;
     }
-    const std::string text = beast::buffers_to_string(m_buffer.data());
-    m_buffer.consume(m_buffer.size());
-    nlohmann::json msg;
-    try {
-        msg = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception&) {
-        m_metrics.bad_messages_total++;
-        close_with(close_bad_json, "malformed JSON");
+    if (m_ws.got_binary()) {
+        m_ctx.m.bad_messages_total++;
+        m_buffer.consume(m_buffer.size());
+        close_with(close_unsupported_data, "binary messages are not accepted");
         return;
     }
-    const std::string type = msg.is_object() && msg.contains("type") && msg["type"].is_string() ? msg["type"].get<std::string>() : "";
-    if (type == "resync") {
+    const auto data = m_buffer.cdata();
+    const auto parsed = parse_client_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    m_buffer.consume(m_buffer.size());
+    if (const auto* err = std::get_if<client_message_error>(&parsed)) {
+        m_ctx.m.bad_messages_total++;
+        close_with(err->close_code, err->reason.c_str());
+        return;
+    }
+    if (std::get<client_request>(parsed) == client_request::resync) {
+        // The snapshot answering a resync carries a seq above the client's: the latest if it is
+        // newer than what the client holds, else the next publication.
         m_want_snapshot = true;
         if (m_hub.latest()) offer(m_hub.latest());
-    } else if (type == "ping") {
-        // Answered by the next message anyway; a ping only proves the client is alive.
-    } else {
-        m_metrics.bad_messages_total++;
-        close_with(close_policy, "unknown message type");
-        return;
     }
     do_read();
 }
@@ -203,7 +273,7 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
 void ws_session::offer(const publication_ptr& p) {
     if (m_closing) return;
     if (m_writing) {
-        if (m_pending) m_metrics.conflated_total++; // latest wins: the older pending one is dropped
+        if (m_pending) m_ctx.m.conflated_total++; // latest wins: the older pending one is dropped
         m_pending = p;
         return;
     }
@@ -211,28 +281,29 @@ void ws_session::offer(const publication_ptr& p) {
 }
 
 void ws_session::send(const publication_ptr& p) {
-    if (!m_want_snapshot && p->version <= m_version) return; // nothing new
+    if (p->version <= m_version) return; // seq is strictly increasing on a connection
     const std::string* body = nullptr;
     std::shared_ptr<const std::string> catch_up;
     if (!m_want_snapshot && m_version + 1 == p->version) {
         body = &p->delta_body;
     } else if (!m_want_snapshot && p == m_hub.latest() && (catch_up = m_hub.catch_up(m_version))) {
         body = catch_up.get(); // skipped versions: one delta carrying all of them
-        m_metrics.catch_up_deltas_total++;
+        m_ctx.m.catch_up_deltas_total++;
     }
     const bool delta = body != nullptr;
     if (!delta) body = &p->snapshot_body;
     const auto now = now_us();
     std::string text;
-    text.reserve(body->size() + 128);
+    text.reserve(body->size() + 160);
     text += delta ? R"({"type":"delta","seq":)" : R"({"type":"snapshot","seq":)";
     text += std::to_string(p->version);
     if (delta) text += ",\"base\":" + std::to_string(m_version);
+    else text += ",\"instance\":\"" + m_ctx.instance + "\"";
     text += ",\"event_time\":" + std::to_string(p->event_time_us) + ",\"send_time\":" + std::to_string(now);
     text += delta ? ",\"changes\":" : ",\"data\":";
     text += *body;
     text += "}";
-    if (!delta) m_metrics.snapshots_sent_total++;
+    if (!delta) m_ctx.m.snapshots_sent_total++;
     send_text(std::make_shared<const std::string>(std::move(text)), p->version);
 }
 
@@ -251,7 +322,8 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
         leave();
         return;
     }
-    m_metrics.messages_sent_total++;
+    m_ctx.m.messages_sent_total++;
+    m_bytes_written += m_out->size();
     m_last_sent = steady::now();
     if (m_out_version != 0) {
         m_version = m_out_version;
@@ -269,24 +341,36 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
 
 void ws_session::tick_timers(steady::time_point now) {
     if (m_closing) return;
-    if (m_writing && now - m_write_started > std::chrono::milliseconds(m_cfg.slow_timeout_ms)) {
-        m_metrics.slow_disconnects_total++;
-        m_closing = true;
-        // The close frame queues behind the blocked write; if the client never reads again the
-        // socket is closed outright 2 s later.
-        m_ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_slow_consumer), "slow consumer"),
-                         [self = shared_from_this()](beast::error_code) { self->leave(); });
-        auto timer = std::make_shared<net::steady_timer>(m_ws.get_executor(), std::chrono::seconds(2));
-        timer->async_wait([self = shared_from_this(), timer](beast::error_code) {
-            beast::error_code ignored;
-            beast::get_lowest_layer(self->m_ws).socket().close(ignored);
-            self->leave();
-        });
-        return;
+    const auto slow = std::chrono::milliseconds(m_ctx.cfg.slow_timeout_ms);
+    if (m_writing && now - m_write_started > slow) return drop_slow("write blocked");
+    if (m_ping_outstanding && now - m_ping_sent > slow) return drop_slow("no pong");
+    if (bytes_queued() - m_bytes_read_by_client > m_ctx.cfg.max_queued_bytes) return drop_slow("too many bytes unread");
+    if (!m_pinging && !m_ping_outstanding && now - m_ping_sent >= ping_interval) {
+        m_pinging = m_ping_outstanding = true;
+        m_ping_sent = now;
+        const std::string payload = std::to_string(bytes_queued());
+        m_ws.async_ping(websocket::ping_data(payload.c_str()), [self = shared_from_this()](beast::error_code) { self->m_pinging = false; });
     }
-    if (!m_writing && now - m_last_sent > std::chrono::milliseconds(m_cfg.heartbeat_ms)) {
+    if (!m_writing && now - m_last_sent > std::chrono::milliseconds(m_ctx.cfg.heartbeat_ms)) {
         send_text(std::make_shared<const std::string>(R"({"type":"heartbeat","send_time":)" + std::to_string(now_us()) + "}"), 0);
     }
+}
+
+void ws_session::drop_slow(const char* why) {
+    m_ctx.m.slow_disconnects_total++;
+    m_ctx.log.write(std::string("closing a slow client (4408): ") + why);
+    m_closing = true;
+    m_pending.reset();
+    // The close frame queues behind a blocked write; if the client never reads again the
+    // socket is closed outright 2 s later.
+    m_ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_slow_consumer), "slow consumer"),
+                     [self = shared_from_this()](beast::error_code) { self->leave(); });
+    auto timer = std::make_shared<net::steady_timer>(m_ws.get_executor(), std::chrono::seconds(2));
+    timer->async_wait([self = shared_from_this(), timer](beast::error_code) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->m_ws).socket().close(ignored);
+        self->leave();
+    });
 }
 
 void ws_session::close_with(std::uint16_t code, const char* reason) {
@@ -301,6 +385,8 @@ void ws_session::leave() {
     }
 }
 
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
 std::string_view mime_type(std::string_view path) {
     const auto ext = path.substr(path.rfind('.') == std::string_view::npos ? path.size() : path.rfind('.'));
     if (ext == ".html") return "text/html; charset=utf-8";
@@ -313,261 +399,435 @@ std::string_view mime_type(std::string_view path) {
     return "application/octet-stream";
 }
 
+/// One HTTP connection: requests in turn (RFC 9110/9112), upgraded to a ws_session on /ws/risk.
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-    http_session(tcp::socket socket, hub& h, const server_config& cfg, metrics& m)
-        : m_stream(std::move(socket)), m_hub(h), m_cfg(cfg), m_metrics(m) {}
+    http_session(tcp::socket socket, hub& h, server_context& ctx, connection_slot slot)
+        : m_stream(std::move(socket)), m_hub(h), m_ctx(ctx), m_slot(std::move(slot)) {}
     void run() { do_read(); }
 
 private:
+    struct answer {
+        http::status status;
+        std::string body;
+        std::string_view type = "text/plain; charset=utf-8";
+        std::string_view cache = "no-cache";
+        bool close = false;
+        std::vector<std::pair<http::field, std::string>> extra = {};
+    };
+
     void do_read() {
         m_parser.emplace();
+        m_parser->header_limit(16 * 1024);
         m_parser->body_limit(8192);
-        m_stream.expires_after(std::chrono::seconds(30));
+        m_stream.expires_after(header_timeout);
         http::async_read(m_stream, m_buffer, *m_parser, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
     }
 
     void on_read(beast::error_code ec, std::size_t) {
-        if (ec) return;
-        auto req = m_parser->release();
-        const std::string target(req.target());
-        const std::string path = target.substr(0, target.find('?'));
-        if (websocket::is_upgrade(req)) {
-            if (path != "/ws/risk") return reply(req, http::status::not_found, "no WebSocket at " + path + "\n");
-            if (!origin_allowed(req)) {
-                m_metrics.rejected_upgrades_total++;
-                return reply(req, http::status::forbidden, "origin not allowed\n");
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+            ec == net::error::connection_reset || ec == net::error::eof) {
+            return close();
+        }
+        if (ec) {
+            m_ctx.m.bad_requests_total++;
+            if (ec == http::error::header_limit) {
+                // The request line alone too long: 414 (Beast has not parsed it yet); else 431.
+                if (m_parser->get().target().empty()) return send_error(http::status::uri_too_long, "request target too long\n");
+                return send_error(http::status::request_header_fields_too_large, "request header fields too large\n");
             }
-            if (!token_ok(req, target)) {
-                m_metrics.rejected_upgrades_total++;
-                return reply(req, http::status::unauthorized, "bearer token required\n");
+            if (ec == http::error::body_limit) return send_error(http::status::payload_too_large, "request body too large\n");
+            return send_error(http::status::bad_request, "malformed request: " + ec.message() + "\n");
+        }
+        auto req = m_parser->release();
+        try {
+            handle(std::move(req));
+        } catch (const std::exception& e) {
+            m_ctx.log.write(std::string("internal error answering a request: ") + e.what());
+            send_error(http::status::internal_server_error, "internal error\n");
+        }
+    }
+
+    void handle(http::request<http::string_body> req) {
+        const bool http11 = req.version() >= 11;
+        if (req.count(http::field::host) > 1) return bad(req, http::status::bad_request, "more than one Host header\n");
+        const auto host = sv(req[http::field::host]);
+        if (host.empty() && http11) return bad(req, http::status::bad_request, "Host header required\n");
+        request_target target;
+        try {
+            target = parse_request_target(sv(req.target()));
+        } catch (const bad_target& e) {
+            return bad(req, static_cast<http::status>(e.status()), std::string(e.what()) + "\n");
+        }
+        const std::string_view effective_host = target.authority.empty() ? host : std::string_view(target.authority);
+        if (!m_ctx.policy.host_allowed(effective_host, http11 || !target.authority.empty())) {
+            m_ctx.m.rejected_hosts_total++;
+            return bad(req, http::status::misdirected_request, "unknown Host: this server answers to its loopback names only (see --allow-host)\n");
+        }
+        if (req.method() == http::verb::unknown) return bad(req, http::status::not_implemented, "method not implemented\n");
+        if (req.method() != http::verb::get && req.method() != http::verb::head) {
+            return reply(req, {http::status::method_not_allowed, "GET and HEAD only\n", {}, "no-cache", false, {{http::field::allow, "GET, HEAD"}}});
+        }
+        if (m_slot.overflow()) { // past the connection limit: health only
+            const bool health = target.segments.size() == 1 && target.segments[0] == "healthz";
+            if (health) return reply(req, {http::status::ok, "ok\n", {}, "no-cache", true});
+            return reply(req, {http::status::service_unavailable, "too many connections\n", {}, "no-cache", true, {{http::field::retry_after, "1"}}});
+        }
+        const std::string path = target.path();
+        if (path == "/ws/risk") {
+            if (!websocket::is_upgrade(req) || req.method() != http::verb::get) {
+                return reply(req, {http::status::upgrade_required, "WebSocket only\n", {}, "no-cache", false,
+                                   {{http::field::upgrade, "websocket"}, {http::field::connection, "Upgrade"}}});
+            }
+            const std::string origin(req[http::field::origin]);
+            if (req.count(http::field::origin) > 1 || !m_ctx.policy.origin_allowed(origin, effective_host)) {
+                m_ctx.m.rejected_upgrades_total++;
+                return reply(req, {http::status::forbidden, "origin not allowed\n"});
+            }
+            const auto token = target.param("token");
+            if (!m_ctx.policy.token_ok(sv(req[http::field::authorization]), token ? &*token : nullptr)) {
+                m_ctx.m.rejected_upgrades_total++;
+                return reply(req, {http::status::unauthorized, "bearer token required\n", {}, "no-cache", false,
+                                   {{http::field::www_authenticate, "Bearer"}}});
             }
             m_stream.expires_never();
-            std::make_shared<ws_session>(m_stream.release_socket(), m_hub, m_cfg, m_metrics)->run(std::move(req));
+            std::make_shared<ws_session>(m_stream.release_socket(), m_hub, m_ctx, std::move(m_slot))->run(std::move(req));
             return;
         }
-        if (req.method() != http::verb::get && req.method() != http::verb::head) {
-            return reply(req, http::status::method_not_allowed, "GET only\n");
+        if (websocket::is_upgrade(req)) {
+            m_ctx.m.rejected_upgrades_total++;
+            return reply(req, {http::status::not_found, "no WebSocket at " + path + "\n"});
         }
-        if (path == "/healthz") return reply(req, http::status::ok, "ok\n");
-        if (path == "/metrics") return reply(req, http::status::ok, m_metrics.prometheus(), "text/plain; version=0.0.4");
-        serve_file(req, path);
+        if (path == "/healthz") return reply(req, {http::status::ok, "ok\n"});
+        if (path == "/metrics") return reply(req, {http::status::ok, m_ctx.m.prometheus(m_ctx.instance), "text/plain; version=0.0.4"});
+        serve_file(req, target);
     }
 
-    bool origin_allowed(const http::request<http::string_body>& req) const {
-        const auto origin = req[http::field::origin];
-        if (origin.empty()) return true; // non-browser clients send none; browsers always do
-        for (const auto& o : m_cfg.allowed_origins)
-            if (origin == o) return true;
-        // Same origin by default: http://<Host header>.
-        return origin == "http://" + std::string(req[http::field::host]);
-    }
-
-    bool token_ok(const http::request<http::string_body>& req, const std::string& target) const {
-        if (m_cfg.token.empty()) return true;
-        if (req[http::field::authorization] == "Bearer " + m_cfg.token) return true;
-        return target.find("token=" + m_cfg.token) != std::string::npos; // browsers cannot set headers on WebSocket
-    }
-
-    void serve_file(const http::request<http::string_body>& req, std::string path) {
-        if (path.find("..") != std::string::npos) return reply(req, http::status::bad_request, "bad path\n");
-        if (path == "/") path = "/index.html";
-        std::filesystem::path file = std::filesystem::path(m_cfg.static_dir) / path.substr(1);
-        if (!std::filesystem::is_regular_file(file)) {
-            if (path.find('.') != std::string::npos) return reply(req, http::status::not_found, "not found\n");
-            file = std::filesystem::path(m_cfg.static_dir) / "index.html"; // client-side routes
+    void serve_file(const http::request<http::string_body>& req, const request_target& target) {
+        const auto file = m_ctx.files.resolve(target);
+        if (!file) {
+            if (m_ctx.files.root().empty()) return reply(req, {http::status::not_found, "dashboard not built: run scripts/run\n"});
+            return reply(req, {http::status::not_found, "not found\n"});
         }
-        std::ifstream in(file, std::ios::binary);
-        if (!in) return reply(req, http::status::not_found, "dashboard not built: run scripts/run\n");
-        std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        const bool immutable = path.rfind("/assets/", 0) == 0; // Vite's hashed file names
-        reply(req, http::status::ok, std::move(body), mime_type(file.string()), immutable ? "public, max-age=31536000, immutable" : "no-cache");
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(*file, ec);
+        if (ec || size > max_static_file_bytes) return reply(req, {http::status::not_found, "not found\n"});
+        std::ifstream in(*file, std::ios::binary);
+        std::string body(size, '\0');
+        if (!in.read(body.data(), static_cast<std::streamsize>(size))) return reply(req, {http::status::not_found, "not found\n"});
+        const bool immutable = !target.segments.empty() && target.segments.front() == "assets"; // Vite's hashed file names
+        reply(req, {http::status::ok, std::move(body), mime_type(file->string()), immutable ? "public, max-age=31536000, immutable" : "no-cache"});
     }
 
-    void reply(const http::request<http::string_body>& req, http::status status, std::string body,
-               std::string_view type = "text/plain; charset=utf-8", std::string_view cache = "no-cache") {
-        auto res = std::make_shared<http::response<http::string_body>>(status, req.version());
-        res->set(http::field::server, "rtrisk");
-        res->set(http::field::content_type, std::string(type));
-        res->set(http::field::cache_control, std::string(cache));
-        res->keep_alive(req.keep_alive());
-        res->body() = req.method() == http::verb::head ? std::string() : std::move(body);
+    /// A refused request: counted, answered, and the connection closed.
+    void bad(const http::request<http::string_body>& req, http::status status, std::string body) {
+        m_ctx.m.bad_requests_total++;
+        reply(req, {status, std::move(body), {}, "no-cache", true});
+    }
+
+    template <class Response>
+    void decorate(Response& res, const answer& a) {
+        res.set(http::field::server, "rtrisk");
+        res.set(http::field::content_type, std::string(a.type));
+        res.set(http::field::cache_control, std::string(a.cache));
+        res.set("Content-Security-Policy", content_security_policy);
+        res.set("X-Content-Type-Options", "nosniff");
+        res.set("X-Frame-Options", "DENY");
+        res.set("Referrer-Policy", "no-referrer");
+        res.set("Cross-Origin-Opener-Policy", "same-origin");
+        res.set("Cross-Origin-Resource-Policy", "same-origin");
+        res.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+        for (const auto& [f, v] : a.extra) res.set(f, v);
+    }
+
+    void reply(const http::request<http::string_body>& req, answer a) {
+        const bool keep_alive = req.keep_alive() && !a.close;
+        if (req.method() == http::verb::head) {
+            // The same header fields as GET, Content-Length included, and no body.
+            auto res = std::make_shared<http::response<http::empty_body>>(a.status, req.version());
+            decorate(*res, a);
+            res->content_length(a.body.size());
+            res->keep_alive(keep_alive);
+            return write(res);
+        }
+        auto res = std::make_shared<http::response<http::string_body>>(a.status, req.version());
+        decorate(*res, a);
+        res->keep_alive(keep_alive);
+        res->body() = std::move(a.body);
         res->prepare_payload();
+        write(res);
+    }
+
+    /// An answer to a request that could not be parsed: HTTP/1.1, then close.
+    void send_error(http::status status, std::string body) {
+        auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+        decorate(*res, answer{status, {}});
+        res->keep_alive(false);
+        res->body() = std::move(body);
+        res->prepare_payload();
+        write(res);
+    }
+
+    template <class Response>
+    void write(const std::shared_ptr<Response>& res) {
+        m_stream.expires_after(header_timeout);
         http::async_write(m_stream, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-            if (ec || !res->keep_alive()) {
-                beast::error_code ignored;
-                self->m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                return;
-            }
+            if (ec || !res->keep_alive()) return self->close();
             self->do_read();
         });
+    }
+
+    void close() {
+        beast::error_code ignored;
+        m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        m_stream.close();
     }
 
     beast::tcp_stream m_stream;
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
     hub& m_hub;
-    const server_config& m_cfg;
-    metrics& m_metrics;
+    server_context& m_ctx;
+    connection_slot m_slot;
 };
 
+/// Accepts connections up to the limit; past it, from a reserve that answers only /healthz.
+/// When the process is out of file descriptors it sheds the waiting connection (a spare
+/// descriptor is kept for that) and pauses before accepting again, instead of spinning.
 class listener : public std::enable_shared_from_this<listener> {
 public:
-    listener(net::io_context& ioc, tcp::endpoint ep, hub& h, const server_config& cfg, metrics& m)
-        : m_ioc(ioc), m_acceptor(ioc), m_hub(h), m_cfg(cfg), m_metrics(m) {
+    listener(net::io_context& ioc, tcp::endpoint ep, hub& h, server_context* ctx)
+        : m_acceptor(ioc), m_retry(ioc), m_hub(h), m_ctx(ctx) {
         m_acceptor.open(ep.protocol());
         m_acceptor.set_option(net::socket_base::reuse_address(true));
         m_acceptor.bind(ep);
         m_acceptor.listen(net::socket_base::max_listen_connections);
+        m_spare = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     }
+    ~listener() {
+        if (m_spare >= 0) ::close(m_spare);
+    }
+    void set_context(server_context* ctx) { m_ctx = ctx; }
     void run() { do_accept(); }
     unsigned short port() const { return m_acceptor.local_endpoint().port(); }
 
 private:
     void do_accept() {
-        m_acceptor.async_accept(net::make_strand(m_ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
-            if (!ec) {
-                s.set_option(tcp::no_delay(true));
-                std::make_shared<http_session>(std::move(s), self->m_hub, self->m_cfg, self->m_metrics)->run();
-            }
-            self->do_accept();
-        });
+        m_acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) { self->on_accept(ec, std::move(s)); });
     }
-    net::io_context& m_ioc;
+
+    void on_accept(beast::error_code ec, tcp::socket s) {
+        if (ec == net::error::operation_aborted) return;
+        if (ec) {
+            m_ctx->m.accept_errors_total++;
+            m_ctx->log.write("accept failed: " + ec.message());
+            if (ec == net::error::no_descriptors || ec.value() == ENFILE || ec == net::error::no_buffer_space || ec == net::error::no_memory) {
+                shed_one();
+                m_retry.expires_after(std::chrono::milliseconds(100));
+                m_retry.async_wait([self = shared_from_this()](beast::error_code) { self->do_accept(); });
+                return;
+            }
+            return do_accept();
+        }
+        auto& l = m_ctx->limits;
+        const bool overflow = l.open >= l.max;
+        if (overflow && l.overflow >= connection_reserve / 2) {
+            m_ctx->m.refused_connections_total++;
+            beast::error_code ignored;
+            s.close(ignored);
+        } else {
+            beast::error_code ignored;
+            s.set_option(tcp::no_delay(true), ignored);
+            if (overflow) m_ctx->m.refused_connections_total++;
+            std::make_shared<http_session>(std::move(s), m_hub, *m_ctx, connection_slot(l, overflow))->run();
+        }
+        do_accept();
+    }
+
+    /// Out of descriptors: free the spare, accept the oldest waiting connection and close it
+    /// (the client sees a reset, not a hang), take the spare back.
+    void shed_one() {
+        if (m_spare < 0) return;
+        ::close(m_spare);
+        const int fd = ::accept4(m_acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            ::close(fd);
+            m_ctx->m.refused_connections_total++;
+        }
+        m_spare = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+
     tcp::acceptor m_acceptor;
+    net::steady_timer m_retry;
     hub& m_hub;
-    const server_config& m_cfg;
-    metrics& m_metrics;
+    server_context* m_ctx;
+    int m_spare = -1;
 };
 
-server_config parse_args(int argc, char** argv) {
-    server_config c;
-    for (int i = 1; i < argc; ++i) {
-        const std::string k = argv[i];
-        auto v = [&]() -> std::string {
-            if (i + 1 >= argc) throw std::invalid_argument("missing value after " + k);
-            return argv[++i];
-        };
-        if (k == "--port") c.port = static_cast<unsigned short>(std::stoi(v()));
-        else if (k == "--bind") c.bind = v();
-        else if (k == "--static") c.static_dir = v();
-        else if (k == "--rate") c.rate = std::stod(v());
-        else if (k == "--publish-hz") c.publish_hz = std::stod(v());
-        else if (k == "--positions-hz") c.positions_hz = std::stod(v());
-        else if (k == "--ticks") c.ticks_file = v();
-        else if (k == "--synthetic") c.engine.synthetic = std::stoi(v());
-        else if (k == "--scenarios") c.engine.scenarios = std::stoi(v());
-        else if (k == "--data") c.engine.data_path = v();
-        else if (k == "--token") c.token = v();
-        else if (k == "--allow-origin") c.allowed_origins.push_back(v());
-        else if (k == "--max-message") c.max_message = static_cast<std::size_t>(std::stoul(v()));
-        else if (k == "--slow-timeout-ms") c.slow_timeout_ms = std::stoi(v());
-        else if (k == "--heartbeat-ms") c.heartbeat_ms = std::stoi(v());
-        else if (k == "--sndbuf") c.sndbuf = std::stoi(v());
-        else if (k == "--no-deflate") c.deflate = false;
-        else if (k == "--low-latency") c.low_latency = true;
-        else throw std::invalid_argument("unknown option " + k);
+/// The open-file limit raised to its hard maximum; returns the soft limit in force.
+int raise_open_file_limit() {
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return 1024;
+    if (r.rlim_cur < r.rlim_max) {
+        rlimit want = r;
+        want.rlim_cur = std::min<rlim_t>(r.rlim_max, 1 << 20);
+        if (::setrlimit(RLIMIT_NOFILE, &want) == 0) r = want;
     }
-    if (!(c.publish_hz > 0 && c.publish_hz <= 1000)) throw std::invalid_argument("--publish-hz must be in (0, 1000]");
-    if (!(c.positions_hz > 0 && c.positions_hz <= c.publish_hz)) throw std::invalid_argument("--positions-hz must be in (0, --publish-hz]");
-    return c;
+    return static_cast<int>(std::min<rlim_t>(r.rlim_cur, 1 << 20));
 }
 
 std::atomic<bool> g_stop{false};
 
-} // namespace
-
-int main(int argc, char** argv) try {
-    const server_config cfg = parse_args(argc, argv);
-    metrics m;
-    engine eng(cfg.engine);
-    std::unique_ptr<source> src;
-    if (cfg.ticks_file.empty()) src = eng.make_simulator(cfg.rate);
-    else src = std::make_unique<file_source>(cfg.ticks_file, eng.symbol_index());
-
-    net::io_context ioc(1);
-    hub h(m);
-    auto l = std::make_shared<listener>(ioc, tcp::endpoint(net::ip::make_address(cfg.bind), cfg.port), h, cfg, m);
-    l->run();
-    net::steady_timer timer(ioc);
-    std::function<void()> arm = [&] {
-        timer.expires_after(std::chrono::milliseconds(250));
-        timer.async_wait([&](beast::error_code ec) {
-            if (ec) return;
-            h.tick_timers();
-            arm();
-        });
-    };
-    arm();
-    net::signal_set signals(ioc, SIGINT, SIGTERM);
-    signals.async_wait([&](beast::error_code, int) {
-        g_stop = true;
-        ioc.stop();
-    });
-    std::printf("rtrisk live: http://%s:%u/  (WebSocket /ws/risk, /healthz, /metrics; %s)\n", cfg.bind.c_str(), l->port(),
-                cfg.ticks_file.empty() ? "simulator" : cfg.ticks_file.c_str());
-    std::fflush(stdout);
-
-    std::thread engine_thread([&] {
-        publisher pub(static_cast<std::size_t>(cfg.engine.history_points));
-        std::vector<tick> batch;
-        batch.reserve(8192);
-        const auto period = std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(1.0 / cfg.publish_hz));
-        auto next_pub = steady::now();
-        auto last_pub = steady::now();
-        std::int64_t last_event_published = -1;
-        auto second_start = steady::now();
-        std::uint64_t ticks_at_second = 0, publishes = 0;
-        bool live = true;
-        // Parametric VaR methods once a second; the positions table at --positions-hz.
-        const auto slow_every = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(cfg.publish_hz)));
-        const auto positions_every = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(cfg.publish_hz / cfg.positions_hz)));
-        while (!g_stop) {
-            batch.clear();
-            if (live) live = src->next(batch, 8192);
-            for (const auto& r : src->take_rejects()) {
+/// The engine thread's loop: apply ticks, publish at the fixed rate. Nothing a tick source
+/// can send ends it: every exception is counted and logged with its place.
+void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, rate_limited_log& log, net::io_context& ioc, hub& h) {
+    publisher pub(static_cast<std::size_t>(cfg.engine.history_points));
+    std::vector<tick> batch;
+    batch.reserve(8192);
+    std::vector<std::string> reject_sample;
+    const auto period = std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(1.0 / cfg.publish_hz));
+    auto next_pub = steady::now();
+    auto last_pub = steady::now();
+    std::int64_t last_event_published = -1;
+    auto second_start = steady::now();
+    std::uint64_t ticks_at_second = 0, publishes = 0;
+    bool live = true;
+    // Parametric VaR methods once a second; the positions table at --positions-hz.
+    const auto slow_every = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(cfg.publish_hz)));
+    const auto positions_every = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(cfg.publish_hz / cfg.positions_hz)));
+    while (!g_stop) {
+        batch.clear();
+        try {
+            if (live) live = src.next(batch, 8192);
+        } catch (const std::exception& e) {
+            m.tick_rejects_total++;
+            log.write(std::string("tick source failed, stopped: ") + e.what());
+            live = false;
+        }
+        reject_sample.clear();
+        m.tick_rejects_total += src.take_rejects(reject_sample);
+        for (const auto& r : reject_sample) log.write("rejected tick: " + r);
+        for (const auto& t : batch) {
+            try {
+                eng.apply(t);
+            } catch (const std::exception& e) {
                 m.tick_rejects_total++;
-                std::fprintf(stderr, "rtrisk live: rejected tick: %s\n", r.c_str());
+                log.write("rejected tick: " + src.where(t) + ": " + e.what());
             }
-            for (const auto& t : batch) {
-                try {
-                    eng.apply(t);
-                } catch (const std::exception& e) {
-                    m.tick_rejects_total++;
-                    std::fprintf(stderr, "rtrisk live: rejected tick: %s\n", e.what());
-                }
-            }
-            m.ticks_total = eng.ticks();
-            const auto now = steady::now();
-            if (now - second_start >= std::chrono::seconds(1)) {
-                m.ticks_per_second = double(eng.ticks() - ticks_at_second) / std::chrono::duration<double>(now - second_start).count();
-                ticks_at_second = eng.ticks();
-                second_start = now;
-            }
-            const bool early = cfg.low_latency && g_client_ready.load(std::memory_order_relaxed) &&
-                               now - last_pub >= std::chrono::milliseconds(1) && eng.last_event_us() != last_event_published;
-            if (now >= next_pub || early) {
-                g_client_ready.store(false, std::memory_order_relaxed);
-                last_pub = now;
-                last_event_published = eng.last_event_us();
-                const auto t0 = steady::now();
-                const auto n = publishes++;
+        }
+        m.ticks_total = eng.ticks();
+        const auto now = steady::now();
+        if (now - second_start >= std::chrono::seconds(1)) {
+            m.ticks_per_second = double(eng.ticks() - ticks_at_second) / std::chrono::duration<double>(now - second_start).count();
+            ticks_at_second = eng.ticks();
+            second_start = now;
+        }
+        const bool early = cfg.low_latency && g_client_ready.load(std::memory_order_relaxed) &&
+                           now - last_pub >= std::chrono::milliseconds(1) && eng.last_event_us() != last_event_published;
+        if (now >= next_pub || early) {
+            g_client_ready.store(false, std::memory_order_relaxed);
+            last_pub = now;
+            last_event_published = eng.last_event_us();
+            const auto t0 = steady::now();
+            const auto n = publishes++;
+            try {
                 auto data = eng.snapshot(n % slow_every == 0, n % positions_every == 0);
                 auto p = pub.next(std::move(data), eng.last_event_us(), now_us() / 1000);
                 m.observe_publish(std::chrono::duration<double>(steady::now() - t0).count());
                 net::post(ioc, [&h, p = std::move(p)]() mutable { h.publish(std::move(p)); });
-                if (!early) next_pub += period;
-                if (next_pub < now) next_pub = now + period;
-            } else if (batch.empty()) {
-                std::this_thread::sleep_for(std::min<steady::duration>(std::chrono::microseconds(cfg.low_latency ? 50 : 200), next_pub - now));
+            } catch (const std::exception& e) {
+                m.internal_errors_total++;
+                log.write(std::string("publication failed, the previous one stands: ") + e.what());
+            }
+            if (!early) next_pub += period;
+            if (next_pub < now) next_pub = now + period;
+        } else if (batch.empty()) {
+            std::this_thread::sleep_for(std::min<steady::duration>(std::chrono::microseconds(cfg.low_latency ? 50 : 200), next_pub - now));
+        }
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::optional<server_config> parsed;
+    try {
+        parsed = parse_server_options(argc, argv);
+    } catch (const usage_error& e) {
+        std::fprintf(stderr, "rtrisk live: %s\nrtrisk live: run with --help for the options\n", e.what());
+        return 2;
+    }
+    if (!parsed) return 0;
+    const server_config& cfg = *parsed;
+    std::signal(SIGPIPE, SIG_IGN);
+    try {
+        metrics m;
+        std::unique_ptr<engine> eng_ptr;
+        std::unique_ptr<source> src;
+        try { // the files named on the command line: a bad one is a usage error
+            eng_ptr = std::make_unique<engine>(cfg.engine);
+            if (cfg.ticks_file.empty()) src = eng_ptr->make_simulator(cfg.rate);
+            else src = std::make_unique<file_source>(cfg.ticks_file, eng_ptr->symbol_index());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "rtrisk live: %s\n", e.what());
+            return 2;
+        }
+        engine& eng = *eng_ptr;
+
+        net::io_context ioc(1);
+        hub h(m);
+        auto l = std::make_shared<listener>(ioc, tcp::endpoint(net::ip::make_address(cfg.bind), cfg.port), h, nullptr);
+        server_context ctx{cfg, m, access_policy(cfg.bind, l->port(), cfg.allowed_hosts, cfg.allowed_origins, cfg.token),
+                           static_root(cfg.static_dir), make_instance_id(), rate_limited_log(), connection_limits{}};
+        const int fd_limit = raise_open_file_limit();
+        ctx.limits.max = cfg.max_connections > 0 ? cfg.max_connections : std::max(16, fd_limit - connection_reserve);
+        ctx.limits.m = &m;
+        l->set_context(&ctx);
+        l->run();
+        net::steady_timer timer(ioc);
+        std::function<void()> arm = [&] {
+            timer.expires_after(std::chrono::milliseconds(250));
+            timer.async_wait([&](beast::error_code ec) {
+                if (ec) return;
+                h.tick_timers();
+                arm();
+            });
+        };
+        arm();
+        net::signal_set signals(ioc, SIGINT, SIGTERM);
+        signals.async_wait([&](beast::error_code, int) {
+            g_stop = true;
+            ioc.stop();
+        });
+        std::printf("rtrisk live: http://%s:%u/  (WebSocket /ws/risk, /healthz, /metrics; %s; instance %s; up to %d connections)\n",
+                    cfg.bind.c_str(), l->port(), cfg.ticks_file.empty() ? "simulator" : cfg.ticks_file.c_str(), ctx.instance.c_str(),
+                    ctx.limits.max);
+        std::fflush(stdout);
+
+        std::thread engine_thread([&] {
+            try {
+                run_engine(cfg, eng, *src, m, ctx.log, ioc, h);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "rtrisk live: engine stopped: %s\n", e.what());
+                g_stop = true;
+                ioc.stop();
+            }
+        });
+        // A handler that throws is logged and the loop goes on; nothing a client sends stops it.
+        while (!g_stop) {
+            try {
+                ioc.run();
+                break;
+            } catch (const std::exception& e) {
+                m.internal_errors_total++;
+                ctx.log.write(std::string("network handler failed: ") + e.what());
             }
         }
-    });
-    ioc.run();
-    g_stop = true;
-    engine_thread.join();
-    return 0;
-} catch (const std::exception& e) {
-    std::fprintf(stderr, "rtrisk live: %s\n", e.what());
-    return 1;
+        g_stop = true;
+        engine_thread.join();
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "rtrisk live: %s\n", e.what());
+        return 1;
+    }
 }

@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -19,6 +18,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "tick_line.hpp"
 
 namespace rtrisk_live {
 
@@ -33,6 +34,7 @@ struct tick {
     std::uint32_t instrument = 0;
     double price = 0;
     double quantity = 0;
+    std::uint64_t origin = 0; ///< where the tick came from (a file's line number), for messages
 };
 
 class source {
@@ -40,8 +42,11 @@ public:
     virtual ~source() = default;
     /// Appends up to `max` ticks due by now; returns false when the stream has ended.
     virtual bool next(std::vector<tick>& batch, std::size_t max) = 0;
-    /// Lines or messages rejected since the last call, each naming its place and reason.
-    virtual std::vector<std::string> take_rejects() { return {}; }
+    /// Lines or messages rejected since the last call: returns how many, and appends a
+    /// bounded sample of messages, each naming its place and reason, to `sample`.
+    virtual std::uint64_t take_rejects(std::vector<std::string>& sample) { (void)sample; return 0; }
+    /// Where a tick of this source came from ("FILE:LINE"), for messages about it.
+    virtual std::string where(const tick&) const { return "tick"; }
 };
 
 /// Market simulator: each tick moves one instrument. Index ticks bootstrap a random historical
@@ -96,73 +101,82 @@ private:
     std::uint64_t m_emitted = 0;
 };
 
-/// Replays ticks from a file: CSV lines `symbol,price[,quantity]` (a header line starting with
-/// "symbol" is skipped) or NDJSON objects {"symbol": "DAX", "price": 1.0, "quantity": 0}.
-/// A malformed line or unknown symbol throws with the line number: no tick is skipped silently.
+/// Replays ticks from a file, one tick per line (tick_line.hpp: CSV `symbol,price[,quantity]`,
+/// an optional header line starting with "symbol", or NDJSON objects; a UTF-8 byte-order mark
+/// and CRLF line ends are accepted). A bad line is counted and reported with FILE:LINE, never
+/// skipped silently. Work per call is bounded (at most `max` lines and 1 MiB), and so is memory:
+/// a line longer than max_tick_line_bytes is refused without being stored.
 class file_source : public source {
 public:
+    static constexpr std::size_t max_bytes_per_call = 1 << 20;
+    static constexpr std::size_t max_reject_messages = 64; ///< kept per call; all are counted
+
     file_source(const std::string& path, const std::unordered_map<std::string, std::uint32_t>& symbols)
-        : m_in(path), m_path(path), m_symbols(symbols) {
+        : m_in(path, std::ios::binary), m_path(path), m_symbols(symbols) {
         if (!m_in) throw std::runtime_error("cannot open '" + path + "'");
     }
     bool next(std::vector<tick>& batch, std::size_t max) override {
-        std::string line;
-        std::size_t n = 0;
-        while (n < max && std::getline(m_in, line)) {
-            ++m_line;
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            if (line.empty() || (m_line == 1 && line.rfind("symbol", 0) == 0)) continue;
-            try {
-                batch.push_back(parse(line));
-                ++n;
-            } catch (const std::runtime_error& e) {
-                m_rejects.emplace_back(e.what()); // logged and counted by the engine loop
+        std::size_t lines = 0, bytes = 0;
+        auto* buf = m_in.rdbuf();
+        while (lines < max && bytes < max_bytes_per_call) {
+            const int c = buf->sbumpc();
+            if (c == std::char_traits<char>::eof()) {
+                m_eof = true;
+                if (!m_line_buf.empty() || m_too_long) end_line(batch);
+                break;
+            }
+            ++bytes;
+            if (c == '\n') {
+                end_line(batch);
+                ++lines;
+            } else if (m_line_buf.size() < max_tick_line_bytes + 1) {
+                m_line_buf.push_back(static_cast<char>(c));
+            } else {
+                m_too_long = true;
             }
         }
-        return !(m_in.eof() && n == 0);
+        return !(m_eof && lines == 0 && bytes == 0);
     }
-    std::vector<std::string> take_rejects() override { return std::exchange(m_rejects, {}); }
+    std::uint64_t take_rejects(std::vector<std::string>& sample) override {
+        sample.insert(sample.end(), std::make_move_iterator(m_rejects.begin()), std::make_move_iterator(m_rejects.end()));
+        m_rejects.clear();
+        return std::exchange(m_reject_count, 0);
+    }
+    std::string where(const tick& t) const override { return m_path + ":" + std::to_string(t.origin); }
 
 private:
-    tick parse(const std::string& line) {
-        const std::string where = m_path + ":" + std::to_string(m_line) + ": ";
-        std::string sym;
-        double price = 0, qty = 0;
-        if (line.front() == '{') {
-            try {
-                const auto j = nlohmann::json::parse(line);
-                sym = j.at("symbol").get<std::string>();
-                price = j.at("price").get<double>();
-                qty = j.value("quantity", 0.0);
-            } catch (const std::exception& e) {
-                throw std::runtime_error(where + "malformed JSON tick: " + e.what());
+    void end_line(std::vector<tick>& batch) {
+        ++m_line;
+        std::string line = std::move(m_line_buf);
+        m_line_buf.clear();
+        const bool too_long = std::exchange(m_too_long, false);
+        if (m_line == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        try {
+            if (too_long || line.size() > max_tick_line_bytes) {
+                throw std::invalid_argument("line longer than " + std::to_string(max_tick_line_bytes) + " bytes");
             }
-        } else {
-            std::stringstream ss(line);
-            std::string p, q;
-            std::getline(ss, sym, ',');
-            std::getline(ss, p, ',');
-            std::getline(ss, q, ',');
-            try {
-                std::size_t used = 0;
-                price = std::stod(p, &used);
-                if (used != p.size()) throw std::invalid_argument(p);
-                if (!q.empty()) qty = std::stod(q);
-            } catch (const std::exception&) {
-                throw std::runtime_error(where + "malformed CSV tick '" + line + "'");
-            }
+            if (line.empty() || (m_line == 1 && is_tick_header(line))) return;
+            const auto f = parse_tick_line(line);
+            const auto it = m_symbols.find(f.symbol);
+            if (it == m_symbols.end()) throw std::invalid_argument("unknown symbol '" + detail::excerpt(f.symbol) + "'");
+            tick t{now_us(), it->second, f.price, f.quantity, m_line};
+            batch.push_back(t);
+        } catch (const std::exception& e) {
+            ++m_reject_count;
+            if (m_rejects.size() < max_reject_messages) m_rejects.push_back(m_path + ":" + std::to_string(m_line) + ": " + e.what());
         }
-        auto it = m_symbols.find(sym);
-        if (it == m_symbols.end()) throw std::runtime_error(where + "unknown symbol '" + sym + "'");
-        if (!(std::isfinite(price) && price > 0)) throw std::runtime_error(where + "price " + std::to_string(price) + " is not positive");
-        return {now_us(), it->second, price, qty};
     }
 
     std::ifstream m_in;
     std::string m_path;
     std::unordered_map<std::string, std::uint32_t> m_symbols;
-    std::size_t m_line = 0;
+    std::uint64_t m_line = 0;
+    std::string m_line_buf;
+    bool m_too_long = false;
+    bool m_eof = false;
     std::vector<std::string> m_rejects;
+    std::uint64_t m_reject_count = 0;
 };
 
 } // namespace rtrisk_live

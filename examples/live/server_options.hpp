@@ -1,0 +1,152 @@
+#pragma once
+// rtrisk_live's command line (CLI11): every option is parsed strictly and range-checked, and
+// every refusal names the flag and the value. main() prints usage_error and exits with status 2.
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "engine.hpp"
+#include "http/access_policy.hpp"
+
+namespace rtrisk_live {
+
+struct server_config {
+    std::string bind = "127.0.0.1";
+    unsigned short port = 8080;
+    std::string static_dir = "web/dist";
+    double rate = 10000;
+    double publish_hz = 10;
+    double positions_hz = 2;
+    std::string ticks_file;
+    std::string token;
+    std::vector<std::string> allowed_origins;
+    std::vector<std::string> allowed_hosts;
+    std::size_t max_message = 4096;
+    int slow_timeout_ms = 10000;
+    int heartbeat_ms = 5000;
+    int sndbuf = 0;
+    std::size_t max_queued_bytes = 8u << 20;
+    int max_connections = 0; ///< 0: the open-file limit minus a reserve
+    bool deflate = true;
+    bool low_latency = false;
+    engine_config engine;
+};
+
+/// A bad command line; main() prints it and exits with status 2.
+class usage_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+namespace detail {
+template <class T>
+T parse_option(const std::string& flag, const std::string& text, T lo, T hi, const char* range) {
+    T v{};
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    bool ok = !text.empty() && ec == std::errc() && ptr == text.data() + text.size();
+    if constexpr (std::is_floating_point_v<T>) ok = ok && std::isfinite(v);
+    if (!ok || v < lo || v > hi) throw usage_error(flag + ": '" + excerpt(text) + "' is not a number in " + range);
+    return v;
+}
+
+inline bool valid_origin(const std::string& o) {
+    for (const char* scheme : {"http://", "https://"}) {
+        const std::string s(scheme);
+        if (o.rfind(s, 0) == 0) return parse_host(std::string_view(o).substr(s.size())).valid;
+    }
+    return false;
+}
+} // namespace detail
+
+/// Parses argv; throws usage_error. Returns nullopt after printing --help.
+inline std::optional<server_config> parse_server_options(int argc, const char* const* argv) {
+    server_config c;
+    CLI::App app{"rtrisk_live: streaming risk engine, WebSocket server and dashboard (docs/protocol.md, docs/security.md)",
+                 "rtrisk_live"};
+    std::string port, rate, publish_hz, positions_hz, synthetic, scenarios, max_message, slow, heartbeat, sndbuf, queued, max_conn;
+    app.add_option("--port", port, "TCP port, 0 for any free one [default 8080]");
+    app.add_option("--bind", c.bind, "IP address to listen on [default 127.0.0.1]");
+    app.add_option("--static", c.static_dir, "folder of the built dashboard [default web/dist]");
+    app.add_option("--rate", rate, "simulated ticks per second, 0 unthrottled, at most 1e8 [default 10000]");
+    app.add_option("--publish-hz", publish_hz, "publications per second, in (0, 1000] [default 10]");
+    app.add_option("--positions-hz", positions_hz, "positions table refreshes per second, in (0, --publish-hz] [default 2]");
+    app.add_option("--ticks", c.ticks_file, "replay ticks from this file instead of simulating")->check(CLI::ExistingFile);
+    app.add_option("--synthetic", synthetic, "synthetic instruments beside the indices, in [0, 100000] [default 46]");
+    app.add_option("--scenarios", scenarios, "historical scenarios, in [100, 100000] [default 500]");
+    app.add_option("--data", c.engine.data_path, "price history CSV [default data/eu_stock_markets.csv]")->check(CLI::ExistingFile);
+    app.add_option("--token", c.token, "require this bearer token (1 to 512 visible ASCII characters)");
+    app.add_option("--allow-origin", c.allowed_origins, "also accept WebSocket upgrades from this origin (scheme://host[:port])");
+    app.add_option("--allow-host", c.allowed_hosts, "also answer to this host name, without a port (DNS rebinding defence)");
+    app.add_option("--max-message", max_message, "largest client message in bytes, in [64, 16777216] [default 4096]");
+    app.add_option("--slow-timeout-ms", slow, "close a client that has not taken data for this long, in [100, 3600000] [default 10000]");
+    app.add_option("--heartbeat-ms", heartbeat, "heartbeat after this much silence, in [100, 3600000] [default 5000]");
+    app.add_option("--sndbuf", sndbuf, "socket send buffer in bytes, 0 for the kernel's, else in [4096, 67108864] [default 0]");
+    app.add_option("--max-queued-bytes", queued, "close a client that lags by more bytes than this, in [65536, 1073741824] [default 8388608]");
+    app.add_option("--max-connections", max_conn, "open connections at most, 0 for the open-file limit minus 64, else in [1, 1000000] [default 0]");
+    app.add_flag("--no-deflate", [&](std::int64_t) { c.deflate = false; }, "do not offer permessage-deflate");
+    app.add_flag("--low-latency", c.low_latency, "publish as soon as a client is ready (a few clients)");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        std::fputs(app.help().c_str(), stdout);
+        return std::nullopt;
+    } catch (const CLI::ParseError& e) {
+        throw usage_error(e.what());
+    }
+    using detail::parse_option;
+    if (!port.empty()) c.port = static_cast<unsigned short>(parse_option<int>("--port", port, 0, 65535, "[0, 65535]"));
+    if (!rate.empty()) c.rate = parse_option<double>("--rate", rate, 0, 1e8, "[0, 1e8]");
+    if (!publish_hz.empty()) {
+        c.publish_hz = parse_option<double>("--publish-hz", publish_hz, 0, 1000, "(0, 1000]");
+        if (!(c.publish_hz > 0)) throw usage_error("--publish-hz: '" + publish_hz + "' is not a number in (0, 1000]");
+    }
+    if (!positions_hz.empty()) {
+        c.positions_hz = parse_option<double>("--positions-hz", positions_hz, 0, 1000, "(0, --publish-hz]");
+        if (!(c.positions_hz > 0)) throw usage_error("--positions-hz: '" + positions_hz + "' is not a number in (0, --publish-hz]");
+    }
+    if (c.positions_hz > c.publish_hz) {
+        throw usage_error("--positions-hz: '" + detail::num(c.positions_hz) + "' is above --publish-hz " + detail::num(c.publish_hz));
+    }
+    if (!synthetic.empty()) c.engine.synthetic = parse_option<int>("--synthetic", synthetic, 0, 100000, "[0, 100000]");
+    if (!scenarios.empty()) c.engine.scenarios = parse_option<int>("--scenarios", scenarios, 100, 100000, "[100, 100000]");
+    if (!max_message.empty()) c.max_message = parse_option<std::size_t>("--max-message", max_message, 64, 16u << 20, "[64, 16777216]");
+    if (!slow.empty()) c.slow_timeout_ms = parse_option<int>("--slow-timeout-ms", slow, 100, 3600000, "[100, 3600000]");
+    if (!heartbeat.empty()) c.heartbeat_ms = parse_option<int>("--heartbeat-ms", heartbeat, 100, 3600000, "[100, 3600000]");
+    if (!sndbuf.empty()) {
+        c.sndbuf = parse_option<int>("--sndbuf", sndbuf, 0, 64 << 20, "{0} or [4096, 67108864]");
+        if (c.sndbuf != 0 && c.sndbuf < 4096) throw usage_error("--sndbuf: '" + sndbuf + "' is not a number in {0} or [4096, 67108864]");
+    }
+    if (!queued.empty()) {
+        c.max_queued_bytes = parse_option<std::size_t>("--max-queued-bytes", queued, 65536, std::size_t(1) << 30, "[65536, 1073741824]");
+    }
+    if (!max_conn.empty()) c.max_connections = parse_option<int>("--max-connections", max_conn, 0, 1000000, "[0, 1000000]");
+    unsigned char addr[16];
+    if (inet_pton(AF_INET, c.bind.c_str(), addr) != 1 && inet_pton(AF_INET6, c.bind.c_str(), addr) != 1) {
+        throw usage_error("--bind: '" + detail::excerpt(c.bind) + "' is not an IPv4 or IPv6 address");
+    }
+    if (!c.token.empty() || app.count("--token")) {
+        bool ok = !c.token.empty() && c.token.size() <= 512;
+        for (const char ch : c.token) ok = ok && ch > 0x20 && ch < 0x7f;
+        if (!ok) throw usage_error("--token: must be 1 to 512 visible ASCII characters (got " + std::to_string(c.token.size()) + " bytes)");
+    }
+    for (const auto& o : c.allowed_origins)
+        if (!detail::valid_origin(o)) throw usage_error("--allow-origin: '" + detail::excerpt(o) + "' is not scheme://host[:port]");
+    for (const auto& h : c.allowed_hosts) {
+        const auto hp = parse_host(h);
+        if (!hp.valid || hp.port != 0) {
+            throw usage_error("--allow-host: '" + detail::excerpt(h) + "' is not a host name");
+        }
+    }
+    return c;
+}
+
+} // namespace rtrisk_live

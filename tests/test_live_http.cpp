@@ -1,0 +1,144 @@
+// The live server's HTTP inputs (examples/live/http/): request targets (RFC 9112 section 3.2),
+// static files that never leave their folder, and the Host, Origin and token policy.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "live/http/access_policy.hpp"
+#include "live/http/request_target.hpp"
+#include "live/http/static_files.hpp"
+
+using namespace rtrisk_live;
+namespace fs = std::filesystem;
+
+namespace {
+int status_of(std::string_view target) {
+    try {
+        parse_request_target(target);
+        return 0;
+    } catch (const bad_target& e) {
+        return e.status();
+    }
+}
+} // namespace
+
+TEST_CASE("request targets are decoded, normalised and refused by their class") {
+    SUBCASE("origin-form with a decoded query") {
+        const auto t = parse_request_target("/ws/risk?token=a%2Bb%20c&x=1&token=second");
+        CHECK(t.path() == "/ws/risk");
+        CHECK(t.param("token") == std::optional<std::string>("a+b c"));
+        CHECK(t.param("x") == std::optional<std::string>("1"));
+        CHECK(t.param("xtoken") == std::nullopt);
+    }
+    SUBCASE("'+' is a space in the query (form encoding, as URLSearchParams), not in the path") {
+        CHECK(parse_request_target("/a+b?q=a+b").path() == "/a+b");
+        CHECK(parse_request_target("/a+b?q=a+b").param("q") == std::optional<std::string>("a b"));
+    }
+    SUBCASE("empty segments merge, so '//etc/passwd' is relative") {
+        const auto t = parse_request_target("//etc//passwd");
+        REQUIRE(t.segments.size() == 2);
+        CHECK(t.segments[0] == "etc");
+        CHECK(t.path() == "/etc/passwd");
+    }
+    SUBCASE("absolute-form keeps its authority for the Host check") {
+        const auto t = parse_request_target("http://127.0.0.1:8080/healthz");
+        CHECK(t.authority == "127.0.0.1:8080");
+        CHECK(t.path() == "/healthz");
+        CHECK(parse_request_target("HTTP://h").path() == "/");
+    }
+    SUBCASE("dot segments, encoded separators and NUL are 400, plain or encoded") {
+        for (const char* bad : {"/../etc/passwd", "/a/..", "/./x", "/%2e%2e/x", "/%2E%2e", "/a%2fb", "/a%5cb", "/a%00b", "/%", "/%4", "/%zz",
+                                "*", "etc", "", "/a#b", "/a b", "/a\tb", "http://", "http://u@h/", "http://h?x"}) {
+            CAPTURE(bad);
+            CHECK(status_of(bad) == 400);
+        }
+    }
+    SUBCASE("a long target is 414; a long segment below the limit is fine") {
+        CHECK(status_of("/" + std::string(300, 'a')) == 0);
+        CHECK(status_of("/" + std::string(max_target_length, 'a')) == 414);
+    }
+}
+
+TEST_CASE("static files resolve only inside the static folder") {
+    const fs::path base = fs::temp_directory_path() / "rtrisk_static_test";
+    fs::remove_all(base);
+    fs::create_directories(base / "dist" / "assets");
+    std::ofstream(base / "dist" / "index.html") << "<html>";
+    std::ofstream(base / "dist" / "assets" / "app.js") << "js";
+    std::ofstream(base / "dist" / ".env") << "secret";
+    std::ofstream(base / "outside.txt") << "secret";
+    fs::create_symlink(base / "outside.txt", base / "dist" / "link.txt");
+    fs::create_directory_symlink(base, base / "dist" / "up");
+    const static_root root(base / "dist");
+    auto resolve = [&](std::string_view target) { return root.resolve(parse_request_target(target)); };
+    CHECK(resolve("/") == fs::canonical(base / "dist" / "index.html"));
+    CHECK(resolve("/assets/app.js") == fs::canonical(base / "dist" / "assets" / "app.js"));
+    CHECK(resolve("/assets") == std::nullopt);              // a folder
+    CHECK(resolve("/missing") == std::nullopt);             // no fallback to index.html
+    CHECK(resolve("//etc/passwd") == std::nullopt);
+    CHECK(resolve("//proc/self/cmdline") == std::nullopt);
+    CHECK(resolve("/link.txt") == std::nullopt);            // symlink out of the folder
+    CHECK(resolve("/up/outside.txt") == std::nullopt);      // through a symlinked folder
+    CHECK(resolve("/.env") == std::nullopt);                // dot-files
+    CHECK(resolve("/" + std::string(300, 'a')) == std::nullopt); // ENAMETOOLONG is a miss, not an exception
+    CHECK(resolve("/" + std::string(255, 'a') + "/" + std::string(255, 'b')) == std::nullopt);
+    CHECK(static_root(base / "nope").resolve(parse_request_target("/")) == std::nullopt);
+    fs::remove_all(base);
+}
+
+TEST_CASE("Host, Origin and token policy") {
+    const access_policy p("127.0.0.1", 8080, {"risk.example"}, {"http://dash.example:3000"}, "s3cret");
+    SUBCASE("Host: loopback names, the bind address, --allow-host and --allow-origin hosts, with this port or none") {
+        for (const char* ok : {"127.0.0.1:8080", "localhost:8080", "LOCALHOST:8080", "[::1]:8080", "127.0.0.1", "risk.example:8080",
+                               "dash.example:3000"}) {
+            CAPTURE(ok);
+            CHECK(p.host_allowed(ok, true));
+        }
+        for (const char* bad : {"evil.com:8080", "evil.com", "127.0.0.1:8081", "localhost.evil.com:8080", "127.0.0.1:", "127.0.0.1:0",
+                                "127.0.0.1:99999", "[::1", "a b", "127.0.0.1:80x", "dash.example:8080", ""}) {
+            CAPTURE(bad);
+            CHECK_FALSE(p.host_allowed(bad, true));
+        }
+        CHECK(p.host_allowed("", false)); // HTTP/1.0 may omit Host
+    }
+    SUBCASE("Origin: the page's own origin on an allowed Host, or an exact --allow-origin") {
+        CHECK(p.origin_allowed("", "127.0.0.1:8080"));
+        CHECK(p.origin_allowed("http://127.0.0.1:8080", "127.0.0.1:8080"));
+        CHECK(p.origin_allowed("http://dash.example:3000", "127.0.0.1:8080"));
+        CHECK_FALSE(p.origin_allowed("http://evil.com:8080", "evil.com:8080")); // DNS rebinding: Host matches Origin, both foreign
+        CHECK_FALSE(p.origin_allowed("http://127.0.0.1:8080", "localhost:8080"));
+        CHECK_FALSE(p.origin_allowed("null", "127.0.0.1:8080"));
+        CHECK_FALSE(p.origin_allowed("http://dash.example:3000/", "127.0.0.1:8080"));
+    }
+    SUBCASE("token: exact, after decoding; a Bearer header when sent") {
+        const std::string good = "s3cret", longer = "s3cretx", shorter = "s3cre", empty;
+        CHECK(p.token_ok("", &good));
+        CHECK_FALSE(p.token_ok("", &longer));
+        CHECK_FALSE(p.token_ok("", &shorter));
+        CHECK_FALSE(p.token_ok("", &empty));
+        CHECK_FALSE(p.token_ok("", nullptr));
+        CHECK(p.token_ok("Bearer s3cret", nullptr));
+        CHECK(p.token_ok("bearer s3cret", nullptr));
+        CHECK_FALSE(p.token_ok("Bearer s3cretx", &good)); // a wrong header is not rescued by the query
+        CHECK_FALSE(p.token_ok("Basic s3cret", nullptr));
+        CHECK_FALSE(p.token_ok("Bearer", nullptr));
+        // ?xtoken=s3cret is a different parameter
+        CHECK(parse_request_target("/ws/risk?xtoken=s3cret").param("token") == std::nullopt);
+        const access_policy q("127.0.0.1", 8080, {}, {}, "a+b/c%d&e");
+        const auto t = parse_request_target("/ws/risk?token=a%2Bb%2Fc%25d%26e");
+        const auto decoded = t.param("token");
+        REQUIRE(decoded);
+        CHECK(*decoded == "a+b/c%d&e");
+        CHECK(q.token_ok("", &*decoded));
+        CHECK(access_policy("127.0.0.1", 8080, {}, {}, "").token_ok("", nullptr)); // no token configured
+    }
+    SUBCASE("constant_time_equal is plain equality") {
+        CHECK(constant_time_equal("abc", "abc"));
+        CHECK_FALSE(constant_time_equal("abd", "abc"));
+        CHECK_FALSE(constant_time_equal("ab", "abc"));
+        CHECK_FALSE(constant_time_equal(std::string_view("abc\0", 4), "abc"));
+        CHECK(constant_time_equal("", ""));
+    }
+}

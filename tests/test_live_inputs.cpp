@@ -1,0 +1,205 @@
+// The live engine's other outside inputs: tick lines and tick files (examples/live/tick_line.hpp,
+// sources.hpp), client WebSocket messages (wire/client_message.hpp) and the command line
+// (server_options.hpp): strict, bounded, and every refusal says where and why.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "live/engine.hpp"
+#include "live/server_options.hpp"
+#include "live/tick_line.hpp"
+#include "live/wire/client_message.hpp"
+
+using namespace rtrisk_live;
+
+namespace {
+std::string refusal(std::string_view line) {
+    try {
+        parse_tick_line(line);
+        return "";
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+}
+engine_config small_config() {
+    engine_config c;
+    c.data_path = std::string(RTRISK_DATA_DIR) + "/eu_stock_markets.csv";
+    c.synthetic = 4;
+    c.scenarios = 200;
+    return c;
+}
+std::string options_error(std::vector<const char*> args) {
+    args.insert(args.begin(), "rtrisk_live");
+    try {
+        parse_server_options(static_cast<int>(args.size()), args.data());
+        return "";
+    } catch (const usage_error& e) {
+        return e.what();
+    }
+}
+} // namespace
+
+TEST_CASE("tick lines parse strictly") {
+    SUBCASE("CSV and NDJSON") {
+        auto t = parse_tick_line("DAX,6123.5");
+        CHECK(t.symbol == "DAX");
+        CHECK(t.price == 6123.5);
+        CHECK(t.quantity == 0);
+        t = parse_tick_line(" SMI , 7000 , -12.5 ");
+        CHECK(t.symbol == "SMI");
+        CHECK(t.quantity == -12.5);
+        t = parse_tick_line(R"({"symbol": "CAC", "price": 4000.25, "quantity": 3})");
+        CHECK(t.symbol == "CAC");
+        CHECK(t.quantity == 3);
+    }
+    SUBCASE("numbers are consumed whole") {
+        CHECK(refusal("DAX,100,5abc") == "quantity '5abc' is not a number");
+        CHECK(refusal("DAX,100abc") == "price '100abc' is not a number");
+        CHECK(refusal("DAX,") == "price '' is not a number");
+        CHECK(refusal("DAX,0x10") == "price '0x10' is not a number");
+        CHECK(refusal("DAX,1e400") == "price '1e400' is out of range");
+    }
+    SUBCASE("values outside the bounds, non-finite included") {
+        CHECK(refusal("DAX,1e308") == "price 1e+308 is outside (0, 1e9]");
+        CHECK(refusal("DAX,nan") == "price nan is outside (0, 1e9]");
+        CHECK(refusal("DAX,inf") == "price inf is outside (0, 1e9]");
+        CHECK(refusal("DAX,0") == "price 0 is outside (0, 1e9]");
+        CHECK(refusal("DAX,-3") == "price -3 is outside (0, 1e9]");
+        CHECK(refusal("DAX,100,1e308") == "quantity 1e+308 is outside [-1e9, 1e9]");
+        CHECK(refusal("DAX,100,-inf") == "quantity -inf is outside [-1e9, 1e9]");
+        CHECK(refusal(R"({"symbol":"DAX","price":1e308})") == "price 1e+308 is outside (0, 1e9]");
+        CHECK(refusal(R"({"symbol":"DAX","price":100,"quantity":1e308})") == "quantity 1e+308 is outside [-1e9, 1e9]");
+    }
+    SUBCASE("shape and types") {
+        CHECK(refusal("DAX") == "expected symbol,price[,quantity], got 'DAX'");
+        CHECK(refusal("DAX,1,2,3") == "expected symbol,price[,quantity], got more fields");
+        CHECK(refusal(",100") == "empty symbol");
+        CHECK(refusal("D\x01X,100") == "symbol 'D\\x01X' holds a control character or space");
+        CHECK(refusal(R"({"symbol":"DAX","price":"100"})") == "\"price\" must be a number, got \"100\"");
+        CHECK(refusal(R"({"symbol":"DAX","price":true})") == "\"price\" must be a number, got true");
+        CHECK(refusal(R"({"symbol":1,"price":1})") == "\"symbol\" must be a string, got 1");
+        CHECK(refusal(R"({"symbol":"DAX","price":1,"quantiy":5})") == "unknown field \"quantiy\"");
+        CHECK(refusal(R"({"symbol":"DAX"})") == "missing \"price\"");
+        CHECK(refusal(R"([1,2])") == "price '2]' is not a number"); // not an object: read as CSV
+        CHECK(refusal(R"({"symbol":"DAX","price":{"a":{"b":1}}})") == "NDJSON tick nested too deep");
+        CHECK(refusal(std::string(2000, 'x')) == "line longer than 1024 bytes");
+    }
+}
+
+TEST_CASE("a tick file: BOM, CRLF, bad lines counted with FILE:LINE, bounded work per call") {
+    engine eng(small_config());
+    const std::string path = "rtrisk_live_inputs_ticks.csv";
+    {
+        std::ofstream f(path, std::ios::binary);
+        f << "\xEF\xBB\xBFsymbol,price,quantity\r\n"
+          << "DAX,5000\r\n"
+          << "DAX,100,5abc\n"
+          << "DAX,1e308\n"
+          << "SMI,7000,1e308\n"
+          << std::string(5000, 'z') << "\n"
+          << "CAC,4000.5";            // no final newline
+    }
+    file_source src(path, eng.symbol_index());
+    std::vector<tick> batch;
+    while (src.next(batch, 100)) {
+    }
+    std::vector<std::string> rejects;
+    CHECK(src.take_rejects(rejects) == 4);
+    REQUIRE(rejects.size() == 4);
+    CHECK(rejects[0] == path + ":3: quantity '5abc' is not a number");
+    CHECK(rejects[1] == path + ":4: price 1e+308 is outside (0, 1e9]");
+    CHECK(rejects[2] == path + ":5: quantity 1e+308 is outside [-1e9, 1e9]");
+    CHECK(rejects[3] == path + ":6: line longer than 1024 bytes");
+    REQUIRE(batch.size() == 2);
+    CHECK(batch[0].price == 5000);
+    CHECK(batch[0].origin == 2);
+    CHECK(src.where(batch[1]) == path + ":7");
+    std::remove(path.c_str());
+
+    SUBCASE("a file of garbage: every line counted, messages and work per call bounded") {
+        {
+            std::ofstream f(path, std::ios::binary);
+            for (int i = 0; i < 100000; ++i) f << "garbage line " << i << "\n";
+        }
+        file_source g(path, eng.symbol_index());
+        std::vector<tick> b;
+        std::uint64_t counted = 0;
+        int calls = 0;
+        while (g.next(b, 8192)) {
+            std::vector<std::string> sample;
+            counted += g.take_rejects(sample);
+            CHECK(sample.size() <= file_source::max_reject_messages);
+            ++calls;
+        }
+        CHECK(counted == 100000);
+        CHECK(calls >= 100000 / 8192); // no single call reads the whole file
+        CHECK(b.empty());
+        std::remove(path.c_str());
+    }
+}
+
+TEST_CASE("the engine refuses a tick that would make the book non-finite, and stays unchanged") {
+    engine eng(small_config());
+    const auto dax = eng.symbol_index().at("DAX");
+    const double before = eng.snapshot(true)["var_99"].get<double>();
+    CHECK_THROWS_WITH_AS(eng.apply({0, dax, 1e308, 0, 1}), "price 1e+308 is outside (0, 1e9]", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(eng.apply({0, dax, 100, std::numeric_limits<double>::quiet_NaN(), 1}), "quantity nan is outside [-1e9, 1e9]",
+                         std::invalid_argument);
+    for (int i = 0; i < 1000; ++i) eng.apply({0, dax, 1e9, 0, 1}); // the largest price is fine
+    CHECK_THROWS_AS(eng.apply({0, dax, 1e9, 1e9, 1}), std::invalid_argument); // exposure 1e18 > 1e15
+    CHECK_THROWS_AS(eng.apply({0, 999, 100, 0, 1}), std::invalid_argument);
+    const auto snap = eng.snapshot(true);
+    CHECK(std::isfinite(snap["var_99"].get<double>()));
+    CHECK(snap["var_99"].get<double>() != before);
+}
+
+TEST_CASE("client messages map to the protocol's close codes") {
+    using R = std::variant<client_request, client_message_error>;
+    auto code = [](const R& r) { return std::holds_alternative<client_message_error>(r) ? std::get<client_message_error>(r).close_code : 0; };
+    CHECK(std::get<client_request>(parse_client_message(R"({"type":"resync"})")) == client_request::resync);
+    CHECK(std::get<client_request>(parse_client_message(R"({"type":"ping","extra":1})")) == client_request::ping);
+    CHECK(code(parse_client_message("{")) == close_bad_json);
+    CHECK(code(parse_client_message("\xff")) == close_bad_json);
+    CHECK(code(parse_client_message(R"({"type":"\xc3\x28"})")) == close_bad_json); // invalid UTF-8 inside a string
+    CHECK(code(parse_client_message(std::string(20, '[') + std::string(20, ']'))) == close_bad_json);
+    CHECK(code(parse_client_message(R"({"type":"hack"})")) == close_policy);
+    CHECK(code(parse_client_message(R"({"type":1})")) == close_policy);
+    CHECK(code(parse_client_message(R"(["resync"])")) == close_policy);
+    CHECK(code(parse_client_message("null")) == close_policy);
+}
+
+TEST_CASE("the command line: every number strict and range-checked, the flag and the value named") {
+    CHECK(options_error({}) == "");
+    CHECK(options_error({"--port", "abc"}) == "--port: 'abc' is not a number in [0, 65535]");
+    CHECK(options_error({"--port", "99999"}) == "--port: '99999' is not a number in [0, 65535]");
+    CHECK(options_error({"--port", "80x"}) == "--port: '80x' is not a number in [0, 65535]");
+    CHECK(options_error({"--rate", "-1"}) == "--rate: '-1' is not a number in [0, 1e8]");
+    CHECK(options_error({"--rate", "nan"}) == "--rate: 'nan' is not a number in [0, 1e8]");
+    CHECK(options_error({"--rate", "inf"}) == "--rate: 'inf' is not a number in [0, 1e8]");
+    CHECK(options_error({"--publish-hz", "0"}) == "--publish-hz: '0' is not a number in (0, 1000]");
+    CHECK(options_error({"--positions-hz", "20"}) == "--positions-hz: '20' is above --publish-hz 10");
+    CHECK(options_error({"--max-message", "0"}) == "--max-message: '0' is not a number in [64, 16777216]");
+    CHECK(options_error({"--slow-timeout-ms", "-1"}) == "--slow-timeout-ms: '-1' is not a number in [100, 3600000]");
+    CHECK(options_error({"--heartbeat-ms", "1.5"}) == "--heartbeat-ms: '1.5' is not a number in [100, 3600000]");
+    CHECK(options_error({"--synthetic", "-1"}) == "--synthetic: '-1' is not a number in [0, 100000]");
+    CHECK(options_error({"--scenarios", "99"}) == "--scenarios: '99' is not a number in [100, 100000]");
+    CHECK(options_error({"--sndbuf", "12"}) == "--sndbuf: '12' is not a number in {0} or [4096, 67108864]");
+    CHECK(options_error({"--max-queued-bytes", "1"}) == "--max-queued-bytes: '1' is not a number in [65536, 1073741824]");
+    CHECK(options_error({"--max-connections", "-3"}) == "--max-connections: '-3' is not a number in [0, 1000000]");
+    CHECK(options_error({"--bind", "localhost"}) == "--bind: 'localhost' is not an IPv4 or IPv6 address");
+    CHECK(options_error({"--token", "a b"}) == "--token: must be 1 to 512 visible ASCII characters (got 3 bytes)");
+    CHECK(options_error({"--allow-origin", "http://x/"}) == "--allow-origin: 'http://x/' is not scheme://host[:port]");
+    CHECK(options_error({"--allow-host", "x:80"}) == "--allow-host: 'x:80' is not a host name");
+    CHECK(options_error({"--nope"}) != "");
+    CHECK(options_error({"--port"}) != "");
+    CHECK(options_error({"--port", "1", "--port", "2"}) != "");
+    const std::vector<const char*> ok = {"rtrisk_live", "--port", "0", "--rate", "0", "--bind", "::1", "--token", "a+b/c%d"};
+    const auto c = parse_server_options(static_cast<int>(ok.size()), ok.data());
+    REQUIRE(c);
+    CHECK(c->port == 0);
+    CHECK(c->rate == 0);
+    CHECK(c->token == "a+b/c%d");
+}
