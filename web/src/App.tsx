@@ -1,9 +1,9 @@
-import { useMemo } from "react";
+import { memo, useMemo } from "react";
 import { Chart } from "./components/Chart";
 import { Heatmap } from "./components/Heatmap";
 import { PositionsTable } from "./components/PositionsTable";
 import { fmt } from "./format";
-import { percentile } from "./protocol";
+import { percentile, type RiskData } from "./protocol";
 import { formatAge } from "./status";
 import { useRiskStream, type Status } from "./useRiskStream";
 
@@ -24,14 +24,62 @@ function Card({ label, value, tone, testId }: { label: string; value: string; to
   );
 }
 
+// The numbers, re-rendered only when the data changes (not on the clock that ages them).
+const Panels = memo(function Panels({ d }: { d: RiskData }) {
+  const history = useMemo<[[number[], number[]], [number[], number[]]]>(() => {
+    const t = d.history.map((p) => p[0] / 1000);
+    return [[t, d.history.map((p) => p[1])], [t, d.history.map((p) => p[2])]];
+  }, [d.history]);
+  return (
+    <>
+      <section className="cards">
+        <Card label="Total P&L" value={fmt(d.total_pnl)} tone={d.total_pnl < 0 ? "neg" : "pos"} testId="pnl" />
+        <Card label="Total exposure (gross)" value={fmt(d.gross_exposure)} />
+        <Card label="Positions" value={fmt(d.positions_count)} />
+        <Card label="1-day VaR 99%" value={fmt(d.var_99)} testId="var" />
+        <Card label="ES 97.5%" value={fmt(d.es_975)} testId="es" />
+        <Card label="Net delta ($)" value={fmt(d.net_delta)} />
+      </section>
+      <section className="row">
+        <div className="panel grow">
+          <Chart title="P&L" series="P&L" color="#4caf50" data={history[0]} />
+          <Chart title="VaR 99%" series="VaR" color="#e57373" data={history[1]} />
+        </div>
+        <div className="panel">
+          <h3>Stress scenarios</h3>
+          <table>
+            <tbody>
+              {d.stress.map((s) => (
+                <tr key={s.name}>
+                  <td>{s.name.replace(/_/g, " ")}</td>
+                  <td className={s.pnl < 0 ? "neg" : "pos"}>{fmt(s.pnl)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h3>VaR 99% by method</h3>
+          <table>
+            <tbody>
+              {Object.entries(d.var_methods).map(([k, v]) => (
+                <tr key={k}><td>{k.replace(/_/g, " ")}</td><td>{fmt(v)}</td></tr>
+              ))}
+            </tbody>
+          </table>
+          <h3>Spot × vol P&amp;L</h3>
+          <Heatmap grid={d.grid} />
+        </div>
+      </section>
+      <section className="panel">
+        <h3>Positions ({d.positions.length}) · {d.scenarios} scenarios · {fmt(d.ticks_total)} ticks</h3>
+        <PositionsTable rows={d.positions} />
+      </section>
+    </>
+  );
+});
+
 export default function App() {
   const { state, status, attempts, stale, ageMs } = useRiskStream();
   const d = state.data;
-  const history = useMemo<[[number[], number[]], [number[], number[]]]>(() => {
-    const h = d?.history ?? [];
-    const t = h.map((p) => p[0] / 1000);
-    return [[t, h.map((p) => p[1])], [t, h.map((p) => p[2])]];
-  }, [d?.history]);
   const p99 = percentile(state.latencyMs, 0.99);
   return (
     <div className="app">
@@ -54,47 +102,7 @@ export default function App() {
       )}
       {d && (
         <main className={stale ? "data stale" : "data"} data-testid="data" data-stale={stale}>
-          <section className="cards">
-            <Card label="Total P&L" value={fmt(d.total_pnl)} tone={d.total_pnl < 0 ? "neg" : "pos"} testId="pnl" />
-            <Card label="Total exposure (gross)" value={fmt(d.gross_exposure)} />
-            <Card label="Positions" value={fmt(d.positions_count)} />
-            <Card label="1-day VaR 99%" value={fmt(d.var_99)} testId="var" />
-            <Card label="ES 97.5%" value={fmt(d.es_975)} testId="es" />
-            <Card label="Net delta ($)" value={fmt(d.net_delta)} />
-          </section>
-          <section className="row">
-            <div className="panel grow">
-              <Chart title="P&L" series="P&L" color="#4caf50" data={history[0]} />
-              <Chart title="VaR 99%" series="VaR" color="#e57373" data={history[1]} />
-            </div>
-            <div className="panel">
-              <h3>Stress scenarios</h3>
-              <table>
-                <tbody>
-                  {d.stress.map((s) => (
-                    <tr key={s.name}>
-                      <td>{s.name.replace(/_/g, " ")}</td>
-                      <td className={s.pnl < 0 ? "neg" : "pos"}>{fmt(s.pnl)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <h3>VaR 99% by method</h3>
-              <table>
-                <tbody>
-                  {Object.entries(d.var_methods).map(([k, v]) => (
-                    <tr key={k}><td>{k.replace(/_/g, " ")}</td><td>{fmt(v)}</td></tr>
-                  ))}
-                </tbody>
-              </table>
-              <h3>Spot × vol P&amp;L</h3>
-              <Heatmap grid={d.grid} />
-            </div>
-          </section>
-          <section className="panel">
-            <h3>Positions ({d.positions.length}) · {d.scenarios} scenarios · {fmt(d.ticks_total)} ticks</h3>
-            <PositionsTable rows={d.positions} />
-          </section>
+          <Panels d={d} />
         </main>
       )}
     </div>

@@ -22,7 +22,7 @@ declare global {
   }
 }
 
-const CLOCK_MS = 250; // re-render this often so that the age counts and the status can expire
+const CLOCK_MS = 250; // without data, re-render this often so that the age counts and the status can expire
 
 export function wsUrl(): string {
   const params = new URLSearchParams(window.location.search);
@@ -46,8 +46,12 @@ export function useRiskStream(): Stream {
     let timer: number | undefined;
     let frame = 0;
     let closed = false;
+    let rendered = 0;
 
-    const render = () => setView({ state, link, now: Date.now() });
+    const render = () => {
+      rendered = Date.now();
+      setView({ state, link, now: rendered });
+    };
 
     const flush = () => {
       frame = 0;
@@ -109,8 +113,9 @@ export function useRiskStream(): Stream {
 
     connect();
     const clock = window.setInterval(() => {
-      if (ws && shouldAbandon(link, Date.now())) lost(ws); // silent or never opened: replace it
-      else render();
+      const now = Date.now();
+      if (ws && shouldAbandon(link, now)) lost(ws); // silent or never opened: replace it
+      else if (now - rendered >= CLOCK_MS - 50) render(); // not while data renders anyway
     }, CLOCK_MS);
     return () => {
       closed = true;
