@@ -1,7 +1,13 @@
 // End to end in a real browser: Debian's Chromium driven by playwright-core, against the real
-// server. The page shows LIVE and a VaR, the VaR changes, the server is killed and the page shows
-// the outage, the server restarts and the page recovers by itself. Screenshots and measurements
-// go to $E2E_ARTIFACTS (default ../build/e2e).
+// server. The page shows LIVE and a VaR, the VaR changes; the server is killed and, sampled every
+// 50 ms through the whole outage, the page never shows LIVE, marks its numbers stale and counts
+// their age; the server restarts and the page recovers by itself. Then the server is frozen
+// (SIGSTOP: alive but silent) and the page must leave LIVE and show stale, then recover after
+// SIGCONT. A render pending when the socket closes must not bring LIVE back: the server is killed
+// several times on a slowed-down CPU (where renders lag, as on a busy machine) and the status text
+// must never return to LIVE before the restart. The page must log no Content-Security-Policy
+// violation and throw no error.
+// Screenshots, measurements and the sampled timelines go to $E2E_ARTIFACTS (default ../build/e2e).
 //
 // Usage: node e2e/live.e2e.mjs   (after `npx vite build` and building rtrisk_live)
 import { spawn } from "node:child_process";
@@ -14,8 +20,16 @@ import { chromium } from "playwright-core";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const binary = process.env.RTRISK_LIVE ?? resolve(root, "build/examples/rtrisk_live");
+const staticDir = process.env.RTRISK_STATIC ?? resolve(root, "web/dist");
 const artifacts = process.env.E2E_ARTIFACTS ?? resolve(root, "build/e2e");
 mkdirSync(artifacts, { recursive: true });
+
+const OUTAGE_MS = 8000; // longer than the heartbeat + 2 publications (5.2 s) after which numbers are stale
+const STALE_AFTER_MS = 5200; // web/src/status.ts staleAfterMs()
+const CLOSE_GRACE_MS = 1000; // the browser needs a moment to see a killed server's socket close (~10-50 ms here)
+const CLOCK_SLACK_MS = 500; // the page re-evaluates its status every 250 ms
+const KILL_CYCLES = 8; // the pre-fix page showed LIVE again after ~40 % of kills at 6x CPU throttling
+const CPU_THROTTLE = 6;
 
 const freePort = () =>
   new Promise((res) => {
@@ -28,7 +42,7 @@ const freePort = () =>
 
 const startServer = (port) =>
   new Promise((res, rej) => {
-    const p = spawn(binary, ["--port", String(port), "--static", resolve(root, "web/dist"), "--data", resolve(root, "data/eu_stock_markets.csv")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn(binary, ["--port", String(port), "--static", staticDir, "--data", resolve(root, "data/eu_stock_markets.csv")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     p.once("error", rej);
     p.stdout.on("data", (b) => {
       if (b.toString().includes("rtrisk live:")) res(p);
@@ -41,6 +55,115 @@ const fail = (msg) => {
   process.exitCode = 1;
 };
 
+// Installed in the page before its scripts: every change of the status text (with its time, so a
+// LIVE lasting one frame is caught), CSP violations, and samples of the status bar every 50 ms.
+function recorder() {
+  const e2e = (window.__e2e = { statusChanges: [], samples: [], csp: [], sampling: false });
+  document.addEventListener("securitypolicyviolation", (e) => e2e.csp.push(`${e.violatedDirective} blocked ${e.blockedURI} ${e.sample ?? ""}`));
+  const text = (id) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? null;
+  let last = null;
+  new MutationObserver(() => {
+    const s = text("status");
+    if (s !== last) e2e.statusChanges.push({ t: Date.now(), status: (last = s) });
+  }).observe(document, { subtree: true, childList: true, characterData: true });
+  setInterval(() => {
+    if (!e2e.sampling) return;
+    const age = document.querySelector('[data-testid="data-age"]')?.getAttribute("data-age-ms");
+    e2e.samples.push({
+      t: Date.now(),
+      status: text("status"),
+      banner: document.querySelector('[data-testid="stale-banner"]') !== null,
+      age_ms: age == null ? null : Number(age),
+      latency: text("latency"),
+    });
+  }, 50);
+}
+
+const latencyShown = (text) => /\d\s*ms/.test(text ?? ""); // "latency p99 1.2 ms", not "latency p99 —"
+
+// The samples as runs of equal (status, banner, latency shown or not), times relative to t0.
+const runs = (samples, t0) => {
+  const out = [];
+  for (const s of samples) {
+    const latency_shown = latencyShown(s.latency);
+    const last = out.at(-1);
+    if (last && last.status === s.status && last.banner === s.banner && last.latency_shown === latency_shown) {
+      Object.assign(last, { to_ms: s.t - t0, age_to_ms: s.age_ms, samples: last.samples + 1 });
+    } else {
+      out.push({ from_ms: s.t - t0, to_ms: s.t - t0, status: s.status, banner: s.banner, latency_shown, age_from_ms: s.age_ms, age_to_ms: s.age_ms, samples: 1 });
+    }
+  }
+  return out;
+};
+
+// Runs `disrupt`, waits OUTAGE_MS, runs `restore`, waits for LIVE; returns the sampled timeline.
+async function outage(page, name, disrupt, restore) {
+  await page.evaluate(() => { window.__e2e.samples.length = 0; window.__e2e.sampling = true; });
+  const start = Date.now();
+  await disrupt();
+  await page.waitForTimeout(OUTAGE_MS - 1000);
+  await page.screenshot({ path: `${artifacts}/${name}.png` });
+  await page.waitForTimeout(1000);
+  const end = Date.now();
+  await restore();
+  const restored = Date.now();
+  await page.getByTestId("status").filter({ hasText: /^LIVE$/ }).waitFor({ timeout: 30000 });
+  const live = Date.now();
+  await page.getByTestId("stale-banner").waitFor({ state: "detached", timeout: 2000 }).catch(() => fail(`${name}: the stale banner stays after recovery`));
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${artifacts}/${name}-recovered.png` });
+  const { samples, changes } = await page.evaluate(() => {
+    window.__e2e.sampling = false;
+    return { samples: window.__e2e.samples.slice(), changes: window.__e2e.statusChanges.slice() };
+  });
+  const during = samples.filter((s) => s.t >= start && s.t < end);
+  const after = samples.filter((s) => s.t >= live + 300);
+  const firstNotLive = during.find((s) => s.status !== "LIVE");
+  const firstBanner = during.find((s) => s.banner);
+  const ages = during.filter((s) => s.status !== "LIVE").map((s) => s.age_ms);
+  if (after.some((s) => s.banner || s.status !== "LIVE")) fail(`${name}: not LIVE, or stale banner, after recovery`);
+  if (after.some((s) => !latencyShown(s.latency))) fail(`${name}: no latency figure after recovery`);
+  return {
+    start,
+    end,
+    during,
+    firstNotLive,
+    firstBanner,
+    ages,
+    report: {
+      not_live_after_ms: firstNotLive ? firstNotLive.t - start : null,
+      stale_banner_after_ms: firstBanner ? firstBanner.t - start : null,
+      data_age_ms: { first: ages[0] ?? null, last: ages.at(-1) ?? null },
+      restored_at_ms: restored - start,
+      live_again_after_restore_ms: live - restored,
+      status_changes: changes.filter((c) => c.t >= start - 1000).map((c) => ({ t_ms: c.t - start, status: c.status })),
+      timeline: runs(samples, start),
+    },
+    changes,
+  };
+}
+
+// Checks shared by both outages: from `liveUntil` (relative to the disruption), or from the first
+// sample that is not LIVE if earlier, to the restore, the page shows no LIVE at all (no sample, no
+// change of the status text), shows the banner, hides the latency figure, and the data age keeps
+// counting.
+function checkOutage(name, o, liveUntil, expectStatuses) {
+  const { start, end, during, firstNotLive, ages } = o;
+  if (!firstNotLive) return fail(`${name}: the badge never left LIVE`);
+  const lateLive = during.filter((s) => s.status === "LIVE" && (s.t >= start + liveUntil || s.t > firstNotLive.t));
+  if (lateLive.length) fail(`${name}: LIVE sampled ${lateLive.length} times while the server was down, first at +${lateLive[0].t - start} ms`);
+  const flips = o.changes.filter((c) => c.status === "LIVE" && c.t > start && c.t < end);
+  if (flips.length) fail(`${name}: the badge turned LIVE again at +${flips.map((c) => c.t - start).join(", +")} ms while the server was down`);
+  const notLive = during.filter((s) => s.t >= firstNotLive.t);
+  if (notLive.some((s) => !s.banner)) fail(`${name}: not LIVE without the stale banner`);
+  if (notLive.some((s) => latencyShown(s.latency))) fail(`${name}: a latency figure is shown while not LIVE`);
+  for (let i = 1; i < ages.length; i++) if (!(ages[i] >= ages[i - 1])) return fail(`${name}: the data age went back from ${ages[i - 1]} to ${ages[i]} ms`);
+  const grew = (ages.at(-1) ?? 0) - (ages[0] ?? 0);
+  if (!(grew >= end - firstNotLive.t - 1000)) fail(`${name}: the data age grew by ${grew} ms over ${end - firstNotLive.t} ms`);
+  const seen = new Set(notLive.map((s) => s.status));
+  for (const s of expectStatuses) if (!seen.has(s)) fail(`${name}: status ${s} never shown (saw ${[...seen].join(", ")})`);
+}
+
 const port = await freePort();
 let server = await startServer(port);
 const browser = await chromium.launch({
@@ -48,11 +171,16 @@ const browser = await chromium.launch({
   args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
 });
 const results = {};
+const consoleErrors = [];
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
+  page.on("pageerror", (e) => fail(`page error: ${e.message}`));
+  await page.addInitScript(recorder);
   const t0 = Date.now();
-  await page.goto(`http://127.0.0.1:${port}/`);
-  await page.getByTestId("status").filter({ hasText: "LIVE" }).waitFor({ timeout: 10000 });
+  const response = await page.goto(`http://127.0.0.1:${port}/`);
+  results.csp_header = (await response?.allHeaders())?.["content-security-policy"] ?? null;
+  await page.getByTestId("status").filter({ hasText: /^LIVE$/ }).waitFor({ timeout: 10000 });
   await page.getByTestId("var").waitFor({ timeout: 10000 });
   results.first_live_number_ms = Date.now() - t0;
   const var1 = await page.getByTestId("var").textContent();
@@ -60,6 +188,7 @@ try {
   await page.waitForFunction((v) => document.querySelector('[data-testid="var"]')?.textContent !== v, var1, { timeout: 10000 });
   results.var_before = var1;
   results.var_after = await page.getByTestId("var").textContent();
+  if ((await page.getByTestId("stale-banner").count()) !== 0) fail("stale banner while LIVE");
   // Tick-to-screen from here on (page load excluded): 5 s of updates at 10 Hz.
   await page.evaluate(() => { window.__rtrisk.tickToScreenMs.length = 0; });
   await page.waitForTimeout(5000);
@@ -69,22 +198,52 @@ try {
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * (lat.length - 1)))];
   results.tick_to_screen_ms = { samples: lat.length, p50: q(0.5), p99: q(0.99), max: lat.at(-1) };
 
-  server.kill("SIGKILL");
-  await page.getByTestId("status").filter({ hasText: /RECONNECTING|DISCONNECTED/ }).waitFor({ timeout: 15000 });
-  results.outage_status = await page.getByTestId("status").textContent();
-  await page.screenshot({ path: `${artifacts}/outage.png` });
+  // 1. The server dies: not LIVE from the moment its socket closes until it is back.
+  const killed = await outage(page, "outage", async () => server.kill("SIGKILL"), async () => { server = await startServer(port); });
+  checkOutage("killed server", killed, CLOSE_GRACE_MS, ["RECONNECTING"]);
+  results.outage = killed.report;
+  results.outage_status = killed.firstNotLive?.status ?? null;
+  results.recovered_after_restart_ms = killed.report.live_again_after_restore_ms;
 
-  server = await startServer(port);
-  const t1 = Date.now();
-  await page.getByTestId("status").filter({ hasText: "LIVE" }).waitFor({ timeout: 30000 });
-  results.recovered_after_restart_ms = Date.now() - t1;
-  await page.screenshot({ path: `${artifacts}/recovered.png` });
+  // 2. Kills on a slow CPU: after the badge leaves LIVE it must not return to LIVE before the restart.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: CPU_THROTTLE });
+  results.slow_cpu_kills = [];
+  for (let i = 0; i < KILL_CYCLES; i++) {
+    await page.getByTestId("status").filter({ hasText: /^LIVE$/ }).waitFor({ timeout: 30000 });
+    await page.waitForTimeout(600 + Math.random() * 400); // a random phase against the 10 Hz stream
+    const k = Date.now();
+    server.kill("SIGKILL");
+    await page.waitForTimeout(1500);
+    const changes = await page.evaluate((k) => window.__e2e.statusChanges.filter((c) => c.t >= k), k);
+    server = await startServer(port);
+    const firstNot = changes.findIndex((c) => c.status !== "LIVE");
+    results.slow_cpu_kills.push(changes.map((c) => `+${c.t - k} ${c.status}`).join(", "));
+    if (firstNot < 0) fail(`slow CPU kill ${i}: still LIVE 1.5 s after the kill`);
+    else if (changes.slice(firstNot).some((c) => c.status === "LIVE")) fail(`slow CPU kill ${i}: LIVE again while the server was down: ${results.slow_cpu_kills.at(-1)}`);
+  }
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
+  await page.getByTestId("status").filter({ hasText: /^LIVE$/ }).waitFor({ timeout: 30000 });
+
+  // 3. The server is alive but silent (frozen): LIVE may last until the stale threshold, no longer.
+  const frozen = await outage(page, "silent", async () => server.kill("SIGSTOP"), async () => server.kill("SIGCONT"));
+  checkOutage("silent server", frozen, STALE_AFTER_MS + CLOCK_SLACK_MS, ["STALE"]);
+  if (frozen.firstNotLive && frozen.firstNotLive.t - frozen.start < STALE_AFTER_MS - 300) fail(`silent server: not LIVE after only ${frozen.firstNotLive.t - frozen.start} ms`);
+  results.silent = frozen.report;
+
+  const csp = await page.evaluate(() => window.__e2e.csp.slice());
+  results.csp_violations = [...csp, ...consoleErrors.filter((e) => /Content Security Policy/i.test(e))];
+  if (results.csp_violations.length) fail(`CSP violations: ${results.csp_violations.join(" | ")}`);
+  results.console_errors = consoleErrors.length; // expected: failed WebSocket connections during the outages
 } catch (e) {
   fail(e.message);
 } finally {
   await browser.close();
+  server.kill("SIGCONT");
   server.kill("SIGKILL");
 }
 writeFileSync(`${artifacts}/results.json`, JSON.stringify(results, null, 2));
-console.log(JSON.stringify(results, null, 2));
+const { outage: o, silent: s, ...summary } = results;
+const brief = (x) => x && { ...x, timeline: x.timeline.map((r) => `${r.from_ms}..${r.to_ms} ${r.status}${r.banner ? " +banner" : ""}${r.latency_shown ? "" : " latency—"} age ${r.age_from_ms}..${r.age_to_ms}`) };
+console.log(JSON.stringify({ ...summary, outage: brief(o), silent: brief(s) }, null, 2));
 if (!process.exitCode) console.log("E2E PASS");
