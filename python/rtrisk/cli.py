@@ -4,13 +4,15 @@
     rtrisk report --returns data/edhec_returns.csv --confidence 0.95 --format json
 
 Prints VaR and ES by every method, component VaR, and a backtest of rolling historical VaR over
-the file. A label column (date/day, or any first column that is not numeric) is skipped; a
-malformed row stops the program with its line number (exit status 2).
+the file. A label column (a first column headed date/day/time/timestamp/datetime/period or
+with no name, or with no number in it) is skipped. A malformed file stops the program with a
+one-line error naming the line, the column and the value (exit status 2), never a traceback.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import math
 import sys
@@ -24,43 +26,75 @@ class InputError(Exception):
     pass
 
 
-def read_table(path: str):
-    """(column names, float matrix) of a CSV with one header line; strict, with line numbers."""
+LABEL_HEADERS = ("", "date", "day", "time", "timestamp", "datetime", "period")
+
+
+def _is_number(x: str) -> bool:
     try:
-        f = open(path, newline="")
+        float(x)
+        return True
+    except ValueError:
+        return False
+
+
+def read_table(path: str):
+    """(column names, float matrix, line number of each row) of a CSV with one header line.
+
+    Strict: UTF-8 (a byte-order mark is stripped), one header line whose names are unique and
+    not empty, the same number of fields on every row, finite numbers in every data cell. The
+    first column is a label column (skipped) when its header is empty or date/day/time/
+    timestamp/datetime/period, or when none of its cells is a number; otherwise it is data like
+    the others. Every error names the file, line and column and shows the value."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
     except OSError as e:
         raise InputError(f"cannot open {path!r}: {e.strerror}") from None
-    with f:
-        rows = list(csv.reader(f))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise InputError(f"{path}: line {line}, byte {column}: {raw[e.start]:#04x} is not UTF-8 text") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows = []  # (line, fields)
+    try:
+        for r in reader:
+            rows.append((reader.line_num, r))
+    except csv.Error as e:
+        raise InputError(f"{path}: line {reader.line_num}: {e}") from None
     if not rows:
         raise InputError(f"{path}: empty file")
-    header = [h.strip() for h in rows[0]]
-    body = [(i + 2, r) for i, r in enumerate(rows[1:]) if any(x.strip() for x in r)]
+    header = [h.strip() for h in rows[0][1]]
+    body = [(line, r) for line, r in rows[1:] if any(x.strip() for x in r)]
+    for j, name in enumerate(header):
+        if j > 0 and not name:
+            raise InputError(f"{path}: line {rows[0][0]}: column {j + 1} has no name")
+        if name in header[:j]:
+            raise InputError(f"{path}: line {rows[0][0]}: column {j + 1} repeats the name {name!r} of column "
+                             f"{header.index(name) + 1}")
     if not body:
         raise InputError(f"{path}: no data rows")
-
-    def numeric(x):
-        try:
-            float(x)
-            return True
-        except ValueError:
-            return False
-
-    skip = 1 if header[0].lower() in ("date", "day", "time", "timestamp") or not numeric(body[0][1][0]) else 0
-    names = header[skip:]
-    values = np.empty((len(body), len(names)))
-    for k, (line, r) in enumerate(body):
+    for line, r in body:
         if len(r) != len(header):
             raise InputError(f"{path}: line {line}: expected {len(header)} fields, got {len(r)}")
+    first = [r[0] for _, r in body]
+    skip = 1 if header[0].lower() in LABEL_HEADERS or not any(_is_number(x) for x in first) else 0
+    names = header[skip:]
+    if not names:
+        raise InputError(f"{path}: no instrument columns (only the label column {header[0]!r})")
+    values = np.empty((len(body), len(names)))
+    for k, (line, r) in enumerate(body):
         for j, x in enumerate(r[skip:]):
+            where = f"{path}: line {line}, column {j + skip + 1} ({names[j]})"
             try:
                 v = float(x)
             except ValueError:
-                raise InputError(f"{path}: line {line}: field {x!r} in column {names[j]} is not a number") from None
+                raise InputError(f"{where}: field {x!r} is not a number") from None
             if not math.isfinite(v):
-                raise InputError(f"{path}: line {line}: field {x!r} in column {names[j]} is not finite")
+                raise InputError(f"{where}: field {x!r} is not finite")
             values[k, j] = v
-    return names, values
+    return names, values, [line for line, _ in body]
 
 
 def parse_weights(spec: str | None, names):
@@ -83,11 +117,13 @@ def parse_weights(spec: str | None, names):
 def report(args) -> dict:
     if bool(args.prices) == bool(args.returns):
         raise InputError("give exactly one of --prices FILE or --returns FILE")
-    names, values = read_table(args.prices or args.returns)
+    names, values, lines = read_table(args.prices or args.returns)
     if args.prices:
         if np.any(values <= 0):
-            line = int(np.argwhere(values <= 0)[0][0]) + 2
-            raise InputError(f"{args.prices}: line {line}: prices must be positive")
+            k, j = (int(i) for i in np.argwhere(values <= 0)[0])
+            raise InputError(f"{args.prices}: line {lines[k]}, column {names[j]}: price {values[k, j]:g} is not positive")
+        if len(values) < 2:
+            raise InputError(f"{args.prices}: returns need at least 2 rows of prices, got {len(values)}")
         values = values[1:] / values[:-1] - 1.0
     w = parse_weights(args.weights, names)
     c = args.confidence

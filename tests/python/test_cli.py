@@ -40,7 +40,7 @@ def test_malformed_row_is_rejected_with_its_line(tmp_path):
     bad.write_text("date,A,B\n2020-01-31,0.01,0.02\n2020-02-29,0.01,oops\n")
     p = run("report", "--returns", str(bad))
     assert p.returncode == 2
-    assert "line 3: field 'oops' in column B is not a number" in p.stderr
+    assert "line 3, column 3 (B): field 'oops' is not a number" in p.stderr
     short = tmp_path / "short.csv"
     short.write_text("date,A,B\n2020-01-31,0.01\n")
     assert "line 2: expected 3 fields, got 2" in run("report", "--returns", str(short)).stderr
@@ -52,3 +52,103 @@ def test_console_script_is_installed():
     assert script.exists(), f"{script} missing: install with pip"
     p = subprocess.run([str(script), "report", "--prices", str(DATA / "eu_stock_markets.csv")], capture_output=True, text=True)
     assert p.returncode == 0 and "historical" in p.stdout
+
+
+def _returns_csv(rows=120, header="date,A,B", label=True, newline="\n"):
+    """A well-formed returns file (120 rows: enough for every method at 0.95)."""
+    rng = np.random.default_rng(3)
+    lines = [header]
+    for i, (a, b) in enumerate(rng.normal(0, 0.01, (rows, 2))):
+        lines.append((f"2020-01-{i:03d}," if label else "") + f"{a:.6f},{b:.6f}")
+    return newline.join(lines) + newline
+
+
+def _json_report(path, *extra):
+    p = run("report", "--returns", str(path), "--confidence", "0.95", "--format", "json", *extra)
+    assert p.returncode == 0, p.stderr
+    assert "Traceback" not in p.stderr
+    return json.loads(p.stdout)
+
+
+def test_well_formed_variants_give_the_same_report(tmp_path):
+    """A UTF-8 byte-order mark is stripped, CRLF line ends and blank lines are accepted, quoted
+    fields are read as csv does: each file gives the report of the plain one."""
+    plain = tmp_path / "plain.csv"
+    plain.write_text(_returns_csv())
+    ref = _json_report(plain)
+    assert ref["instruments"] == ["A", "B"]
+    variants = {
+        "bom.csv": b"\xef\xbb\xbf" + _returns_csv().encode(),
+        "crlf.csv": _returns_csv(newline="\r\n").encode(),
+        "blank.csv": _returns_csv().replace("\n", "\n\n", 5).encode(),
+        "quoted.csv": _returns_csv().replace("date,A,B", '"date","A","B"').encode(),
+    }
+    for name, data in variants.items():
+        f = tmp_path / name
+        f.write_bytes(data)
+        r = _json_report(f)
+        assert r["instruments"] == ["A", "B"], name  # the BOM used to make the header '\ufeffdate' (a data column)
+        assert r["methods"] == ref["methods"], name
+
+
+def test_label_column_with_a_bad_first_cell_is_still_the_label(tmp_path):
+    """A date column is skipped whatever its first cell holds; both instruments stay."""
+    f = tmp_path / "d.csv"
+    f.write_text(_returns_csv().replace("2020-01-000", "not-a-date"))
+    assert _json_report(f)["instruments"] == ["A", "B"]
+
+
+def test_a_bad_first_cell_in_a_data_column_is_an_error_not_a_dropped_column(tmp_path):
+    """Without a label column, 'oops' in the first cell used to turn column A into labels: the
+    report silently left A out and labelled the rest. Now: exit 2 naming line, column and value."""
+    f = tmp_path / "n.csv"
+    text = _returns_csv(label=False, header="A,B").split("\n")
+    text[1] = "oops," + text[1].split(",")[1]
+    f.write_text("\n".join(text))
+    p = run("report", "--returns", str(f), "--confidence", "0.95")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.strip() == f"rtrisk: error: {f}: line 2, column 1 (A): field 'oops' is not a number"
+
+
+MALFORMED = [
+    ("empty.csv", b"", "empty file"),
+    ("header.csv", b"date,A,B\n", "no data rows"),
+    ("ragged.csv", b"date,A,B\n2020-01-01,0.01,0.02\n2020-01-02,0.01\n", "line 3: expected 3 fields, got 2"),
+    ("long.csv", b"date,A,B\n2020-01-01,0.01,0.02,7\n", "line 2: expected 3 fields, got 4"),
+    ("text.csv", b"date,A,B\n2020-01-01,0.01,abc\n", "line 2, column 3 (B): field 'abc' is not a number"),
+    ("emptycell.csv", b"date,A,B\n2020-01-01,,0.02\n", "line 2, column 2 (A): field '' is not a number"),
+    ("nan.csv", b"date,A,B\n2020-01-01,0.01,nan\n", "line 2, column 3 (B): field 'nan' is not finite"),
+    ("inf.csv", b"date,A,B\n2020-01-01,-inf,0.02\n", "line 2, column 2 (A): field '-inf' is not finite"),
+    ("huge.csv", b"date,A,B\n2020-01-01,1e400,0.02\n", "line 2, column 2 (A): field '1e400' is not finite"),
+    ("dup.csv", b"date,A,A\n2020-01-01,0.01,0.02\n", "line 1: column 3 repeats the name 'A' of column 2"),
+    ("dupbom.csv", b"\xef\xbb\xbfA,B,A\n0.01,0.02,0.03\n", "line 1: column 3 repeats the name 'A' of column 1"),
+    ("noname.csv", b"date,,B\n2020-01-01,0.01,0.02\n", "line 1: column 2 has no name"),
+    ("labelonly.csv", b"date\n2020-01-01\n", "no instrument columns (only the label column 'date')"),
+    ("latin1.csv", b"date,A,B\n2020-01-01,0.01,0.\xff2\n", "line 2, byte 19: 0xff is not UTF-8 text"),
+    ("quote.csv", b'date,A,B\n2020-01-01,"0.01\n', "line 2: unexpected end of data"),
+    ("nul.csv", b"date,A,B\n2020-01-01,0.01,0.02\x00\n", "line 2, column 3 (B): field '0.02\\x00' is not a number"),
+    ("single.csv", b"date,A,B\n2020-01-01,0.01,0.02\n", "needs at least 100 scenarios, got 1"),
+]
+
+
+@pytest.mark.parametrize("name,data,fragment", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_malformed_files_exit_2_with_one_line_naming_the_place(tmp_path, name, data, fragment):
+    f = tmp_path / name
+    f.write_bytes(data)
+    p = run("report", "--returns", str(f))
+    assert p.returncode == 2, p.stderr
+    assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert fragment in p.stderr
+
+
+def test_directory_missing_file_and_bad_prices(tmp_path):
+    for path, fragment in ((tmp_path, "Is a directory"), (tmp_path / "none.csv", "No such file or directory")):
+        p = run("report", "--returns", str(path))
+        assert p.returncode == 2 and fragment in p.stderr and "Traceback" not in p.stderr
+    f = tmp_path / "p.csv"
+    f.write_text("day,X,Y\n1,10,20\n\n2,11,0\n")
+    p = run("report", "--prices", str(f))
+    assert p.returncode == 2 and "line 4, column Y: price 0 is not positive" in p.stderr  # the blank line counts
+    f.write_text("day,X,Y\n1,10,20\n")
+    p = run("report", "--prices", str(f))
+    assert p.returncode == 2 and "returns need at least 2 rows of prices, got 1" in p.stderr
