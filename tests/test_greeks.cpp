@@ -3,6 +3,7 @@
 #include <rtrisk/greeks.hpp>
 
 #include <cmath>
+#include <numbers>
 #include <vector>
 
 using rtrisk::option_kind;
@@ -172,4 +173,48 @@ TEST_CASE("the vectorised book equals the scalar function, option by option") {
     }
     book.vol[17] = -1;
     CHECK_THROWS_WITH_AS(rtrisk::bsm(book, out), "option 17: vol -1 must be non-negative and finite", std::invalid_argument);
+}
+
+TEST_CASE("expiry -> 0: every Greek finite and tending to the T = 0 values away from the strike") {
+    // Limits as T -> 0 (r = 0.03, q = 0.01, sigma = 0.2, S = 100): away from the strike the
+    // normal density vanishes faster than any power of T, so price -> intrinsic, delta -> the step,
+    // gamma, vega, vanna, volga -> 0, theta -> w (q S - r K) and charm -> w q in the money, 0 out
+    // of it. Below T ~ 1e-5 the density term is under 1e-300 here, so the values are the limits
+    // to rounding (rel 1e-12). Before: charm was NaN (0 x inf) or -inf from T = 1e-300 down.
+    const double S = 100, r = 0.03, q = 0.01, sigma = 0.2;
+    for (double T : {1e-18, 1e-100, 1e-300, 1e-310, 4.9406564584124654e-324}) {
+        for (option_kind k : {C, P}) {
+            const double w = k == C ? 1.0 : -1.0;
+            for (double K : {90.0, 110.0}) {
+                CAPTURE(T);
+                CAPTURE(K);
+                const auto g = rtrisk::bsm(k, S, K, T, r, q, sigma);
+                const bool itm = w * (S - K) > 0;
+                CHECK(g.price == doctest::Approx(itm ? w * (S - K) : 0.0).epsilon(1e-12));
+                CHECK(g.delta == doctest::Approx(itm ? w : 0.0).epsilon(1e-12));
+                CHECK(g.gamma == 0.0);
+                CHECK(g.vega == 0.0);
+                CHECK(g.vanna == 0.0);
+                CHECK(g.volga == 0.0);
+                CHECK(g.theta == doctest::Approx(itm ? w * (q * S - r * K) : 0.0).epsilon(1e-12));
+                CHECK(g.charm == doctest::Approx(itm ? w * q : 0.0).epsilon(1e-12));
+                CHECK(std::abs(g.rho) <= K * T);          // w K T N(w d2) e^-rT -> 0
+                CHECK(std::abs(g.dividend_rho) <= S * T); // -w S T N(w d1) e^-qT -> 0
+            }
+            // At the money (S = K) with T > 0 the formulas hold as they are: delta -> w / 2, and
+            // gamma = e^-qT phi(d1) / (S sigma sqrt T) grows like T^-1/2 but stays finite even at the
+            // smallest subnormal T (sqrt(4.9e-324) = 2.2e-162).
+            const auto a = rtrisk::bsm(k, S, S, T, r, q, sigma);
+            CAPTURE(T);
+            for (double v : {a.price, a.delta, a.gamma, a.vega, a.theta, a.rho, a.dividend_rho, a.vanna, a.volga, a.charm})
+                CHECK(std::isfinite(v));
+            CHECK(a.delta == doctest::Approx(w / 2).epsilon(1e-9));
+            CHECK(a.gamma == doctest::Approx(1.0 / (S * sigma * std::sqrt(2 * std::numbers::pi) * std::sqrt(T))).epsilon(1e-9));
+        }
+    }
+    // sigma sqrt(T) below the smallest double: the sigma = 0 case (forward intrinsic), not 0 / 0.
+    const auto z = rtrisk::bsm(C, 100.0, 100.0, 1e-300, 0.03, 0.01, 1e-170);
+    CHECK(z.price == doctest::Approx(100.0 * std::exp(-0.01e-300) - 100.0 * std::exp(-0.03e-300)));
+    CHECK(z.gamma == 0.0);
+    CHECK(std::isfinite(z.charm));
 }

@@ -12,12 +12,21 @@
 /// - rho = dV/dr per 1.00 of rate; dividend_rho = dV/dq per 1.00 of yield;
 /// - vanna = d2V/dS dsigma; volga = d2V/dsigma2 (per 1.00 of vol, squared);
 /// - charm = -d(delta)/dT per year (the change of delta as one year passes).
-/// Edge cases, defined rather than NaN:
-/// - T = 0: intrinsic value; delta is +-1 in the money, 0 out of it, +-1/2 at the money; every
-///   other Greek is 0.
-/// - sigma = 0, T > 0: the discounted intrinsic value of the forward, max(+-(S e^-qT - K e^-rT), 0);
-///   delta = +-e^-qT when the forward is in the money (half at the money), rho/dividend rho and
-///   theta/charm to match; gamma, vega, vanna, volga are 0.
+/// Edge cases, defined rather than NaN (every Greek is finite for valid input):
+/// - T = 0: intrinsic value; delta is +-1 in the money, 0 out of it, +-1/2 at the money (S = K);
+///   every other Greek is 0.
+/// - T -> 0 (1e-18, 1e-300, subnormal): the formulas tend to the T = 0 values away from the
+///   strike: price -> intrinsic, delta -> the step +-1/0, gamma, vega, vanna, volga -> 0, theta
+///   -> +-(q S - r K) in the money (0 out of it), charm -> +-q in the money. Once |d1| > ~38.6 the
+///   normal density is 0 in double precision and these limits hold exactly.
+/// - At the money with T > 0 the formulas are used as they are: delta -> +-1/2, while gamma
+///   (~ 1/(S sigma sqrt(2 pi T))), theta and charm grow without bound as T -> 0 and have no
+///   finite limit; for the smallest positive T (4.9e-324) they are still finite (gamma ~ 1e160
+///   for S = 100, sigma = 0.2). Only T = 0 itself takes the convention above (gamma 0).
+/// - sigma = 0, or sigma sqrt(T) below the smallest double, T > 0: the discounted intrinsic
+///   value of the forward, max(+-(S e^-qT - K e^-rT), 0); delta = +-e^-qT when the forward is in
+///   the money (half at the money), rho/dividend rho and theta/charm to match; gamma, vega,
+///   vanna, volga are 0.
 /// Bad input (spot or strike not positive, negative expiry or vol, non-finite anything) throws
 /// std::invalid_argument naming the value.
 
@@ -92,7 +101,8 @@ basic_greeks<Real> bsm_unchecked(option_kind kind, Real S, Real K, Real T, Real 
     }
     const Real dq = std::exp(-q * T), dr = std::exp(-r * T);
     const Real sqrt_t = std::sqrt(T);
-    if (sigma == 0) {
+    const Real vs = sigma * sqrt_t;
+    if (sigma == 0 || vs == 0) { // vs == 0: sigma sqrt(T) below the smallest double, no diffusion left
         const Real fwd_intrinsic = w * (S * dq - K * dr);
         const Real itm = fwd_intrinsic > 0 ? Real(1) : (fwd_intrinsic == 0 ? Real(0.5) : Real(0));
         g.price = fwd_intrinsic > 0 ? fwd_intrinsic : Real(0);
@@ -103,7 +113,6 @@ basic_greeks<Real> bsm_unchecked(option_kind kind, Real S, Real K, Real T, Real 
         g.charm = w * q * dq * itm;
         return g;
     }
-    const Real vs = sigma * sqrt_t;
     const Real d1 = (std::log(S / K) + (r - q) * T) / vs + vs / 2;
     const Real d2 = d1 - vs;
     const Real nd1 = norm_cdf(w * d1), nd2 = norm_cdf(w * d2); // N(w d1), N(w d2)
@@ -111,14 +120,21 @@ basic_greeks<Real> bsm_unchecked(option_kind kind, Real S, Real K, Real T, Real 
     const Real sdq = S * dq, kdr = K * dr;
     g.price = std::max(w * (sdq * nd1 - kdr * nd2), Real(0)); // rounding can leave -1e-322 far out of the money
     g.delta = w * dq * nd1;
-    g.gamma = dq * pdf1 / (S * vs);
-    g.vega = sdq * pdf1 * sqrt_t;
-    g.theta = -sdq * pdf1 * sigma / (2 * sqrt_t) + w * (q * sdq * nd1 - r * kdr * nd2);
     g.rho = w * kdr * T * nd2;
     g.dividend_rho = -w * sdq * T * nd1;
+    g.theta = w * (q * sdq * nd1 - r * kdr * nd2);
+    g.charm = w * q * dq * nd1;
+    // Away from the strike as T -> 0, |d1| grows like |ln(S/K)| / (sigma sqrt T) and the density
+    // underflows to exactly 0 (|d1| > ~38.6): every term it multiplies is then 0, the T -> 0 limit
+    // (gamma, vega, vanna, volga 0; theta and charm their drift parts), not 0 x inf = NaN.
+    if (pdf1 == 0) return g;
+    g.gamma = dq * pdf1 / (S * vs);
+    g.vega = sdq * pdf1 * sqrt_t;
+    g.theta += -sdq * pdf1 * sigma / (2 * sqrt_t);
     g.vanna = -dq * pdf1 * d2 / sigma;
     g.volga = g.vega * d1 * d2 / sigma;
-    g.charm = w * q * dq * nd1 - dq * pdf1 * (2 * (r - q) * T - d2 * vs) / (2 * T * vs);
+    // (2 (r - q) T - d2 vs) / (2 T vs), split so that T vs does not underflow to 0 for tiny T.
+    g.charm -= dq * pdf1 * ((r - q) / vs - d2 / (2 * T));
     return g;
 }
 
