@@ -113,3 +113,38 @@ TEST_CASE("decomposition rejects what it does not offer, with the reason") {
                          "historical VaR at confidence 0.9999 needs at least 10000 scenarios, got 1000",
                          std::invalid_argument);
 }
+
+TEST_CASE("decomposition of huge returns: finite (gaussian standardises first) or an error naming the value") {
+    // Returns of order 1e200: Sigma x (1e400) overflows, Sigma x / sigma_p does not. The
+    // components are 1e200 times those of the same returns at order 1 (to 1e-12: the scaling by
+    // 1e200 is inexact and the two paths round differently) and still sum to the VaR.
+    std::mt19937_64 gen(3);
+    std::normal_distribution<double> n01;
+    Eigen::MatrixXd r(300, 3);
+    for (Eigen::Index i = 0; i < r.size(); ++i) r.data()[i] = 0.01 * n01(gen);
+    const Eigen::Vector3d x(0.5, 0.3, 0.2);
+    rtrisk::var_options o;
+    o.method = rtrisk::var_method::gaussian;
+    const Eigen::MatrixXd big = r * 1e200;
+    const auto c = rtrisk::component_var(big, x, o), c1 = rtrisk::component_var(r, x, o);
+    for (Eigen::Index i = 0; i < 3; ++i) CHECK(c(i) == doctest::Approx(1e200 * c1(i)).epsilon(1e-12));
+    CHECK(c.sum() == doctest::Approx(rtrisk::portfolio_var(big, x, o)).epsilon(1e-12));
+    // Monte Carlo needs the covariance itself, which overflows: an error naming the largest return.
+    o.method = rtrisk::var_method::monte_carlo;
+    o.paths = 1000;
+    Eigen::Index row = 0, col = 0;
+    const double largest = big.cwiseAbs().maxCoeff(&row, &col);
+    CHECK_THROWS_WITH_AS(rtrisk::component_var(big, x, o),
+                         ("the covariance of the scenarios overflows: returns up to " + rtrisk::detail::fmt(largest) +
+                          " (row " + std::to_string(row) + ", column " + std::to_string(col) + ") are too large; rescale them")
+                             .c_str(),
+                         std::invalid_argument);
+    // Finite returns and exposures whose product overflows: the P&L names its scenario.
+    Eigen::MatrixXd edge = r;
+    edge(5, 0) = 1e300;
+    const Eigen::Vector3d bigx(1e10, 1.0, 1.0);
+    o.method = rtrisk::var_method::historical;
+    CHECK_THROWS_WITH_AS(rtrisk::portfolio_var(edge, bigx, o),
+                         "portfolio P&L overflows (inf) in scenario 5: returns x exposures exceed the largest double; rescale them",
+                         std::invalid_argument);
+}

@@ -101,3 +101,37 @@ TEST_CASE("expected_shortfall dispatches and scales; bad input is named") {
     CHECK_THROWS_WITH_AS(rtrisk::historical_es(pnl, 0.995),
                          "historical ES at confidence 0.995 needs at least 200 scenarios, got 100", std::invalid_argument);
 }
+
+TEST_CASE("VaR and ES are finite for every method on huge P&L, or an error naming the value") {
+    // P&L -50e200 .. 49e200: the variance (1e403) and the 4th moment overflow unscaled. The
+    // figures are 1e200 times those of -50 .. 49 (scaling by 1e200 is not exact in binary, so
+    // agreement is to 1e-13 rather than bitwise).
+    std::vector<double> small(100), huge(100);
+    for (int k = 0; k < 100; ++k) {
+        small[k] = k - 50;
+        huge[k] = (k - 50) * 1e200;
+    }
+    rtrisk::var_options o;
+    o.confidence = 0.95;
+    for (auto m : {rtrisk::var_method::historical, rtrisk::var_method::gaussian, rtrisk::var_method::cornish_fisher,
+                   rtrisk::var_method::monte_carlo}) {
+        o.method = m;
+        o.paths = 2000;
+        CAPTURE(rtrisk::to_string(m));
+        const double v = rtrisk::value_at_risk(huge, o), e = rtrisk::expected_shortfall(huge, o);
+        CHECK(std::isfinite(v));
+        CHECK(std::isfinite(e));
+        CHECK(v == doctest::Approx(1e200 * rtrisk::value_at_risk(small, o)).epsilon(1e-13));
+        CHECK(e == doctest::Approx(1e200 * rtrisk::expected_shortfall(small, o)).epsilon(1e-13));
+    }
+    // A figure beyond the largest double: the 10-day scaling of a 1e308 loss.
+    std::vector<double> edge(100, 1.0);
+    for (int k = 17; k < 27; ++k) edge[k] = -1.5e308; // the 1 % tail: VaR 1.5e308, x sqrt(10) overflows
+    o.method = rtrisk::var_method::historical;
+    o.confidence = 0.99;
+    o.horizon_days = 10;
+    CHECK_THROWS_WITH_AS(rtrisk::value_at_risk(edge, o),
+                         "VaR overflows (inf): the P&L reaches 1.5e+308 at index 17; rescale it", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(rtrisk::expected_shortfall(edge, o),
+                         "ES overflows (inf): the P&L reaches 1.5e+308 at index 17; rescale it", std::invalid_argument);
+}

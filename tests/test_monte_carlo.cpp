@@ -2,8 +2,10 @@
 
 #include <rtrisk/covariance.hpp>
 #include <rtrisk/monte_carlo.hpp>
+#include <rtrisk/var.hpp>
 
 #include <cmath>
+#include <vector>
 
 TEST_CASE("Monte Carlo scenarios have the requested moments and are reproducible") {
     rtrisk::vector<double> mu(3);
@@ -59,5 +61,27 @@ TEST_CASE("Monte Carlo rejects malformed input with the value in the message") {
                          std::invalid_argument);
     rtrisk::vector<double> mu3 = rtrisk::vector<double>::Zero(3);
     CHECK_THROWS_WITH_AS(rtrisk::monte_carlo_scenarios(mu3, cov, 10, 1), "mean has 3 elements but covariance row has 2",
+                         std::invalid_argument);
+}
+
+TEST_CASE("more paths than fit in memory are refused up front, naming the estimate") {
+    // 2 N + 3 numbers of 8 bytes per path (N = 2: 56 bytes); 1e15 paths need 5.6e16 bytes,
+    // beyond any machine's physical memory. Before the check this was std::bad_alloc (or
+    // std::length_error) from inside the simulation.
+    const Eigen::Vector2d mu(0.0, 0.0);
+    Eigen::Matrix2d cov;
+    cov << 1e-4, 0.0, 0.0, 1e-4;
+    CHECK_THROWS_WITH_AS(rtrisk::monte_carlo_scenarios(mu, cov, std::size_t(1'000'000'000'000'000), 1),
+                         doctest::Contains("monte_carlo paths 1000000000000000 need 56000000 GB of working memory (56 bytes "
+                                           "per path: 7 numbers: draws and scenarios of 2 instruments"),
+                         std::invalid_argument);
+    std::vector<double> pnl(100, 0.0);
+    for (int i = 0; i < 100; ++i) pnl[i] = 0.001 * (i - 50);
+    rtrisk::var_options o;
+    o.method = rtrisk::var_method::monte_carlo;
+    o.paths = std::size_t(1) << 62;
+    CHECK_THROWS_WITH_AS(rtrisk::value_at_risk(pnl, o),
+                         doctest::Contains("monte_carlo paths 4611686018427387904 need 73786976294.8 GB of working memory "
+                                           "(16 bytes per path: the simulated P&L and the quantile's copy of it), more than the"),
                          std::invalid_argument);
 }

@@ -22,7 +22,8 @@ vector<typename Derived::Scalar> column_means(const Eigen::MatrixBase<Derived>& 
     return scenarios.colwise().mean().transpose();
 }
 
-/// N x N covariance of the columns, divisor as chosen. Needs at least 2 rows.
+/// N x N covariance of the columns, divisor as chosen. Needs at least 2 rows; throws
+/// std::invalid_argument when it overflows (finite returns beyond ~1e154).
 template <class Derived>
 scenario_matrix<typename Derived::Scalar> covariance(const Eigen::MatrixBase<Derived>& scenarios,
                                                      moment_divisor divisor = moment_divisor::population) {
@@ -32,6 +33,13 @@ scenario_matrix<typename Derived::Scalar> covariance(const Eigen::MatrixBase<Der
     const scenario_matrix<Real> centered = scenarios.rowwise() - scenarios.colwise().mean();
     const Real d = static_cast<Real>(divisor == moment_divisor::population ? t : t - 1);
     scenario_matrix<Real> cov = (centered.adjoint() * centered) / d;
+    if (!cov.allFinite()) { // finite returns beyond ~1e154: their squares overflow
+        Eigen::Index row = 0, col = 0;
+        const Real largest = scenarios.cwiseAbs().maxCoeff(&row, &col);
+        throw std::invalid_argument("the covariance of the scenarios overflows: returns up to " + detail::fmt(largest) +
+                                    " (row " + std::to_string(row) + ", column " + std::to_string(col) +
+                                    ") are too large; rescale them");
+    }
     return cov;
 }
 

@@ -95,16 +95,17 @@ vector<typename DerivedR::Scalar> marginal(const Eigen::MatrixBase<DerivedR>& R,
     case var_method::gaussian: {
         if (R.rows() < 2) throw std::invalid_argument("gaussian decomposition needs at least 2 scenarios");
         const Real d = static_cast<Real>(o.divisor == moment_divisor::population ? R.rows() : R.rows() - 1);
-        const Real mean_p = pnl.mean();
-        const vector<Real> dev = pnl.array() - mean_p;
-        const Real sigma_p = std::sqrt(dev.squaredNorm() / d);
+        const auto m = sample_moments(s, o.divisor); // the mean and sigma of portfolio_var, overflow-free
+        const Real sigma_p = m.std_dev;
         if (!(sigma_p > 0)) throw std::invalid_argument("gaussian decomposition: portfolio P&L has zero variance");
-        const vector<Real> sigma_x = R.transpose() * dev / d; // Sigma x = R^T (pnl - mean) / d
+        // Sigma x / sigma_p = R^T ((pnl - mean) / sigma_p) / d: standardised first, so it does not
+        // overflow where Sigma x alone would (returns beyond ~1e154).
+        const vector<Real> beta = R.transpose() * ((pnl.array() - m.mean) / sigma_p).matrix() / d;
         const vector<Real> mu = R.colwise().mean().transpose();
         const double z = boost::math::quantile(boost::math::normal_distribution<double>(), alpha);
-        if (which == measure::var) return -mu - static_cast<Real>(z) * sigma_x / sigma_p;
+        if (which == measure::var) return -mu - static_cast<Real>(z) * beta;
         const double phi = boost::math::pdf(boost::math::normal_distribution<double>(), z);
-        return -mu + sigma_x / sigma_p * static_cast<Real>(phi / alpha);
+        return -mu + beta * static_cast<Real>(phi / alpha);
     }
     case var_method::monte_carlo: {
         const auto sim = simulate_like(R, o);
@@ -119,6 +120,18 @@ vector<typename DerivedR::Scalar> marginal(const Eigen::MatrixBase<DerivedR>& R,
     throw std::invalid_argument("unknown var_method");
 }
 
+/// `v` if every element is finite, else std::invalid_argument naming the first that is not.
+template <class Real>
+vector<Real> finite_vector(vector<Real> v, const char* what) {
+    for (Eigen::Index i = 0; i < v.size(); ++i) {
+        if (!std::isfinite(v(i))) {
+            throw std::invalid_argument(std::string(what) + " of instrument " + std::to_string(i) + " overflows (" +
+                                        fmt(v(i)) + "); rescale the returns or exposures");
+        }
+    }
+    return v;
+}
+
 template <class Real>
 Real horizon_scale(const var_options& o) {
     return static_cast<Real>(std::sqrt(o.horizon_days));
@@ -131,7 +144,9 @@ template <class DerivedR, class DerivedX>
 vector<typename DerivedR::Scalar> marginal_var(const Eigen::MatrixBase<DerivedR>& scenarios,
                                                const Eigen::MatrixBase<DerivedX>& exposures, const var_options& options) {
     using Real = typename DerivedR::Scalar;
-    return detail::marginal(scenarios, exposures, options, detail::measure::var) * detail::horizon_scale<Real>(options);
+    return detail::finite_vector(
+        vector<Real>(detail::marginal(scenarios, exposures, options, detail::measure::var) * detail::horizon_scale<Real>(options)),
+        "marginal VaR");
 }
 
 /// Component VaR: x_i dVaR/dx_i; the components sum to portfolio_var with the same options.
@@ -140,7 +155,8 @@ vector<typename DerivedR::Scalar> marginal_var(const Eigen::MatrixBase<DerivedR>
 template <class DerivedR, class DerivedX>
 vector<typename DerivedR::Scalar> component_var(const Eigen::MatrixBase<DerivedR>& scenarios,
                                                 const Eigen::MatrixBase<DerivedX>& exposures, const var_options& options) {
-    return marginal_var(scenarios, exposures, options).cwiseProduct(exposures);
+    return detail::finite_vector(vector<typename DerivedR::Scalar>(marginal_var(scenarios, exposures, options).cwiseProduct(exposures)),
+                                 "component VaR");
 }
 
 /// Component ES: x_i dES/dx_i; the components sum to portfolio_es with the same options.
@@ -148,8 +164,10 @@ template <class DerivedR, class DerivedX>
 vector<typename DerivedR::Scalar> component_es(const Eigen::MatrixBase<DerivedR>& scenarios,
                                                const Eigen::MatrixBase<DerivedX>& exposures, const var_options& options) {
     using Real = typename DerivedR::Scalar;
-    return (detail::marginal(scenarios, exposures, options, detail::measure::es) * detail::horizon_scale<Real>(options))
-        .cwiseProduct(exposures);
+    return detail::finite_vector(
+        vector<Real>((detail::marginal(scenarios, exposures, options, detail::measure::es) * detail::horizon_scale<Real>(options))
+                         .cwiseProduct(exposures)),
+        "component ES");
 }
 
 /// Incremental VaR: VaR of the portfolio minus VaR without position i (x_i = 0), for each i;
@@ -175,7 +193,7 @@ vector<typename DerivedR::Scalar> incremental_var(const Eigen::MatrixBase<Derive
         without = pnl - exposures(i) * scenarios.col(i);
         out(i) = total - value_at_risk(without, options);
     }
-    return out;
+    return detail::finite_vector(std::move(out), "incremental VaR");
 }
 
 } // namespace rtrisk

@@ -105,7 +105,8 @@ range_scalar_t<R> cornish_fisher_es(const R& pnl, double confidence, moment_divi
     return cornish_fisher_es(sample_moments(pnl, divisor), confidence);
 }
 
-/// ES of a P&L series by the method in `options` (see value_at_risk), scaled by sqrt(horizon_days).
+/// ES of a P&L series by the method in `options` (see value_at_risk), scaled by sqrt(horizon_days);
+/// finite, or std::invalid_argument when it overflows.
 template <PnlRange R>
 range_scalar_t<R> expected_shortfall(const R& pnl, const var_options& options) {
     using Real = range_scalar_t<R>;
@@ -122,7 +123,7 @@ range_scalar_t<R> expected_shortfall(const R& pnl, const var_options& options) {
         break;
     }
     }
-    return v * static_cast<Real>(std::sqrt(options.horizon_days));
+    return detail::finite_result(v * static_cast<Real>(std::sqrt(options.horizon_days)), "ES", as_span(pnl), "the P&L");
 }
 
 } // namespace rtrisk

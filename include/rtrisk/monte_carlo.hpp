@@ -25,6 +25,16 @@ namespace rtrisk {
 
 enum class mc_status { success, not_positive_definite };
 
+namespace detail {
+/// Draws and scenarios (N numbers each per path), then the P&L, the quantile's copy and the
+/// decomposition's scenario index: 2 N + 3 numbers per path at the peak (check_paths).
+inline void check_mc_paths(std::size_t paths, Eigen::Index instruments, std::size_t bytes) {
+    check_paths(paths, 2.0 * static_cast<double>(instruments) + 3.0, bytes,
+                std::to_string(2 * instruments + 3) + " numbers: draws and scenarios of " + std::to_string(instruments) +
+                    " instruments, the P&L, its sorted copy and an index");
+}
+} // namespace detail
+
 template <std::floating_point Real>
 struct basic_mc_scenarios {
     scenario_matrix<Real> scenarios; ///< paths x N returns; empty unless status is success
@@ -33,7 +43,8 @@ struct basic_mc_scenarios {
 
 /// `paths` joint normal scenarios with the given mean (N) and covariance (N x N, symmetric).
 /// Throws std::invalid_argument on mismatched shapes, non-finite values, an asymmetric
-/// covariance or zero paths; reports a covariance that is not positive definite as status.
+/// covariance, zero paths or more paths than fit in physical memory (2 N + 3 numbers each, see
+/// detail::check_paths); reports a covariance that is not positive definite as status.
 ///
 ///     auto mc = rtrisk::monte_carlo_scenarios(mu, sigma, 100'000, 42);
 ///     if (mc.status == rtrisk::mc_status::success) { auto pnl = rtrisk::portfolio_pnl(mc.scenarios, x); }
@@ -49,7 +60,7 @@ basic_mc_scenarios<typename DerivedC::Scalar> monte_carlo_scenarios(const Eigen:
     }
     if (mean.cols() != 1) throw std::invalid_argument("mean must be a column vector");
     detail::check_same_size(static_cast<std::size_t>(mean.rows()), static_cast<std::size_t>(n), "mean", "covariance row");
-    if (paths == 0) throw std::invalid_argument("monte_carlo paths must be positive, got 0");
+    detail::check_mc_paths(paths, n, sizeof(Real));
     detail::check_matrix_finite(mean, "mean");
     detail::check_matrix_finite(covariance, "covariance");
     for (Eigen::Index j = 0; j < n; ++j) {

@@ -28,6 +28,7 @@ namespace detail {
 template <class DerivedR>
 scenario_matrix<typename DerivedR::Scalar> simulate_like(const Eigen::MatrixBase<DerivedR>& scenarios,
                                                          const var_options& o) {
+    check_mc_paths(o.paths, scenarios.cols(), sizeof(typename DerivedR::Scalar)); // before the O(N^2 T) covariance
     auto mc = monte_carlo_scenarios(column_means(scenarios), covariance(scenarios, o.divisor), o.paths, o.seed);
     if (mc.status != mc_status::success) {
         throw std::domain_error("monte_carlo: the covariance of the " + std::to_string(scenarios.cols()) +

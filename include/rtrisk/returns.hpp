@@ -42,6 +42,16 @@ void check_matrix_finite(const Eigen::MatrixBase<Derived>& m, const char* what) 
         }
     }
 }
+/// Finite scenarios and exposures whose products overflow: names the first infinite P&L.
+template <class Derived>
+void check_pnl_overflow(const Eigen::MatrixBase<Derived>& pnl, const char* what) {
+    for (Eigen::Index j = 0; j < pnl.cols(); ++j)
+        for (Eigen::Index i = 0; i < pnl.rows(); ++i)
+            if (!std::isfinite(pnl(i, j))) {
+                throw std::invalid_argument(std::string(what) + " overflows (" + fmt(pnl(i, j)) + ") in scenario " +
+                                            std::to_string(i) + ": returns x exposures exceed the largest double; rescale them");
+            }
+}
 } // namespace detail
 
 /// Returns of each column of a T x N price matrix: a (T - 1) x N matrix.
@@ -77,7 +87,8 @@ scenario_matrix<typename Derived::Scalar> returns_from_prices(const Eigen::Matri
 /// @param scenarios T x N returns
 /// @param exposures N exposures (currency) or weights (fractions)
 /// @return T scenario P&Ls; throws std::invalid_argument on mismatched shapes, an empty
-///         matrix, or a non-finite value in either input (named with its position).
+///         matrix, a non-finite value in either input (named with its position), or a P&L
+///         that overflows (named with its scenario).
 template <class DerivedR, class DerivedX>
 vector<typename DerivedR::Scalar> portfolio_pnl(const Eigen::MatrixBase<DerivedR>& scenarios,
                                                 const Eigen::MatrixBase<DerivedX>& exposures) {
@@ -93,7 +104,10 @@ vector<typename DerivedR::Scalar> portfolio_pnl(const Eigen::MatrixBase<DerivedR
     vector<Real> pnl = scenarios * exposures;
     // A NaN or infinity anywhere in R makes some P&L non-finite; only then scan R to name it,
     // so the common case reads the matrix once.
-    if (!pnl.allFinite()) detail::check_matrix_finite(scenarios, "scenarios");
+    if (!pnl.allFinite()) {
+        detail::check_matrix_finite(scenarios, "scenarios");
+        detail::check_pnl_overflow(pnl, "portfolio P&L");
+    }
     return pnl;
 }
 
@@ -110,7 +124,10 @@ scenario_matrix<typename DerivedR::Scalar> portfolio_pnl_many(const Eigen::Matri
                             "scenario matrix row", "exposure matrix column");
     detail::check_matrix_finite(exposures, "exposures");
     scenario_matrix<Real> pnl = scenarios * exposures;
-    if (!pnl.allFinite()) detail::check_matrix_finite(scenarios, "scenarios");
+    if (!pnl.allFinite()) {
+        detail::check_matrix_finite(scenarios, "scenarios");
+        detail::check_pnl_overflow(pnl, "portfolio P&L");
+    }
     return pnl;
 }
 

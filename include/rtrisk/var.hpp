@@ -164,7 +164,7 @@ namespace detail {
 /// `paths` draws of mean + sd z, z ~ N(0, 1) from the seeded generator.
 template <class Real>
 std::vector<Real> simulate_normal_pnl(const basic_moments<Real>& m, std::size_t paths, std::uint64_t seed) {
-    if (paths == 0) throw std::invalid_argument("monte_carlo paths must be positive, got 0");
+    check_paths(paths, 2, sizeof(Real), "the simulated P&L and the quantile's copy of it");
     normal_generator gen(seed);
     std::vector<Real> out(paths);
     for (auto& v : out) v = static_cast<Real>(m.mean + m.std_dev * gen());
@@ -172,7 +172,8 @@ std::vector<Real> simulate_normal_pnl(const basic_moments<Real>& m, std::size_t 
 }
 } // namespace detail
 
-/// VaR of a P&L series by the method in `options`, scaled by sqrt(horizon_days).
+/// VaR of a P&L series by the method in `options`, scaled by sqrt(horizon_days). The result is
+/// finite: a figure that overflows (P&L near the largest double) throws std::invalid_argument.
 /// `var_method::monte_carlo` simulates `paths` normal draws with the series' mean and standard
 /// deviation (seeded by `seed`) and takes their historical VaR; for a portfolio use
 /// portfolio_var (portfolio_risk.hpp), which simulates the joint distribution of the instruments.
@@ -192,7 +193,7 @@ range_scalar_t<R> value_at_risk(const R& pnl, const var_options& options) {
         break;
     }
     }
-    return v * static_cast<Real>(std::sqrt(options.horizon_days));
+    return detail::finite_result(v * static_cast<Real>(std::sqrt(options.horizon_days)), "VaR", as_span(pnl), "the P&L");
 }
 
 } // namespace rtrisk

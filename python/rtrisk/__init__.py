@@ -46,17 +46,67 @@ def _check_number(name: str, value: Any) -> float:
     return float(value)
 
 
+def _check_str(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be a {'positive' if minimum == 1 else 'non-negative'} integer, got {value}")
+    return int(value)
+
+
+def _in_value(result, value, what):
+    """result (a fraction of value) in currency when value= is given: value must be finite and the
+    product too (the core's results are finite; value= is the one number it does not see)."""
+    if value is None:
+        return result
+    v = _check_number("value", value)
+    if not np.isfinite(v):
+        raise ValueError(f"value {v!r} is not finite")
+    with np.errstate(over="ignore"):  # the overflow is reported below, as a ValueError
+        out = result * v
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{what} x value overflows: {result!r} x {v!r}")
+    return out
+
+
+_real_array = _core.real_array  # the one check of array inputs: TypeError unless real numbers
+
+
+def _labels(raw, what):
+    """The labels as strings (symbols are matched by str()), each once; a repeat, or two labels
+    with one string (1 and "1"), would share a weight silently, so it is a ValueError."""
+    seen = {}
+    for label in raw:
+        key = str(label)
+        if key in seen:
+            first = seen[key]
+            if type(first) is type(label) and first == label:
+                raise ValueError(f"{what} has the label {label!r} twice; each symbol must appear once")
+            raise ValueError(f"{what} labels {first!r} and {label!r} are both {key!r} as strings; "
+                             "each symbol must appear once")
+        seen[key] = label
+    return list(seen)
+
+
 def _prepare(returns, weights):
     """Returns (values, weights array or None, labels or None). Raises TypeError/ValueError."""
     pd = _pandas()
     labels = None
     if pd is not None and isinstance(returns, pd.DataFrame):
-        labels = [str(c) for c in returns.columns]
+        labels = _labels(returns.columns, "returns columns:")
+        for j, c in enumerate(returns.columns):  # name the column of a non-numeric value
+            _real_array(returns.iloc[:, j].to_numpy(), f"returns column {c!r}")
         values = returns.to_numpy(dtype=np.float64, copy=False)
     elif pd is not None and isinstance(returns, pd.Series):
-        values = returns.to_numpy(dtype=np.float64, copy=False)
+        values = _real_array(returns.to_numpy(), "returns")
     elif isinstance(returns, (np.ndarray, list, tuple)):
-        values = np.asarray(returns, dtype=np.float64)
+        values = _real_array(returns, "returns")
     else:
         raise TypeError(f"returns must be a numpy array, a list or a pandas DataFrame/Series, got {type(returns).__name__}")
     if values.ndim not in (1, 2):
@@ -68,20 +118,21 @@ def _prepare(returns, weights):
     if weights is None:
         raise ValueError(f"weights are required for 2-D returns ({values.shape[1]} instruments)")
     if pd is not None and isinstance(weights, pd.Series):
+        index = _labels(weights.index, "weights index:")
         if labels is not None:
-            index_set, label_set = {str(i) for i in weights.index}, set(labels)
+            index_set, label_set = set(index), set(labels)
             missing = [c for c in labels if c not in index_set]
-            extra = [str(i) for i in weights.index if str(i) not in label_set]
+            extra = [i for i in index if i not in label_set]
             if extra:
                 raise ValueError(f"weights name symbols not in returns: {extra}")
             if missing:
                 raise ValueError(f"weights lack symbols of returns: {missing}")
-            weights = weights.set_axis([str(i) for i in weights.index]).reindex(labels)
+            weights = weights.set_axis(index).reindex(labels)
         else:
-            labels = [str(i) for i in weights.index]
-        w = weights.to_numpy(dtype=np.float64)
+            labels = index
+        w = _real_array(weights.to_numpy(), "weights")
     elif isinstance(weights, (np.ndarray, list, tuple)):
-        w = np.asarray(weights, dtype=np.float64)
+        w = _real_array(weights, "weights")
     elif isinstance(weights, dict):
         raise TypeError("weights must be an array or a pandas Series, got dict (use pandas.Series(weights))")
     else:
@@ -96,15 +147,12 @@ def _prepare(returns, weights):
 def _options(confidence, method, horizon_days, paths, seed, quantile, divisor):
     confidence = _check_number("confidence", confidence)
     horizon_days = _check_number("horizon_days", horizon_days)
-    if not isinstance(method, str):
-        raise TypeError(f"method must be a string, got {type(method).__name__}")
-    if method not in METHODS:
+    if _check_str("method", method) not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    if isinstance(paths, bool) or not isinstance(paths, (int, np.integer)) or paths <= 0:
-        raise ValueError(f"paths must be a positive integer, got {paths!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return _core.make_options(method, confidence, horizon_days, int(paths), int(seed), quantile, divisor)
+    paths = _check_int("paths", paths, 1)
+    seed = _check_int("seed", seed, 0)
+    return _core.make_options(method, confidence, horizon_days, paths, seed, _check_str("quantile", quantile),
+                              _check_str("divisor", divisor))
 
 
 def _measure(kind, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor):
@@ -114,9 +162,7 @@ def _measure(kind, returns, weights, confidence, method, horizon_days, paths, se
         result = (_core.series_var if kind == "var" else _core.series_es)(values, o)
     else:
         result = (_core.portfolio_var if kind == "var" else _core.portfolio_es)(values, w, o)
-    if value is not None:
-        result *= _check_number("value", value)
-    return result
+    return _in_value(result, value, f"{'VaR' if kind == 'var' else 'ES'}")
 
 
 def var(returns, weights=None, confidence: float = 0.99, method: str = "historical", horizon_days: float = 1,
@@ -146,9 +192,7 @@ def _decompose(fn, returns, weights, confidence, method, horizon_days, paths, se
     if w is None:
         raise ValueError("decomposition needs 2-D returns and weights")
     o = _options(confidence, method, horizon_days, paths, seed, quantile, divisor)
-    out = fn(values, w, o)
-    if value is not None:
-        out = out * _check_number("value", value)
+    out = _in_value(fn(values, w, o), value, fn.__name__)
     pd = _pandas()
     if labels is not None and pd is not None:
         return pd.Series(out, index=labels, name=fn.__name__)
@@ -214,12 +258,7 @@ def _kind_codes(kind, shape):
 
 def _broadcast(kind, **arguments):
     """(shape, kind codes, flat float64 arrays) of option arguments broadcast together."""
-    arrays = []
-    for name, value in arguments.items():
-        try:
-            arrays.append(np.asarray(value, dtype=np.float64))
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"{name} must be numeric: {e}") from None
+    arrays = [_real_array(value, name) for name, value in arguments.items()]
     shape = np.broadcast_shapes(*(a.shape for a in arrays), np.shape(kind))
     flat = [np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1) for a in arrays]
     return shape, np.ascontiguousarray(_kind_codes(kind, shape)).reshape(-1), flat
@@ -278,10 +317,9 @@ def kupiec(exceptions: int, observations: int, confidence: float = 0.99) -> LRTe
 def christoffersen(hits, confidence: float = 0.99) -> Christoffersen:
     """Christoffersen's independence (1 dof) and conditional coverage (2 dof) tests of a 0/1 hit series."""
     h = np.asarray(hits)
+    h = h.astype(np.uint8) if h.dtype == bool else _real_array(h, "hits")  # True/False are hits too
     if h.ndim != 1:
         raise ValueError(f"hits must be 1-D, got shape {h.shape}")
-    if h.dtype == bool:
-        h = h.astype(np.uint8)
     if not np.all((h == 0) | (h == 1)):
         bad = h[(h != 0) & (h != 1)][0]
         raise ValueError(f"hits must be 0 or 1, got {bad!r}")
@@ -297,7 +335,7 @@ def traffic_light(exceptions: int, observations: int = 250, confidence: float = 
 
 def var_exceptions(pnl, var_series) -> np.ndarray:
     """0/1 hits where the loss exceeds the VaR (pnl < -var)."""
-    return _core.var_exceptions(np.asarray(pnl, dtype=np.float64), np.asarray(var_series, dtype=np.float64))
+    return _core.var_exceptions(pnl, var_series)
 
 
 def standard_scenarios():
@@ -348,8 +386,8 @@ def spot_vol_grid(book: DerivativesBook, spot_moves: Sequence[float] = tuple(np.
     relative vol shifts. A DataFrame (an array without pandas)."""
     if not isinstance(book, DerivativesBook):
         raise TypeError(f"spot_vol_grid needs a DerivativesBook, got {type(book).__name__}")
-    s = [float(x) for x in spot_moves]
-    v = [float(x) for x in vol_shifts]
+    s = _real_array(spot_moves, "spot_moves").tolist()
+    v = _real_array(vol_shifts, "vol_shifts").tolist()
     grid = _core.spot_vol_grid(book, s, v)
     pd = _pandas()
     if pd is None:
@@ -359,9 +397,9 @@ def spot_vol_grid(book: DerivativesBook, spot_moves: Sequence[float] = tuple(np.
 
 def full_revaluation_pnl(book: DerivativesBook, returns) -> np.ndarray:
     """Scenario P&L repricing every holding; returns is T x (underlyings) simple returns."""
-    return _core.full_revaluation_pnl(book, np.asarray(returns, dtype=np.float64))
+    return _core.full_revaluation_pnl(book, returns)
 
 
 def delta_gamma_pnl(book: DerivativesBook, returns) -> np.ndarray:
     """Scenario P&L by the delta-gamma approximation."""
-    return _core.delta_gamma_pnl(book, np.asarray(returns, dtype=np.float64))
+    return _core.delta_gamma_pnl(book, returns)

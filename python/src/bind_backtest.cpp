@@ -21,8 +21,8 @@ void bind_backtest(py::module_& m) {
     m.def("traffic_light", [](std::size_t x, std::size_t n, double c) {
         return std::string(rtrisk::to_string(rtrisk::traffic_light(x, n, c)));
     });
-    m.def("var_exceptions", [](const array_f64& pnl, const array_f64& var) {
-        const auto p = as_vector_array(pnl, "pnl"), v = as_vector_array(var, "var");
+    m.def("var_exceptions", [](py::object pnl, py::object var) {
+        const auto p = as_vector_array(real_array(pnl, "pnl"), "pnl"), v = as_vector_array(real_array(var, "var"), "var");
         const auto hits = rtrisk::var_exceptions(span_of(p), span_of(v));
         py::array_t<std::uint8_t> out(static_cast<py::ssize_t>(hits.size()));
         std::copy(hits.begin(), hits.end(), out.mutable_data());

@@ -19,7 +19,13 @@ void check_lengths(std::size_t n, std::initializer_list<std::size_t> sizes) {
         if (s != n) throw std::invalid_argument("bsm arguments must have one length after broadcasting");
 }
 
-py::dict bsm_arrays(const kinds& kind, const vec& s, const vec& k, const vec& t, const vec& r, const vec& q, const vec& v) {
+/// A 1-D float64 argument of real numbers (TypeError naming it otherwise).
+vec real_vector(py::handle obj, const char* name) { return as_vector_array(real_array(obj, name), name); }
+
+py::dict bsm_arrays(const kinds& kind, py::object spot, py::object strike, py::object expiry, py::object rate,
+                    py::object dividend, py::object vol) {
+    const vec s = real_vector(spot, "spot"), k = real_vector(strike, "strike"), t = real_vector(expiry, "expiry"),
+              r = real_vector(rate, "rate"), q = real_vector(dividend, "dividend"), v = real_vector(vol, "vol");
     const auto n = static_cast<std::size_t>(kind.size());
     check_lengths(n, {std::size_t(s.size()), std::size_t(k.size()), std::size_t(t.size()), std::size_t(r.size()),
                       std::size_t(q.size()), std::size_t(v.size())});
@@ -64,8 +70,10 @@ py::dict bsm_arrays(const kinds& kind, const vec& s, const vec& k, const vec& t,
     return d;
 }
 
-py::tuple implied_vol_arrays(const kinds& kind, const vec& price, const vec& s, const vec& k, const vec& t, const vec& r,
-                             const vec& q, const std::string& solver) {
+py::tuple implied_vol_arrays(const kinds& kind, py::object price_obj, py::object spot, py::object strike, py::object expiry,
+                             py::object rate, py::object dividend, const std::string& solver) {
+    const vec price = real_vector(price_obj, "price"), s = real_vector(spot, "spot"), k = real_vector(strike, "strike"),
+              t = real_vector(expiry, "expiry"), r = real_vector(rate, "rate"), q = real_vector(dividend, "dividend");
     const auto n = static_cast<std::size_t>(kind.size());
     check_lengths(n, {std::size_t(price.size()), std::size_t(s.size()), std::size_t(k.size()), std::size_t(t.size()),
                       std::size_t(r.size()), std::size_t(q.size())});

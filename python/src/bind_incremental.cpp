@@ -32,8 +32,8 @@ void bind_incremental(py::module_& m) {
         .def("__len__", &pf::size)
         .def("index_of", &pf::index_of)
         .def("position", &pf::position)
-        .def("set_price", py::overload_cast<std::string_view, double>(&pf::set_price))
-        .def("apply_trade", [](pf& p, const std::string& s, double q, double px) { return p.apply_trade(p.index_of(s), q, px); })
+        .def("set_price", py::overload_cast<std::string_view, double>(&pf::set_price), py::arg("symbol"), py::arg("price"))
+        .def("apply_trade", [](pf& p, const std::string& s, double q, double px) { return p.apply_trade(p.index_of(s), q, px); }, py::arg("symbol"), py::arg("quantity"), py::arg("price"))
         .def_property_readonly("symbols", [](const pf& p) { return std::vector<std::string>(p.symbols().begin(), p.symbols().end()); })
         .def_property_readonly("exposures", [](const pf& p) { return p.exposures(); })
         .def_property_readonly("market_value", py::overload_cast<>(&pf::market_value, py::const_))
@@ -43,13 +43,13 @@ void bind_incremental(py::module_& m) {
         .def_property_readonly("realized_pnl", &pf::realized_pnl);
 
     py::class_<state>(m, "IncrementalState")
-        .def(py::init([](const pf& p, const array_f64& scenarios) {
-                 auto R = with_matrix(scenarios, "scenarios", [](const auto& r) { return rtrisk::scenario_matrix<double>(r); });
+        .def(py::init([](const pf& p, py::object scenarios) {
+                 auto R = with_matrix(real_array(scenarios, "scenarios"), "scenarios", [](const auto& r) { return rtrisk::scenario_matrix<double>(r); });
                  return state(p, std::move(R)); // owns a column-major copy: ticks read contiguous columns
              }),
              py::arg("portfolio"), py::arg("scenarios"))
-        .def("apply_tick", [](state& s, const std::string& sym, double px) { s.apply_tick(sym, px); })
-        .def("apply_trade", [](state& s, const std::string& sym, double q, double px) { return s.apply_trade(sym, q, px); })
+        .def("apply_tick", [](state& s, const std::string& sym, double px) { s.apply_tick(sym, px); }, py::arg("symbol"), py::arg("price"))
+        .def("apply_trade", [](state& s, const std::string& sym, double q, double px) { return s.apply_trade(sym, q, px); }, py::arg("symbol"), py::arg("quantity"), py::arg("price"))
         .def("var", [](const state& s, double c) { return s.var(c); }, py::arg("confidence") = 0.99)
         .def("expected_shortfall", [](const state& s, double c) { return s.expected_shortfall(c); }, py::arg("confidence") = 0.975)
         .def("tail", [](const state& s, double vc, double ec) {

@@ -16,8 +16,8 @@ rtrisk::option_kind parse_kind(const std::string& k) {
     if (k == "put") return rtrisk::option_kind::put;
     throw std::invalid_argument("option kind '" + k + "' is neither 'call' nor 'put'");
 }
-rtrisk::scenario_matrix<double> owned_matrix(const array_f64& a, const char* name) {
-    return with_matrix(a, name, [](const auto& R) { return rtrisk::scenario_matrix<double>(R); });
+rtrisk::scenario_matrix<double> owned_matrix(py::handle obj, const char* name) {
+    return with_matrix(real_array(obj, name), name, [](const auto& R) { return rtrisk::scenario_matrix<double>(R); });
 }
 } // namespace
 
@@ -60,7 +60,7 @@ void bind_stress(py::module_& m) {
             return b.add_option(b.underlying_index(sym), parse_kind(kind), strike, expiry, vol, qty, mult);
         }, py::arg("symbol"), py::arg("kind"), py::arg("strike"), py::arg("expiry"), py::arg("vol"), py::arg("quantity"),
            py::arg("multiplier") = 1.0)
-        .def("set_spot", [](book_t& b, const std::string& sym, double s) { b.set_spot(b.underlying_index(sym), s); })
+        .def("set_spot", [](book_t& b, const std::string& sym, double s) { b.set_spot(b.underlying_index(sym), s); }, py::arg("symbol"), py::arg("spot"))
         .def("value", &book_t::value)
         .def_property_readonly("rate", &book_t::rate)
         .def_property_readonly("symbols", [](const book_t& b) {
@@ -103,7 +103,7 @@ void bind_stress(py::module_& m) {
         std::copy(g.begin(), g.end(), out.mutable_data());
         return out;
     });
-    m.def("full_revaluation_pnl", [](const book_t& b, const array_f64& returns) {
+    m.def("full_revaluation_pnl", [](const book_t& b, py::object returns) {
         const auto R = owned_matrix(returns, "returns");
         py::gil_scoped_release release;
         note_gil_state();
@@ -111,7 +111,7 @@ void bind_stress(py::module_& m) {
         py::gil_scoped_acquire acquire;
         return to_numpy(pnl);
     });
-    m.def("delta_gamma_pnl", [](const book_t& b, const array_f64& returns) {
+    m.def("delta_gamma_pnl", [](const book_t& b, py::object returns) {
         const auto R = owned_matrix(returns, "returns");
         return to_numpy(rtrisk::delta_gamma_pnl(b, R));
     });

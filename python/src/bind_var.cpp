@@ -23,14 +23,24 @@ rtrisk::quantile_method parse_quantile(const std::string& name) {
     throw std::invalid_argument("unknown quantile method '" + name + "'");
 }
 
-rtrisk::var_options make_options(const std::string& method, double confidence, double horizon_days, std::size_t paths,
-                                 std::uint64_t seed, const std::string& quantile, const std::string& divisor) {
+/// A non-negative Python int as 64 bits, or std::invalid_argument naming it.
+std::uint64_t as_u64(const py::int_& v, const char* name) {
+    const unsigned long long x = PyLong_AsUnsignedLongLong(v.ptr());
+    if (x == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
+        PyErr_Clear();
+        throw std::invalid_argument(std::string(name) + " " + std::string(py::str(py::handle(v))) + " is not in [0, 2^64)");
+    }
+    return x;
+}
+
+rtrisk::var_options make_options(const std::string& method, double confidence, double horizon_days, const py::int_& paths,
+                                 const py::int_& seed, const std::string& quantile, const std::string& divisor) {
     rtrisk::var_options o;
     o.method = rtrisk::parse_var_method(method);
     o.confidence = confidence;
     o.horizon_days = horizon_days;
-    o.paths = paths;
-    o.seed = seed;
+    o.paths = as_u64(paths, "monte_carlo paths");
+    o.seed = as_u64(seed, "seed");
     o.quantile = parse_quantile(quantile);
     if (divisor == "population") o.divisor = rtrisk::moment_divisor::population;
     else if (divisor == "sample") o.divisor = rtrisk::moment_divisor::sample;
@@ -83,33 +93,36 @@ py::array_t<double> decompose(const array_f64& returns, const array_f64& weights
 
 void bind_var(py::module_& m) {
     m.def("make_options", &make_options);
+    m.def("real_array", &real_array, py::arg("values"), py::arg("name"),
+          "values as a float64 array; TypeError naming `name` unless they are real numbers.");
     py::class_<rtrisk::var_options>(m, "VarOptions")
         .def_readonly("confidence", &rtrisk::var_options::confidence)
         .def_readonly("horizon_days", &rtrisk::var_options::horizon_days)
         .def_readonly("paths", &rtrisk::var_options::paths)
         .def_readonly("seed", &rtrisk::var_options::seed);
-    m.def("series_var", [](const array_f64& p, const rtrisk::var_options& o) { return series_measure(p, o, measure::var); });
-    m.def("series_es", [](const array_f64& p, const rtrisk::var_options& o) { return series_measure(p, o, measure::es); });
-    m.def("portfolio_var", [](const array_f64& r, const array_f64& w, const rtrisk::var_options& o) {
-        return portfolio_measure(r, w, o, measure::var);
+    m.def("series_var", [](py::object p, const rtrisk::var_options& o) { return series_measure(real_array(p, "returns"), o, measure::var); });
+    m.def("series_es", [](py::object p, const rtrisk::var_options& o) { return series_measure(real_array(p, "returns"), o, measure::es); });
+    m.def("portfolio_var", [](py::object r, py::object w, const rtrisk::var_options& o) {
+        return portfolio_measure(real_array(r, "returns"), real_array(w, "weights"), o, measure::var);
     });
-    m.def("portfolio_es", [](const array_f64& r, const array_f64& w, const rtrisk::var_options& o) {
-        return portfolio_measure(r, w, o, measure::es);
+    m.def("portfolio_es", [](py::object r, py::object w, const rtrisk::var_options& o) {
+        return portfolio_measure(real_array(r, "returns"), real_array(w, "weights"), o, measure::es);
     });
-    m.def("component_var", [](const array_f64& r, const array_f64& w, const rtrisk::var_options& o) {
-        return decompose(r, w, o, decomposition::component_var);
+    m.def("component_var", [](py::object r, py::object w, const rtrisk::var_options& o) {
+        return decompose(real_array(r, "returns"), real_array(w, "weights"), o, decomposition::component_var);
     });
-    m.def("component_es", [](const array_f64& r, const array_f64& w, const rtrisk::var_options& o) {
-        return decompose(r, w, o, decomposition::component_es);
+    m.def("component_es", [](py::object r, py::object w, const rtrisk::var_options& o) {
+        return decompose(real_array(r, "returns"), real_array(w, "weights"), o, decomposition::component_es);
     });
-    m.def("marginal_var", [](const array_f64& r, const array_f64& w, const rtrisk::var_options& o) {
-        return decompose(r, w, o, decomposition::marginal_var);
+    m.def("marginal_var", [](py::object r, py::object w, const rtrisk::var_options& o) {
+        return decompose(real_array(r, "returns"), real_array(w, "weights"), o, decomposition::marginal_var);
     });
-    m.def("incremental_var", [](const array_f64& r, const array_f64& w, const rtrisk::var_options& o) {
-        return decompose(r, w, o, decomposition::incremental_var);
+    m.def("incremental_var", [](py::object r, py::object w, const rtrisk::var_options& o) {
+        return decompose(real_array(r, "returns"), real_array(w, "weights"), o, decomposition::incremental_var);
     });
-    m.def("portfolio_pnl", [](const array_f64& r, const array_f64& w) {
-        const auto wv = as_vector_array(w, "weights");
+    m.def("portfolio_pnl", [](py::object r_obj, py::object w) {
+        const auto wv = as_vector_array(real_array(w, "weights"), "weights");
+        const auto r = real_array(r_obj, "returns");
         Eigen::VectorXd pnl = with_matrix(r, "returns", [&](const auto& R) -> Eigen::VectorXd {
             const Eigen::Map<const Eigen::VectorXd> x(wv.data(), wv.size());
             py::gil_scoped_release release;

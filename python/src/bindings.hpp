@@ -6,8 +6,41 @@
 // dispatched to the core's Eigen templates). Other dtypes are converted (one copy, by numpy's
 // forcecast), and non-contiguous views are copied to C order.
 
-#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+
+// Every `double` argument of the bindings (and every element of a list or dict of doubles) is a
+// real number: pybind11's own caster also takes True (as 1.0) and numpy's bool and complex
+// scalars (dropping the imaginary part). This one refuses them like a str, so the call raises
+// TypeError ("incompatible function arguments", with the signature and the value). It is a full
+// specialisation of pybind11's arithmetic caster and must be seen before any use: every binding
+// file includes bindings.hpp first.
+namespace pybind11::detail {
+template <>
+class type_caster<double> {
+public:
+    bool load(handle src, bool convert) {
+        if (!src || PyBool_Check(src.ptr()) || PyComplex_Check(src.ptr())) return false;
+        if (!PyFloat_Check(src.ptr())) {
+            if (!convert) return false;
+            if (hasattr(src, "dtype")) { // numpy scalar or 0-d array: only integer and float kinds
+                const auto kind = getattr(getattr(src, "dtype"), "kind").cast<std::string>();
+                if (kind != "f" && kind != "i" && kind != "u") return false;
+            }
+        }
+        const double d = PyFloat_AsDouble(src.ptr());
+        if (d == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return false;
+        }
+        value = d;
+        return true;
+    }
+    static handle cast(double src, return_value_policy /*policy*/, handle /*parent*/) { return PyFloat_FromDouble(src); }
+    PYBIND11_TYPE_CASTER(double, const_name("float"));
+};
+} // namespace pybind11::detail
+
+#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include <Eigen/Core>
@@ -30,6 +63,68 @@ inline bool& last_kernel_released_gil() {
     return flag;
 }
 inline void note_gil_state() { last_kernel_released_gil() = PyGILState_Check() == 0; }
+
+namespace detail {
+/// numpy.array(obj, dtype=object): a new reference, or null with a Python error set.
+inline PyObject* object_array(py::handle obj) {
+    try {
+        return py::module_::import("numpy").attr("array")(obj, py::arg("dtype") = "O").release().ptr();
+    } catch (py::error_already_set& e) {
+        e.restore();
+        return nullptr;
+    }
+}
+inline std::string describe(py::handle v) {
+    return std::string(py::str(py::type::of(v).attr("__name__"))) + " " + std::string(py::repr(v));
+}
+inline std::string kind_name(char kind) {
+    switch (kind) {
+    case 'b': return "booleans";
+    case 'c': return "complex numbers";
+    case 'U': case 'S': return "strings";
+    case 'M': return "datetimes";
+    case 'm': return "timedeltas";
+    default: return "non-numeric values";
+    }
+}
+} // namespace detail
+
+/// `obj` (an array, a list, a scalar) as a float64 array, after checking that it holds real
+/// numbers: integer and float dtypes are converted (float64 is not copied); booleans, complex
+/// numbers, strings, datetimes and objects that are not real numbers raise TypeError naming the
+/// argument, e.g. "returns must hold real numbers, got booleans (dtype bool)" or, for an object
+/// array, "weights contains str '0.5' at index 2". The one place this rule lives: the Python
+/// layer calls it too (as _core.real_array) for what it converts itself.
+inline array_f64 real_array(py::handle obj, const std::string& name) {
+    // A list or tuple is read element by element (numpy would turn [0.5, True] into floats).
+    const bool sequence = py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj);
+    auto a = sequence ? py::reinterpret_steal<py::array>(detail::object_array(obj))
+                      : py::reinterpret_borrow<py::array>(py::array::ensure(obj));
+    if (!a) {
+        PyErr_Clear();
+        throw py::type_error(name + " must be an array of real numbers, got " + detail::describe(obj));
+    }
+    const char kind = a.dtype().kind();
+    if (kind == 'O') {
+        const auto real = py::module_::import("numbers").attr("Real");
+        const auto np_bool = py::module_::import("numpy").attr("bool_");
+        py::ssize_t i = 0;
+        for (auto v : a.attr("flat")) {
+            if (PyBool_Check(v.ptr()) || py::isinstance(v, np_bool) || !py::isinstance(v, real)) {
+                const std::string where = a.ndim() == 2 ? "row " + std::to_string(i / a.shape(1)) + ", column " +
+                                                              std::to_string(i % a.shape(1))
+                                                        : "index " + std::to_string(i);
+                throw py::type_error(name + " contains " + detail::describe(v) + " at " + where +
+                                     "; expected real numbers");
+            }
+            ++i;
+        }
+    } else if (kind != 'f' && kind != 'i' && kind != 'u') {
+        throw py::type_error(name + " must hold real numbers, got " + detail::kind_name(kind) + " (dtype " +
+                             std::string(py::str(a.dtype())) + ")");
+    }
+    return array_f64::ensure(a);
+}
 
 /// Calls f with an Eigen map of a 2-D array (row- or column-major, no copy when contiguous).
 template <class F>

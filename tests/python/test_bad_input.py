@@ -60,7 +60,7 @@ CASES = [
     (lambda: rtrisk.bsm(100, 100, 1, np.nan, 0, 0.2), ValueError, "rate nan is not finite"),
     (lambda: rtrisk.bsm(100, 100, 1, 0.01, 0, 0.2, kind="straddle"), ValueError, "kind 'straddle' is neither 'call' nor 'put'"),
     (lambda: rtrisk.bsm(100, 100, 1, 0.01, 0, 0.2, kind=1), TypeError, "kind must be 'call', 'put'"),
-    (lambda: rtrisk.bsm("abc", 100, 1, 0.01, 0, 0.2), TypeError, "spot must be numeric"),
+    (lambda: rtrisk.bsm("abc", 100, 1, 0.01, 0, 0.2), TypeError, "spot must hold real numbers, got strings"),
     (lambda: rtrisk.bsm([100, 101], [100, 100, 100], 1, 0.01, 0, 0.2), ValueError, "shape mismatch"),
     (lambda: rtrisk.implied_vol(5.0, 100, 100, 0.0, 0.01, 0), ValueError, "implied vol needs expiry > 0, got 0"),
     (lambda: rtrisk.implied_vol(5.0, 100, 100, 1.0, 0.01, 0, solver="brent"), ValueError, "unknown solver 'brent'"),
@@ -88,6 +88,91 @@ CASES = [
 ]
 
 
+# Booleans, complex numbers and strings are refused wherever a real number is expected (they
+# used to be converted silently: True -> 1.0, "0.5" -> 0.5, 1+2j -> 1.0 with a ComplexWarning).
+C = R.astype(complex)
+S = pd.Series([0.5, 0.3, 0.2], index=["A", "B", "C"])
+TYPE_CASES = [
+    (lambda: rtrisk.var(C, W), "returns must hold real numbers, got complex numbers (dtype complex128)"),
+    (lambda: rtrisk.var(R > 0, W), "returns must hold real numbers, got booleans (dtype bool)"),
+    (lambda: rtrisk.var(R.astype(str), W), "returns must hold real numbers, got strings"),
+    (lambda: rtrisk.var([["0.1", "0.2", "0.3"]] * 200, W), "returns contains str '0.1' at row 0, column 0"),
+    (lambda: rtrisk.var([True, False] * 100), "returns contains bool True at index 0"),
+    (lambda: rtrisk.var([0.1, "x"] * 100), "returns contains str 'x' at index 1"),
+    (lambda: rtrisk.var([[0.1, 0.2, 0.3]] * 199 + [[0.1, 1j, 0.3]], W), "returns contains complex 1j at row 199, column 1"),
+    (lambda: rtrisk.var(R, W.astype(complex)), "weights must hold real numbers, got complex numbers"),
+    (lambda: rtrisk.var(R, [0.5, True, 0.2]), "weights contains bool True at index 1"),
+    (lambda: rtrisk.var(R, np.array([0.5, "0.3", 0.2], dtype=object)), "weights contains str '0.3' at index 1"),
+    (lambda: rtrisk.var(DF.assign(B=DF.B > 0), S), "returns column 'B' must hold real numbers, got booleans"),
+    (lambda: rtrisk.var(DF.assign(B=DF.B.astype(str)), S), "returns column 'B' contains str"),
+    (lambda: rtrisk.var(DF.assign(C=DF.C.astype(complex)), S), "returns column 'C' must hold real numbers, got complex"),
+    (lambda: rtrisk.var(pd.Series([True, False] * 100)), "returns must hold real numbers, got booleans"),
+    (lambda: rtrisk.var(DF, pd.Series({"A": True, "B": 0.5, "C": 0.5})), "weights contains bool True at index 0"),
+    (lambda: rtrisk.var(DF, pd.Series({"A": "1", "B": 0.5, "C": 0.5})), "weights contains str '1' at index 0"),
+    (lambda: rtrisk.component_var(C, W), "returns must hold real numbers, got complex"),
+    (lambda: rtrisk.expected_shortfall(R, W, confidence=0.975 + 0j), "confidence must be a number, got complex"),
+    (lambda: rtrisk.var(R, W, confidence=np.bool_(True)), "confidence must be a number, got bool_"),
+    (lambda: rtrisk.var(R, W, confidence=True), "confidence must be a number, got bool"),
+    (lambda: rtrisk.var(R, W, horizon_days=np.complex128(1)), "horizon_days must be a number, got complex128"),
+    (lambda: rtrisk.var(R, W, value=1 + 0j), "value must be a number, got complex"),
+    (lambda: rtrisk.var(R, W, value=True), "value must be a number, got bool"),
+    (lambda: rtrisk.var(R, W, method="monte_carlo", paths=True), "paths must be an integer, got bool True"),
+    (lambda: rtrisk.var(R, W, method="monte_carlo", paths=1000.0), "paths must be an integer, got float 1000.0"),
+    (lambda: rtrisk.var(R, W, method="monte_carlo", seed=1 + 0j), "seed must be an integer, got complex"),
+    (lambda: rtrisk.var(R, W, quantile=b"linear"), "quantile must be a string, got bytes"),
+    (lambda: rtrisk.var(R, W, quantile=1), "quantile must be a string, got int"),
+    (lambda: rtrisk.var(R, W, divisor=True), "divisor must be a string, got bool"),
+    (lambda: rtrisk.bsm(100 + 0j, 100, 1, 0, 0, 0.2), "spot must hold real numbers, got complex"),
+    (lambda: rtrisk.bsm(100, "100", 1, 0, 0, 0.2), "strike must hold real numbers, got strings"),
+    (lambda: rtrisk.bsm(100, 100, True, 0, 0, 0.2), "expiry must hold real numbers, got booleans"),
+    (lambda: rtrisk.bsm(100, 100, 1, 0, 0, [0.2, "0.3"]), "vol contains str '0.3' at index 1"),
+    (lambda: rtrisk.bsm([100, True], 100, 1, 0, 0, 0.2), "spot contains bool True at index 1"),
+    (lambda: rtrisk.bsm(100, 100, 1, np.complex128(0.01), 0, 0.2), "rate must hold real numbers, got complex"),
+    (lambda: rtrisk.bsm(100, 100, 1, 0, False, 0.2), "dividend must hold real numbers, got booleans"),
+    (lambda: rtrisk.implied_vol(10 + 0j, 100, 100, 1, 0, 0), "price must hold real numbers, got complex"),
+    (lambda: rtrisk.implied_vol(10, ["100"], 100, 1, 0, 0), "spot contains str '100' at index 0"),
+    (lambda: rtrisk.kupiec(8, 250, 0.99 + 0j), "confidence must be a number, got complex"),
+    (lambda: rtrisk.kupiec(True, 250), "exceptions must be an integer, got bool"),
+    (lambda: rtrisk.christoffersen(np.array(["1", "0"])), "hits must hold real numbers, got strings"),
+    (lambda: rtrisk.var_exceptions([1j, 0], [1, 1]), "pnl contains complex 1j at index 0"),
+    (lambda: rtrisk.var_exceptions([0.1, -0.2], [True, True]), "var contains bool True at index 0"),
+    (lambda: rtrisk.full_revaluation_pnl(book(), np.array([[True]])), "returns must hold real numbers, got booleans"),
+    (lambda: rtrisk.delta_gamma_pnl(book(), [["0.1"]]), "returns contains str '0.1' at row 0, column 0"),
+    (lambda: rtrisk.spot_vol_grid(book(), ["0.1"], [0.0]), "spot_moves contains str '0.1' at index 0"),
+    (lambda: rtrisk.spot_vol_grid(book(), [0.1], (0.0, True)), "vol_shifts contains bool True at index 1"),
+    (lambda: rtrisk.IncrementalState(state().portfolio, R[:, :1] > 0), "scenarios must hold real numbers, got booleans"),
+    # Methods: a bool, complex or str where a float goes is refused as pybind11 refuses a str.
+    (lambda: book().add_option("X", "call", True, 1.0, 0.3, 1.0), "incompatible"),
+    (lambda: book().add_option("X", "call", 100.0, np.complex128(1.0), 0.3, 1.0), "incompatible"),
+    (lambda: book().add_option("X", "call", 100.0, 1.0, np.bool_(True), 1.0), "incompatible"),
+    (lambda: book().set_spot("X", 1 + 0j), "incompatible"),
+    (lambda: rtrisk.DerivativesBook(True), "incompatible"),
+    (lambda: rtrisk.Position("A", True, 1, 1), "incompatible"),
+    (lambda: state().apply_tick("A", np.complex128(1.0)), "incompatible"),
+    (lambda: state().var(True), "incompatible"),
+    (lambda: rtrisk.StressScenario("s", market_move=True), "incompatible"),
+    (lambda: rtrisk.StressScenario("s", symbol_moves={"X": True}), "incompatible"),
+]
+
+
+@pytest.mark.parametrize("call,fragment", TYPE_CASES, ids=[c[1][:50] for c in TYPE_CASES])
+def test_non_real_input_is_a_type_error_naming_the_argument(call, fragment):
+    with pytest.raises(TypeError) as info:
+        call()
+    assert fragment in str(info.value)
+
+
+def test_real_numbers_of_any_integer_or_float_dtype_are_still_accepted():
+    """The check refuses kinds, not widths: int, uint, float32 and object arrays of numbers pass."""
+    v = rtrisk.var(R, W)
+    assert rtrisk.var(R.astype(np.float32), W) == pytest.approx(v, rel=1e-5)  # float32 rounding of the data
+    assert rtrisk.var(R, np.array([5, 3, 2], dtype=np.int64) / 10) == v
+    assert rtrisk.var(R, np.array([0.5, 0.3, 0.2], dtype=object)) == v
+    assert rtrisk.var(R.tolist(), W.tolist()) == v
+    assert rtrisk.bsm(np.int32(100), np.uint16(100), 1, 0, 0, np.float32(0.25)).price > 0
+    assert book().add_option("X", "call", np.int64(100), np.float32(1.0), 0.3, 1) == 0
+
+
 @pytest.mark.parametrize("call,exc,fragment", CASES, ids=[c[2][:40] for c in CASES])
 def test_bad_call(call, exc, fragment):
     with pytest.raises(exc) as info:
@@ -97,3 +182,22 @@ def test_bad_call(call, exc, fragment):
 
 def test_table_is_large_enough():
     assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("make,fragment", [
+    (lambda: rtrisk.var(pd.DataFrame(R, columns=["A", "A", "C"]), pd.Series({"A": 0.5, "C": 0.5})),
+     "returns columns: has the label 'A' twice"),
+    (lambda: rtrisk.var(pd.DataFrame(R, columns=[1, "1", "C"]), pd.Series({"1": 0.5, "C": 0.5})),
+     "returns columns: labels 1 and '1' are both '1' as strings"),
+    (lambda: rtrisk.component_var(pd.DataFrame(R, columns=["A", "B", "A"]), W), "returns columns: has the label 'A' twice"),
+    (lambda: rtrisk.expected_shortfall(DF, pd.Series([0.2, 0.3, 0.4, 0.1], index=["A", "B", "C", "C"])),
+     "weights index: has the label 'C' twice"),
+    (lambda: rtrisk.var(DF, pd.Series([0.2, 0.3, 0.5], index=["A", "B", "C"]).rename({"A": 2}).rename(index={"B": "2"})),
+     "weights index: labels 2 and '2' are both '2' as strings"),
+    (lambda: rtrisk.component_var(R, pd.Series([0.5, 0.3, 0.2], index=["X", "Y", "X"])), "weights index: has the label 'X' twice"),
+])
+def test_duplicate_labels_are_a_value_error_naming_the_label(make, fragment):
+    """Used to share one weight between the two columns silently (or collide after str())."""
+    with pytest.raises(ValueError) as info:
+        make()
+    assert fragment in str(info.value)

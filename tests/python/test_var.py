@@ -127,3 +127,63 @@ def test_nearest_on_the_example_of_the_issue():
     assert rtrisk.expected_shortfall(x, confidence=0.99, quantile="nearest") == -np.mean([0.0, 1.0, 2.0])
     w = np.array([1.0])
     assert rtrisk.component_var(x[:, None], w, 0.99, quantile="nearest")[0] == -2.0
+
+
+def test_huge_returns_give_finite_figures_for_every_method():
+    """Returns of order 1e200 (variance 1e400, 4th moment 1e800 overflow unscaled): the figures
+    are 1e200 times those of the same returns at order 1 (the core scales its sums by a power
+    of two; 1e-12 covers the inexact scaling by 1e200 itself)."""
+    r = np.random.default_rng(5).standard_t(4, (400, 3)) * 0.01
+    w = np.array([0.5, 0.3, 0.2])
+    for m in rtrisk.METHODS:
+        for f in (rtrisk.var, rtrisk.expected_shortfall):
+            series = f((r * 1e200) @ w, None, 0.99, m, paths=5000)
+            assert np.isfinite(series)
+            assert series == pytest.approx(1e200 * f(r @ w, None, 0.99, m, paths=5000), rel=1e-12), (m, f.__name__)
+            if m != "monte_carlo":  # a portfolio's Monte Carlo needs the covariance (1e400): ValueError below
+                assert f(r * 1e200, w, 0.99, m) == pytest.approx(1e200 * f(r, w, 0.99, m), rel=1e-12), (m, f.__name__)
+    c = rtrisk.component_var(r * 1e200, w, method="gaussian")
+    assert np.all(np.isfinite(c)) and c.sum() == pytest.approx(rtrisk.var(r * 1e200, w, method="gaussian"), rel=1e-12)
+
+
+@pytest.mark.parametrize("call,fragment", [
+    (lambda r, w: rtrisk.var(r, w, value=float("nan")), "value nan is not finite"),
+    (lambda r, w: rtrisk.var(r, w, value=float("inf")), "value inf is not finite"),
+    (lambda r, w: rtrisk.expected_shortfall(r, w, value=-np.inf), "value -inf is not finite"),
+    (lambda r, w: rtrisk.component_var(r, w, value=np.float64("nan")), "value nan is not finite"),
+    (lambda r, w: rtrisk.var(r * 1e5, w, value=1e306), "VaR x value overflows"),
+    (lambda r, w: rtrisk.component_es(r * 1e5, w, value=1e306), "component_es x value overflows"),
+    (lambda r, w: rtrisk.var(r * 1e200, w, method="monte_carlo", paths=1000), "the covariance of the scenarios overflows: returns up to"),
+    (lambda r, w: rtrisk.var(np.array([1.7e308, -1.7e308]), method="gaussian", divisor="sample"),
+     "the standard deviation of returns overflows: values up to 1.7e+308 (index 0)"),
+    (lambda r, w: rtrisk.var(np.array([1.7e308, -1.7e308] * 100), method="gaussian"), "VaR overflows (inf): the P&L reaches 1.7e+308"),
+    (lambda r, w: rtrisk.var(np.r_[r[:, 0], np.full(10, -1.5e308)], horizon_days=10),
+     "VaR overflows (inf): the P&L reaches 1.5e+308 at index 400"),
+    (lambda r, w: rtrisk.expected_shortfall(np.r_[r[:, 0], np.full(10, -1.5e308)], horizon_days=10),
+     "ES overflows (inf): the P&L reaches 1.5e+308 at index 400"),
+    (lambda r, w: rtrisk.var(np.c_[r[:, :2], np.full(400, 1e300)], np.array([0.5, 0.5, 1e10])), "portfolio P&L overflows (inf) in scenario 0"),
+])
+def test_results_are_finite_or_a_value_error_naming_the_value(call, fragment):
+    r = np.random.default_rng(5).standard_t(4, (400, 3)) * 0.01
+    with pytest.raises(ValueError) as info:
+        call(r, np.array([0.5, 0.3, 0.2]))
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("call", [
+    lambda r, w, p: rtrisk.var(r, w, method="monte_carlo", paths=p),
+    lambda r, w, p: rtrisk.expected_shortfall(r, w, method="monte_carlo", paths=p),
+    lambda r, w, p: rtrisk.var(r @ w, method="monte_carlo", paths=p),
+    lambda r, w, p: rtrisk.component_var(r, w, method="monte_carlo", paths=p),
+    lambda r, w, p: rtrisk.component_es(r, w, method="monte_carlo", paths=p),
+    lambda r, w, p: rtrisk.incremental_var(r, w, method="monte_carlo", paths=p),
+])
+def test_paths_beyond_memory_are_refused_up_front_with_the_estimate(call):
+    """Used to be MemoryError: std::bad_alloc (or a std::vector length message) after the work began."""
+    r = np.random.default_rng(1).normal(0, 0.01, (300, 3))
+    with pytest.raises(ValueError, match=r"monte_carlo paths 1000000000000000 need [0-9.e+]+ GB of working memory "
+                                         r"\(\d+ bytes per path: .*\), more than the [0-9.e+]+ GB of physical memory; "
+                                         r"at most \d+ paths fit"):
+        call(r, np.array([0.5, 0.3, 0.2]), 10**15)
+    with pytest.raises(ValueError, match=r"monte_carlo paths 18446744073709551621 is not in \[0, 2\^64\)"):
+        call(r, np.array([0.5, 0.3, 0.2]), 2**64 + 5)

@@ -12,6 +12,11 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
 
 namespace rtrisk::detail {
 
@@ -51,6 +56,51 @@ void check_not_empty(std::span<const Real> values, std::string_view what) {
 template <class Real>
 void check_finite_value(Real value, std::string_view what) {
     if (!std::isfinite(value)) throw std::invalid_argument(std::string(what) + " " + fmt(value) + " is not finite");
+}
+
+/// The largest |x_i| and its index (for messages about values too large to handle).
+template <class Real>
+std::pair<Real, std::size_t> largest_magnitude(std::span<const Real> x) {
+    std::size_t at = 0;
+    for (std::size_t i = 1; i < x.size(); ++i)
+        if (std::abs(x[i]) > std::abs(x[at])) at = i;
+    return {x.empty() ? Real(0) : std::abs(x[at]), at};
+}
+
+/// Returns `result` if finite; else throws std::invalid_argument saying that `what` overflowed
+/// and naming the largest |value| of its input. Finite inputs can still give an infinite risk
+/// figure (1e308 - (-1e308)); a result is a number or an error, never inf or NaN.
+template <class Real>
+Real finite_result(Real result, std::string_view what, std::span<const Real> input, std::string_view input_name) {
+    if (std::isfinite(result)) return result;
+    const auto [largest, at] = largest_magnitude(input);
+    throw std::invalid_argument(std::string(what) + " overflows (" + fmt(result) + "): " + std::string(input_name) +
+                                " reaches " + fmt(largest) + " at index " + std::to_string(at) + "; rescale it");
+}
+
+/// Physical memory in bytes (POSIX sysconf), or 2^40 (1 TiB) where the platform does not say.
+inline double physical_memory_bytes() {
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0) return static_cast<double>(pages) * static_cast<double>(page);
+#endif
+    return 1099511627776.0;
+}
+
+/// Throws std::invalid_argument unless `paths` Monte Carlo paths fit in memory. A run holds
+/// `numbers_per_path` numbers of `bytes` bytes per path at once (`why` says which); the limit is
+/// the machine's physical memory, so an impossible request fails here, by name, rather than as
+/// std::bad_alloc or std::length_error from deep inside.
+inline void check_paths(std::size_t paths, double numbers_per_path, std::size_t bytes, std::string_view why) {
+    if (paths == 0) throw std::invalid_argument("monte_carlo paths must be positive, got 0");
+    const double per_path = numbers_per_path * static_cast<double>(bytes);
+    const double need = static_cast<double>(paths) * per_path, have = physical_memory_bytes();
+    if (need > have) {
+        throw std::invalid_argument("monte_carlo paths " + std::to_string(paths) + " need " + fmt(need / 1e9) +
+                                    " GB of working memory (" + fmt(per_path) + " bytes per path: " + std::string(why) +
+                                    "), more than the " + fmt(have / 1e9) + " GB of physical memory; at most " +
+                                    std::to_string(static_cast<std::size_t>(have / per_path)) + " paths fit");
+    }
 }
 
 /// Throws std::invalid_argument unless the two sizes agree.
