@@ -195,11 +195,13 @@ TEST_CASE("the command line: every number strict and range-checked, the flag and
     CHECK(options_error({"--allow-host", "x:80"}) == "--allow-host: 'x:80' is not a host name");
     CHECK(options_error({"--nope"}) != "");
     CHECK(options_error({"--port"}) != "");
-    CHECK(options_error({"--port", "1", "--port", "2"}) != "");
-    const std::vector<const char*> ok = {"rtrisk_live", "--port", "0", "--rate", "0", "--bind", "::1", "--token", "a+b/c%d"};
+    CHECK(options_error({"--port", "1", "--port", "x"}) == "--port: 'x' is not a number in [0, 65535]"); // the later one wins
+    const std::vector<const char*> ok = {"rtrisk_live", "--port", "5", "--port", "0", "--rate", "0", "--bind", "::1", "--token", "a+b/c%d",
+                                         "--allow-origin", "http://a", "--allow-origin", "https://b:1"};
     const auto c = parse_server_options(static_cast<int>(ok.size()), ok.data());
     REQUIRE(c);
     CHECK(c->port == 0);
     CHECK(c->rate == 0);
     CHECK(c->token == "a+b/c%d");
+    CHECK(c->allowed_origins == std::vector<std::string>{"http://a", "https://b:1"});
 }

@@ -72,6 +72,7 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     server_config c;
     CLI::App app{"rtrisk_live: streaming risk engine, WebSocket server and dashboard (docs/protocol.md, docs/security.md)",
                  "rtrisk_live"};
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // a later flag wins, as scripts/run relies on
     std::string port, rate, publish_hz, positions_hz, synthetic, scenarios, max_message, slow, heartbeat, sndbuf, queued, max_conn;
     app.add_option("--port", port, "TCP port, 0 for any free one [default 8080]");
     app.add_option("--bind", c.bind, "IP address to listen on [default 127.0.0.1]");
@@ -84,8 +85,10 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     app.add_option("--scenarios", scenarios, "historical scenarios, in [100, 100000] [default 500]");
     app.add_option("--data", c.engine.data_path, "price history CSV [default data/eu_stock_markets.csv]")->check(CLI::ExistingFile);
     app.add_option("--token", c.token, "require this bearer token (1 to 512 visible ASCII characters)");
-    app.add_option("--allow-origin", c.allowed_origins, "also accept WebSocket upgrades from this origin (scheme://host[:port])");
-    app.add_option("--allow-host", c.allowed_hosts, "also answer to this host name, without a port (DNS rebinding defence)");
+    app.add_option("--allow-origin", c.allowed_origins, "also accept WebSocket upgrades from this origin (scheme://host[:port])")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--allow-host", c.allowed_hosts, "also answer to this host name, without a port (DNS rebinding defence)")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_option("--max-message", max_message, "largest client message in bytes, in [64, 16777216] [default 4096]");
     app.add_option("--slow-timeout-ms", slow, "close a client that has not taken data for this long, in [100, 3600000] [default 10000]");
     app.add_option("--heartbeat-ms", heartbeat, "heartbeat after this much silence, in [100, 3600000] [default 5000]");

@@ -15,41 +15,7 @@ import urllib.request
 import pytest
 import websockets
 
-from conftest import BUILD, DATA, ROOT
-
-BINARY = BUILD / "examples" / "rtrisk_live"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, *args):
-        assert BINARY.exists(), f"{BINARY} is missing: build the C++ targets first (scripts/build.sh)"
-        self.port = free_port()
-        self.proc = subprocess.Popen([str(BINARY), "--port", str(self.port), "--data", str(DATA / "eu_stock_markets.csv"),
-                                      "--static", str(ROOT / "web" / "dist"), "--synthetic", "20", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        assert "rtrisk live:" in line, line + self.proc.stderr.read()
-        self.url = f"ws://127.0.0.1:{self.port}/ws/risk"
-
-    def get(self, path):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as r:
-            return r.status, r.read().decode()
-
-    def metric(self, name):
-        for line in self.get("/metrics")[1].splitlines():
-            if line.startswith(name + " "):
-                return float(line.split()[1])
-        raise KeyError(name)
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+from live_server import Server, raw_client_that_never_reads, run
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +23,6 @@ def server():
     s = Server()
     yield s
     s.stop()
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 30))
 
 
 def test_snapshot_then_deltas_with_increasing_sequence(server):
@@ -88,11 +50,17 @@ def test_resync_request_returns_a_snapshot(server):
     async def go():
         async with websockets.connect(server.url, max_size=None) as ws:
             first = json.loads(await ws.recv())
-            await ws.send(json.dumps({"type": "resync"}))
+            assert first["instance"] == server.instance
+            await ws.send(json.dumps({"type": "resync"}))  # at once: the client holds the latest version
+            seq = first["seq"]
             for _ in range(5):
                 m = json.loads(await ws.recv())
+                if m["type"] == "heartbeat":
+                    continue
+                assert m["seq"] > seq  # strictly increasing, the resync's snapshot included
+                seq = m["seq"]
                 if m["type"] == "snapshot":
-                    assert m["seq"] >= first["seq"]  # the latest publication, in full
+                    assert m["instance"] == server.instance
                     return
             pytest.fail("no snapshot after a resync request")
     run(go())
@@ -143,21 +111,6 @@ def test_token_is_required_when_configured():
         run(go())
     finally:
         s.stop()
-
-
-def raw_client_that_never_reads(port):
-    """A WebSocket handshake by hand on a socket with a tiny receive buffer, then no reads."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect(("127.0.0.1", port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /ws/risk HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += sock.recv(1)
-    assert b" 101 " in head.split(b"\r\n")[0]
-    return sock
 
 
 def test_slow_consumer_is_conflated_then_disconnected_without_slowing_a_fast_one():

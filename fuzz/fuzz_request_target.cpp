@@ -1,0 +1,60 @@
+// HTTP request targets, static-file resolution and the Host policy (examples/live/http/): a
+// target is parsed or refused with 400/414; whatever it names, a resolved file lies inside the
+// static folder (which holds a symlink pointing out of it).
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+#include <string_view>
+
+#include "live/http/access_policy.hpp"
+#include "live/http/request_target.hpp"
+#include "live/http/static_files.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+struct scratch { // removed at exit
+    fs::path base = fs::temp_directory_path() / ("rtrisk_fuzz_static_" + std::to_string(::getpid()));
+    ~scratch() {
+        std::error_code ec;
+        fs::remove_all(base, ec);
+    }
+};
+const fs::path& root_dir() {
+    static const scratch s;
+    static const fs::path dir = [] {
+        const fs::path& base = s.base;
+        fs::create_directories(base / "dist" / "assets");
+        std::ofstream(base / "dist" / "index.html") << "x";
+        std::ofstream(base / "dist" / "assets" / "a.js") << "x";
+        std::ofstream(base / "secret") << "x";
+        std::error_code ec;
+        fs::create_symlink(base / "secret", base / "dist" / "link", ec);
+        return fs::canonical(base / "dist");
+    }();
+    return dir;
+}
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static const rtrisk_live::static_root root(root_dir());
+    static const rtrisk_live::access_policy policy("127.0.0.1", 8080, {"risk.example"}, {"http://a.example:3000"}, "tok");
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    (void)policy.host_allowed(text, true);
+    (void)policy.origin_allowed(text, "127.0.0.1:8080");
+    try {
+        const auto t = rtrisk_live::parse_request_target(text);
+        for (const auto& s : t.segments)
+            if (s.empty() || s == "." || s == ".." || s.find('/') != std::string::npos) std::abort();
+        if (const auto f = root.resolve(t)) {
+            const auto rel = f->lexically_relative(root_dir());
+            if (rel.empty() || *rel.begin() == "..") std::abort();
+        }
+        if (const auto tok = t.param("token")) (void)policy.token_ok("", &*tok);
+    } catch (const rtrisk_live::bad_target& e) {
+        if (e.status() != 400 && e.status() != 414) std::abort();
+    }
+    return 0;
+}

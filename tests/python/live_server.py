@@ -1,0 +1,68 @@
+"""The live server under test, shared by the protocol conformance suite and the fault suite:
+build/examples/rtrisk_live (or $RTRISK_BUILD_DIR's, e.g. the sanitizer build) started on a free
+loopback port."""
+import asyncio
+import base64
+import os
+import socket
+import subprocess
+import urllib.request
+
+from conftest import BUILD, DATA, ROOT
+
+BINARY = BUILD / "examples" / "rtrisk_live"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, *args, port=None, stderr=subprocess.PIPE, preexec_fn=None):
+        assert BINARY.exists(), f"{BINARY} is missing: build the C++ targets first (scripts/build.sh)"
+        self.port = port or free_port()
+        self.proc = subprocess.Popen([str(BINARY), "--port", str(self.port), "--data", str(DATA / "eu_stock_markets.csv"),
+                                      "--static", str(ROOT / "web" / "dist"), "--synthetic", "20", *args],
+                                     stdout=subprocess.PIPE, stderr=stderr, text=True, preexec_fn=preexec_fn)
+        line = self.proc.stdout.readline()
+        assert "rtrisk live:" in line, line + (self.proc.stderr.read() if self.proc.stderr else "")
+        self.instance = line.split("instance ")[1].split(";")[0] if "instance " in line else None
+        self.url = f"ws://127.0.0.1:{self.port}/ws/risk"
+
+    def get(self, path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as r:
+            return r.status, r.read().decode()
+
+    def metric(self, name):
+        for line in self.get("/metrics")[1].splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        raise KeyError(name)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def run(coro, timeout=30):
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+def raw_client_that_never_reads(port, rcvbuf=4096):
+    """A WebSocket handshake by hand (receive buffer `rcvbuf`, None for the kernel's default), then no reads."""
+    sock = socket.socket()
+    if rcvbuf:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.connect(("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall((f"GET /ws/risk HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1)
+    assert b" 101 " in head.split(b"\r\n")[0]
+    return sock
+
+

@@ -1,0 +1,508 @@
+"""Fault suite: the real server (build/examples/rtrisk_live, or $RTRISK_BUILD_DIR's sanitizer build)
+under hostile HTTP and WebSocket input, bad ticks, clients that stop reading or die, a restart with
+clients connected, file-descriptor exhaustion and a garbage tick file. Bounds are stated in
+docs/reliability.md; properties that must hold over time are sampled over that time."""
+import asyncio
+import base64
+import json
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import websockets
+
+from conftest import DATA, ROOT
+from live_server import BINARY, Server, free_port, raw_client_that_never_reads, run
+
+TOKEN = "s3cret"
+
+
+def http_raw(port, request: bytes, timeout=5):
+    """Sends raw bytes, returns (status, headers (lower-case names), body) of the first answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer and close before reading everything
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1]) if lines and lines[0].startswith("HTTP/") else None
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        if request.startswith(b"HEAD "):
+            return status, headers, body
+        n = int(headers.get("content-length", 0))
+        while len(body) < n:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+        return status, headers, body
+
+
+def get(port, target, host=None, extra=""):
+    host = host if host is not None else f"127.0.0.1:{port}"
+    host_line = f"Host: {host}\r\n" if host else ""
+    return http_raw(port, f"GET {target} HTTP/1.1\r\n{host_line}{extra}Connection: close\r\n\r\n".encode())
+
+
+def upgrade(port, target="/ws/risk", host=None, origin=None, extra=""):
+    key = base64.b64encode(os.urandom(16)).decode()
+    host = host or f"127.0.0.1:{port}"
+    o = f"Origin: {origin}\r\n" if origin else ""
+    return http_raw(port, (f"GET {target} HTTP/1.1\r\nHost: {host}\r\n{o}Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n").encode())[0]
+
+
+@pytest.fixture(scope="module")
+def static_dir():
+    """A static folder with the dashboard's index.html and symlinks pointing out of it."""
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d) / "dist"
+        root.mkdir()
+        (root / "index.html").write_text('<!doctype html><div id="root"></div>')
+        (Path(d) / "secret.txt").write_text("outside the static folder")
+        (root / "link.txt").symlink_to(Path(d) / "secret.txt")
+        (root / "etc").symlink_to("/etc")
+        yield root
+
+
+@pytest.fixture(scope="module")
+def server(static_dir):
+    s = Server("--token", TOKEN, "--static", str(static_dir))
+    yield s
+    s.stop()
+
+
+def alive(s):
+    return s.proc.poll() is None and get(s.port, "/healthz")[0] == 200
+
+
+# ---- HTTP -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("length", [255, 256, 300, 1000, 4000])
+def test_a_long_path_segment_is_a_404_not_a_crash(server, length):
+    status, _, _ = get(server.port, "/" + "a" * length)
+    assert status == 404
+    assert alive(server)
+
+
+@pytest.mark.parametrize("target", ["//etc/passwd", "//proc/self/cmdline", "/../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+                                    "/etc/passwd", "/link.txt", "/etc/hostname", "/%2fetc%2fpasswd", "/.%2e/x",
+                                    "http://127.0.0.1/etc/passwd"])
+def test_nothing_outside_the_static_folder_is_served(server, target):
+    status, _, body = get(server.port, target)
+    assert status in (400, 404), (target, status)
+    assert b"root:" not in body and TOKEN.encode() not in body and b"outside the static folder" not in body
+    assert alive(server)
+
+
+def test_the_dashboard_is_served_with_security_headers(server):
+    status, headers, body = get(server.port, "/")
+    assert status == 200 and b'<div id="root">' in body
+    csp = headers["content-security-policy"]
+    for directive in ("default-src 'self'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "object-src 'none'"):
+        assert directive in csp
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_http_follows_rfc_9110_and_9112(server):
+    p = server.port
+    # HEAD: the same Content-Length as GET, no body.
+    _, get_headers, get_body = get(p, "/")
+    status, head_headers, head_body = http_raw(p, f"HEAD / HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nConnection: close\r\n\r\n".encode())
+    assert status == 200 and head_body == b""
+    assert int(head_headers["content-length"]) == len(get_body) == int(get_headers["content-length"])
+    # 405 names the allowed methods; an unknown method is 501.
+    for method in ("POST", "PUT", "DELETE", "OPTIONS", "PATCH"):
+        status, headers, _ = http_raw(p, f"{method} /healthz HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nContent-Length: 0\r\n\r\n".encode())
+        assert status == 405 and headers["allow"] == "GET, HEAD", method
+    assert http_raw(p, f"BREW /healthz HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\n\r\n".encode())[0] == 501
+    # Host: required in HTTP/1.1, one only; HTTP/1.0 may omit it.
+    assert http_raw(p, b"GET /healthz HTTP/1.1\r\n\r\n")[0] == 400
+    assert http_raw(p, f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nHost: 127.0.0.1:{p}\r\n\r\n".encode())[0] == 400
+    assert http_raw(p, b"GET /healthz HTTP/1.0\r\n\r\n")[0] == 200
+    # Sizes: a long target 414, long header fields 431, a large body 413.
+    assert get(p, "/" + "a" * 5000)[0] == 414
+    assert get(p, "/" + "a" * 20000)[0] == 414
+    assert get(p, "/healthz", extra=f"X-Big: {'b' * 20000}\r\n")[0] == 431
+    assert get(p, "/healthz", extra="".join(f"X-{i}: {'c' * 100}\r\n" for i in range(300)))[0] == 431
+    big = b"x" * 20000
+    assert http_raw(p, f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nContent-Length: {len(big)}\r\n\r\n".encode() + big)[0] == 413
+    # Malformed requests are 400, and the server lives on.
+    for junk in (b"\x00\x01\x02\r\n\r\n", b"GET\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"GET / HTTP/1.1\r\nHost: x\r\nBad header\r\n\r\n",
+                 b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"):
+        status = http_raw(p, junk)[0]
+        assert status in (400, 421, 501), (junk, status)
+    assert server.metric("rtrisk_bad_requests_total") >= 10
+    assert alive(server)
+
+
+def test_a_foreign_host_is_refused_everywhere_dns_rebinding(server):
+    p = server.port
+    for target in ("/metrics", "/", "/healthz"):
+        assert get(p, target, host=f"evil.example:{p}")[0] == 421
+    # A rebinding page sends a matching Origin: still refused.
+    assert upgrade(p, f"/ws/risk?token={TOKEN}", host=f"evil.example:{p}", origin=f"http://evil.example:{p}") == 421
+    assert upgrade(p, f"/ws/risk?token={TOKEN}", host="127.0.0.1:1") == 421
+    assert get(p, f"http://evil.example:{p}/metrics")[0] == 421  # absolute-form names the host too
+    assert upgrade(p, f"/ws/risk?token={TOKEN}", host=f"localhost:{p}", origin=f"http://localhost:{p}") == 101
+    assert server.metric("rtrisk_rejected_hosts_total") >= 5
+
+
+@pytest.mark.parametrize("target,ok", [
+    (f"/ws/risk?token={TOKEN}", True),
+    (f"/ws/risk?token={TOKEN}x", False),
+    (f"/ws/risk?xtoken={TOKEN}", False),
+    (f"/ws/risk?token={TOKEN[:-1]}", False),
+    (f"/ws/risk?a={TOKEN}", False),
+    ("/ws/risk?token=", False),
+    ("/ws/risk", False),
+    (f"/ws/risk?x=1&token={TOKEN}", True),
+])
+def test_the_token_is_compared_exactly(server, target, ok):
+    assert upgrade(server.port, target) == (101 if ok else 401)
+
+
+def test_a_token_that_needs_url_encoding_connects_as_the_dashboard_sends_it():
+    token = "a+b/c%d&e=f g"
+    s = Server("--token", token.replace(" ", "_"))
+    try:
+        from urllib.parse import quote
+        t = token.replace(" ", "_")
+        assert upgrade(s.port, f"/ws/risk?token={quote(t, safe='')}") == 101  # encodeURIComponent
+        assert upgrade(s.port, f"/ws/risk?token={t}") == 400  # unencoded: "%d&" is not an escape
+        assert upgrade(s.port, "/ws/risk", extra=f"Authorization: Bearer {t}\r\n") == 101
+        assert upgrade(s.port, "/ws/risk", extra=f"Authorization: Bearer {t}x\r\n") == 401
+    finally:
+        s.stop()
+
+
+# ---- WebSocket --------------------------------------------------------------------------------
+
+def test_binary_and_badly_framed_messages_are_counted_and_closed(server):
+    before = server.metric("rtrisk_bad_messages_total")
+
+    async def go():
+        async with websockets.connect(server.url + f"?token={TOKEN}", max_size=None) as ws:
+            await ws.recv()
+            await ws.send(b"\x00\x01binary")
+            with pytest.raises(websockets.exceptions.ConnectionClosed) as info:
+                while True:
+                    await ws.recv()
+            assert info.value.rcvd is not None and info.value.rcvd.code == 1003
+    run(go())
+    # Frames no client may send: unmasked, a reserved opcode, a text frame that is not UTF-8.
+    for frame in (b"\x81\x05hello", b"\x83\x80abcd", b"\x81\x82abcd" + bytes(a ^ b for a, b in zip(b"\xc3\x28", b"ab"))):
+        key = base64.b64encode(os.urandom(16)).decode()
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        s.sendall((f"GET /ws/risk?token={TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+                   f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += s.recv(1)
+        s.sendall(frame)
+        try:
+            while s.recv(65536):
+                pass
+        except (ConnectionResetError, socket.timeout):
+            pass
+        s.close()
+    deadline = time.monotonic() + 5
+    while server.metric("rtrisk_bad_messages_total") < before + 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server.metric("rtrisk_bad_messages_total") >= before + 4
+    assert alive(server)
+
+
+def test_never_reading_and_dead_clients_are_dropped_within_the_bound_while_others_keep_10_hz():
+    """Bound (docs/reliability.md): --slow-timeout-ms + 1 s ping interval + 0.25 s timer + 2 s close grace."""
+    slow_ms = 1500
+    bound = slow_ms / 1000 + 1 + 0.25 + 2
+    s = Server("--slow-timeout-ms", str(slow_ms), "--synthetic", "200")
+    try:
+        never_reads = raw_client_that_never_reads(s.port, rcvbuf=None)  # default (large) kernel buffers
+        # A dead client: a process that connected, then stopped (SIGSTOP) with its socket open.
+        dead = subprocess.Popen([sys.executable, "-c", (
+            "import asyncio, websockets, sys\n"
+            "async def m():\n"
+            f"    async with websockets.connect('{s.url}', max_size=None) as ws:\n"
+            "        await ws.recv(); print('ready', flush=True); await asyncio.sleep(3600)\n"
+            "asyncio.run(m())\n")], stdout=subprocess.PIPE, text=True)
+        assert dead.stdout.readline().strip() == "ready"
+        dead.send_signal(signal.SIGSTOP)
+        t0 = time.monotonic()
+
+        async def fast():
+            got, gaps, clients = 0, 0, []
+            async with websockets.connect(s.url, max_size=None) as ws:
+                seq = json.loads(await ws.recv())["seq"]
+                end = time.monotonic() + bound + 3
+                while time.monotonic() < end:
+                    m = json.loads(await ws.recv())
+                    if m["type"] != "delta":
+                        continue
+                    gaps += m["base"] != seq
+                    seq = m["seq"]
+                    got += 1
+            return got, gaps
+
+        got, gaps = run(fast())
+        elapsed = time.monotonic() - t0
+        assert gaps == 0
+        assert got >= 7 * (elapsed - 1)  # ~10 Hz throughout, whatever the two others do
+        # Both stalled clients are gone, and were gone within the bound (+1 s of slack for this check).
+        assert s.metric("rtrisk_clients") == 0
+        assert s.metric("rtrisk_slow_disconnects_total") >= 2
+        dead.send_signal(signal.SIGCONT)
+        dead.kill()
+        dead.wait()
+        never_reads.close()
+    finally:
+        s.stop()
+
+
+def test_the_stalled_clients_are_gone_within_the_stated_bound():
+    slow_ms = 1000
+    bound = slow_ms / 1000 + 1 + 0.25 + 2
+    s = Server("--slow-timeout-ms", str(slow_ms))
+    try:
+        socks = [raw_client_that_never_reads(s.port, rcvbuf=None) for _ in range(3)]
+        t0 = time.monotonic()
+        samples = []
+        while time.monotonic() - t0 < bound + 1.5:
+            samples.append((time.monotonic() - t0, s.metric("rtrisk_clients")))
+            time.sleep(0.2)
+        assert samples[0][1] == 3
+        assert all(n == 0 for t, n in samples if t > bound + 0.5), samples
+        for x in socks:
+            x.close()
+    finally:
+        s.stop()
+
+
+def test_a_restart_with_clients_connected_all_resync_to_the_new_instance():
+    port = free_port()
+    s = Server(port=port)
+    first_instance = s.instance
+    n = 20
+
+    async def client(i, results, go_ahead):
+        instances, seqs = [], []
+        while len(instances) < 2:
+            try:
+                async with websockets.connect(f"ws://127.0.0.1:{port}/ws/risk", max_size=None, open_timeout=3) as ws:
+                    m = json.loads(await ws.recv())
+                    assert m["type"] == "snapshot"
+                    instances.append(m["instance"])
+                    seq = m["seq"]
+                    go_ahead.set() if i == 0 and len(instances) == 1 else None
+                    while True:
+                        d = json.loads(await ws.recv())
+                        if d["type"] == "delta":
+                            assert d["base"] == seq
+                            seq = d["seq"]
+                            seqs.append(seq)
+                            if len(instances) == 2 and len(seqs) >= 3:
+                                break
+            except (OSError, websockets.exceptions.ConnectionClosed, websockets.exceptions.InvalidHandshake, asyncio.TimeoutError):
+                await asyncio.sleep(0.2)
+        results[i] = instances
+
+    async def go():
+        results = {}
+        go_ahead = asyncio.Event()
+        tasks = [asyncio.create_task(client(i, results, go_ahead)) for i in range(n)]
+        await go_ahead.wait()
+        await asyncio.sleep(1.0)
+        s.proc.kill()
+        s.proc.wait()
+        await asyncio.sleep(0.5)
+        s2 = await asyncio.to_thread(Server, port=port)
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            s2.stop()
+        return results, s2.instance
+
+    results, second_instance = run(go(), timeout=60)
+    assert second_instance != first_instance
+    assert len(results) == n
+    for instances in results.values():
+        assert instances == [first_instance, second_instance]
+
+
+# ---- ticks ------------------------------------------------------------------------------------
+
+def test_bad_ticks_are_rejected_with_file_and_line_and_the_server_lives(tmp_path):
+    ticks = tmp_path / "ticks.csv"
+    ticks.write_bytes(b"\xef\xbb\xbfDAX,5000\n"      # 1: BOM, valid
+                      b"DAX,1e308\n"                 # 2
+                      b"DAX,100,1e308\n"             # 3
+                      b"DAX,100,5abc\n"              # 4
+                      b"DAX,100,nan\n"               # 5
+                      b"DAX,100,inf\n"               # 6
+                      b'{"symbol":"DAX","price":1e308}\n'  # 7
+                      b"SMI,7000\n")                 # 8: valid
+    s = Server("--ticks", str(ticks))
+    try:
+        deadline = time.monotonic() + 10
+        while s.metric("rtrisk_tick_rejects_total") < 6 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert s.metric("rtrisk_tick_rejects_total") == 6
+        assert s.metric("rtrisk_ticks_total") == 2
+        async def go():
+            async with websockets.connect(s.url, max_size=None) as ws:
+                m = json.loads(await ws.recv())
+                assert all(isinstance(m["data"][k], (int, float)) for k in ("var_99", "es_975", "total_pnl"))
+        run(go())
+        assert alive(s)
+    finally:
+        s.stop()
+    err = s.proc.stderr.read()
+    for line in (2, 3, 4, 5, 6, 7):
+        assert f"{ticks}:{line}: " in err, (line, err)
+    assert f"{ticks}:1:" not in err and f"{ticks}:8:" not in err
+
+
+def rss_kib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def test_a_garbage_tick_file_keeps_memory_log_and_publications_bounded(tmp_path):
+    garbage = tmp_path / "garbage.csv"
+    with garbage.open("wb") as f:
+        line = b"this is not a tick at all, nope, nope\n"
+        f.write(line * (9 * 1024 * 1024 // len(line)))
+        f.write(b"x" * (1024 * 1024) + b"\n")  # one 1 MiB line
+    bad_lines = 9 * 1024 * 1024 // len(line) + 1
+    log = tmp_path / "stderr.log"
+    with log.open("w") as err:
+        s = Server("--ticks", str(garbage), stderr=err)
+        try:
+            rss0 = rss_kib(s.proc.pid)
+            samples = []
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                samples.append((rss_kib(s.proc.pid), s.metric("rtrisk_publications_total"), s.metric("rtrisk_tick_rejects_total")))
+                if samples[-1][2] >= bad_lines:
+                    break
+                time.sleep(0.5)
+            assert samples[-1][2] == bad_lines  # every bad line counted
+            assert max(r for r, _, _ in samples) < rss0 + 64 * 1024  # no growth with the file's size
+            pubs = [p for _, p, _ in samples]
+            assert all(b > a for a, b in zip(pubs, pubs[1:])), pubs  # publishing never stopped
+            assert alive(s)
+        finally:
+            s.stop()
+    size = log.stat().st_size
+    assert size < 64 * 1024, size  # rate-limited, not ~160 MB
+    assert "similar lines suppressed" in log.read_text() or size < 8 * 1024
+
+
+# ---- file descriptors -------------------------------------------------------------------------
+
+def cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def limit_fds(n):
+    return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+
+
+def test_at_the_connection_limit_healthz_is_still_answered_and_the_rest_get_503():
+    s = Server("--max-connections", "50", preexec_fn=limit_fds(256))
+    try:
+        flood = [socket.create_connection(("127.0.0.1", s.port)) for _ in range(50)]
+        time.sleep(0.5)
+        assert get(s.port, "/healthz")[0] == 200          # from the reserve
+        assert get(s.port, "/metrics")[0] == 503
+        for x in flood:
+            x.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and s.metric("rtrisk_connections") > 1:
+            time.sleep(0.1)
+        assert get(s.port, "/metrics")[0] == 200
+    finally:
+        s.stop()
+
+
+def test_file_descriptor_exhaustion_does_not_spin_and_recovers():
+    # More connections allowed than descriptors: accept() fails with EMFILE.
+    s = Server("--max-connections", "100000", preexec_fn=limit_fds(128))
+    try:
+        flood = []
+        for _ in range(200):
+            try:
+                flood.append(socket.create_connection(("127.0.0.1", s.port), timeout=2))
+            except OSError:
+                break
+        time.sleep(1.0)
+        c0, t0 = cpu_seconds(s.proc.pid), time.monotonic()
+        time.sleep(2.0)
+        used = (cpu_seconds(s.proc.pid) - c0) / (time.monotonic() - t0)
+        assert used < 0.6, f"{used:.0%} of a core while out of descriptors"  # a spinning accept loop takes 100 %
+        for x in flood:
+            x.close()
+        deadline = time.monotonic() + 15
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                status = get(s.port, "/healthz", )[0]
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        assert status == 200
+        assert s.metric("rtrisk_accept_errors_total") >= 1
+
+        async def ws():
+            async with websockets.connect(s.url, max_size=None) as c:
+                assert json.loads(await c.recv())["type"] == "snapshot"
+        run(ws())
+    finally:
+        s.stop()
+
+
+# ---- command line -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args,needle", [
+    (["--port", "abc"], "--port: 'abc'"),
+    (["--port", "99999"], "--port: '99999'"),
+    (["--rate", "-1"], "--rate: '-1'"),
+    (["--rate", "nan"], "--rate: 'nan'"),
+    (["--max-message", "0"], "--max-message: '0'"),
+    (["--slow-timeout-ms", "-5"], "--slow-timeout-ms: '-5'"),
+    (["--synthetic", "-1"], "--synthetic: '-1'"),
+    (["--heartbeat-ms", "1e3"], "--heartbeat-ms: '1e3'"),
+    (["--bind", "999.1.1.1"], "--bind: '999.1.1.1'"),
+    (["--nope"], "--nope"),
+    (["--data", "/nonexistent"], "/nonexistent"),
+])
+def test_bad_command_line_values_exit_2_naming_flag_and_value(args, needle):
+    p = subprocess.run([str(BINARY), *args], capture_output=True, text=True, timeout=20)
+    assert p.returncode == 2, (args, p.returncode, p.stderr)
+    assert needle in p.stderr
+    assert "Traceback" not in p.stderr and "stoi" not in p.stderr
