@@ -74,8 +74,9 @@ private:
             const bool snapshot = msg.rfind(R"({"type":"snapshot")", 0) == 0;
             if (t >= st.measure_from_us && sent > 0) {
                 st.messages++;
+                self->m_count++;
                 st.snapshots += snapshot;
-                st.latency_ms.push_back((t - sent) / 1000.0);
+                if (st.latency_ms.size() < 4'000'000) st.latency_ms.push_back((t - sent) / 1000.0); // 32 MB at most
                 if (!snapshot && seq > 0 && self->m_seq > 0 && field(msg, "\"base\":") != self->m_seq) st.gaps++;
             }
             if (seq > 0) self->m_seq = seq;
@@ -83,6 +84,10 @@ private:
         });
     }
     void fail() { m_stats.errors++; }
+
+public:
+    std::uint64_t m_count = 0; ///< messages measured on this connection
+private:
 
     websocket::stream<beast::tcp_stream> m_ws;
     beast::flat_buffer m_buf;
@@ -120,12 +125,16 @@ int main(int argc, char** argv) {
         ioc.stop();
     });
     ioc.run();
+    std::vector<double> hz;
+    for (const auto& c : all) hz.push_back(c->m_count / double(seconds));
+    std::sort(hz.begin(), hz.end());
+    const double min_hz = hz.empty() ? 0 : hz.front(), median_hz = hz.empty() ? 0 : hz[hz.size() / 2];
     auto& l = st.latency_ms;
     std::sort(l.begin(), l.end());
     auto q = [&](double p) { return l.empty() ? -1.0 : l[std::min(l.size() - 1, static_cast<std::size_t>(p * (l.size() - 1)))]; };
     std::printf("{\"clients\":%d,\"connected\":%llu,\"errors\":%llu,\"deflate\":%s,\"seconds\":%d,\"messages\":%llu,"
-                "\"messages_per_s\":%.1f,\"per_client_hz\":%.2f,\"snapshots\":%llu,\"gaps\":%llu,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f}\n",
+                "\"messages_per_s\":%.1f,\"per_client_hz\":%.2f,\"min_client_hz\":%.2f,\"median_client_hz\":%.2f,\"snapshots\":%llu,\"gaps\":%llu,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f}\n",
                 clients, (unsigned long long)st.connected, (unsigned long long)st.errors, deflate ? "true" : "false", seconds,
-                (unsigned long long)st.messages, st.messages / double(seconds), st.messages / double(seconds) / std::max(1, clients),
+                (unsigned long long)st.messages, st.messages / double(seconds), st.messages / double(seconds) / std::max(1, clients), min_hz, median_hz,
                 (unsigned long long)st.snapshots, (unsigned long long)st.gaps, q(0.5), q(0.99), l.empty() ? -1.0 : l.back());
 }

@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "../common/parse_number.hpp"
 #include "engine.hpp"
 #include "http/access_policy.hpp"
 
@@ -50,12 +51,9 @@ public:
 namespace detail {
 template <class T>
 T parse_option(const std::string& flag, const std::string& text, T lo, T hi, const char* range) {
-    T v{};
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    bool ok = !text.empty() && ec == std::errc() && ptr == text.data() + text.size();
-    if constexpr (std::is_floating_point_v<T>) ok = ok && std::isfinite(v);
-    if (!ok || v < lo || v > hi) throw usage_error(flag + ": '" + excerpt(text) + "' is not a number in " + range);
-    return v;
+    const auto v = rtrisk_examples::parse_number<T>(text);
+    if (!v || *v < lo || *v > hi) throw usage_error(flag + ": '" + excerpt(text) + "' is not a number in " + range);
+    return *v;
 }
 
 inline bool valid_origin(const std::string& o) {

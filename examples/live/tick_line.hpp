@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../common/parse_number.hpp"
+
 namespace rtrisk_live {
 
 constexpr std::size_t max_tick_line_bytes = 1024;
@@ -78,13 +80,9 @@ inline void check_bounds(double price, double quantity) {
 }
 
 inline double parse_number(std::string_view field, const char* what) {
-    double v = 0;
-    const auto [ptr, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
-    if (field.empty() || ec != std::errc() || ptr != field.data() + field.size()) {
-        if (ec == std::errc::result_out_of_range) throw std::invalid_argument(std::string(what) + " '" + excerpt(field) + "' is out of range");
-        throw std::invalid_argument(std::string(what) + " '" + excerpt(field) + "' is not a number");
-    }
-    return v;
+    const auto v = rtrisk_examples::parse_number<double>(field);
+    if (!v) throw std::invalid_argument(std::string(what) + " '" + excerpt(field) + "' is not a finite number");
+    return *v;
 }
 } // namespace detail
 

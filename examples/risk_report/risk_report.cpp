@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "../common/csv.hpp"
+#include "../common/parse_number.hpp"
 
 namespace {
 
@@ -55,8 +56,17 @@ args parse(int argc, char** argv) {
         if (k == "--prices") a.prices = value();
         else if (k == "--returns") a.returns = value();
         else if (k == "--weights") a.weights = value();
-        else if (k == "--confidence") a.confidence = std::stod(value());
-        else if (k == "--window") a.window = std::stoi(value());
+        else if (k == "--confidence") {
+            const std::string v = value();
+            const auto c = rtrisk_examples::parse_number<double>(v);
+            if (!c || !(*c > 0 && *c < 1)) usage("--confidence: '" + v + "' is not a number in (0, 1)");
+            a.confidence = *c;
+        } else if (k == "--window") {
+            const std::string v = value();
+            const auto n = rtrisk_examples::parse_number<int>(v);
+            if (!n || *n < 2 || *n > 1000000) usage("--window: '" + v + "' is not a whole number in [2, 1000000]");
+            a.window = *n;
+        }
         else if (k == "--format") a.format = value();
         else usage("unknown option " + k);
     }
@@ -79,7 +89,9 @@ Eigen::VectorXd parse_weights(const std::string& spec, const std::vector<std::st
         const std::string sym = item.substr(0, eq);
         auto it = index.find(sym);
         if (it == index.end()) throw std::invalid_argument("unknown symbol '" + sym + "' in --weights");
-        w(it->second) = std::stod(item.substr(eq + 1));
+        const auto v = rtrisk_examples::parse_number<double>(item.substr(eq + 1));
+        if (!v) throw std::invalid_argument("weight '" + item.substr(eq + 1) + "' of '" + sym + "' in --weights is not a finite number");
+        w(it->second) = *v;
         if (comma == std::string::npos) break;
         start = comma + 1;
     }
@@ -179,7 +191,7 @@ int main(int argc, char** argv) try {
     std::printf("  traffic light        %s (%zu exceptions in the last %zu days)\n",
                 rtrisk::to_string(rtrisk::traffic_light(last_exceptions, last, a.confidence)), last_exceptions, last);
     return 0;
-} catch (const std::exception& e) {
+} catch (const std::exception& e) { // bad input: a file, a weight, a window too long for the data
     std::cerr << "risk_report: " << e.what() << "\n";
-    return 1;
+    return 2;
 }
