@@ -193,6 +193,8 @@ TEST_CASE("the command line: every number strict and range-checked, the flag and
     CHECK(options_error({"--token", "a b"}) == "--token: must be 1 to 512 visible ASCII characters (got 3 bytes)");
     CHECK(options_error({"--allow-origin", "http://x/"}) == "--allow-origin: 'http://x/' is not scheme://host[:port]");
     CHECK(options_error({"--allow-host", "x:80"}) == "--allow-host: 'x:80' is not a host name");
+    CHECK(options_error({"--port", ""}) == "--port: '' is not a number in [0, 65535]");
+    CHECK(options_error({"--rate", ""}) == "--rate: '' is not a number in [0, 1e8]");
     CHECK(options_error({"--nope"}) != "");
     CHECK(options_error({"--port"}) != "");
     CHECK(options_error({"--port", "1", "--port", "x"}) == "--port: 'x' is not a number in [0, 65535]"); // the later one wins

@@ -57,7 +57,7 @@ TEST_CASE("the CSV reader names the line of a malformed row") {
         std::ofstream f(path);
         f << "day,A,B\n1,1.5,2\n2,1.6,abc\n";
     }
-    CHECK_THROWS_WITH_AS(rtrisk_examples::read_csv(path), (path + ":3: field 'abc' in column B is not a number").c_str(),
+    CHECK_THROWS_WITH_AS(rtrisk_examples::read_csv(path), (path + ":3: field 'abc' in column B is not a finite number").c_str(),
                          std::runtime_error);
     {
         std::ofstream f(path);

@@ -65,6 +65,14 @@ constexpr const char* content_security_policy =
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+/// A generator for ping nonces (io thread only).
+std::mt19937_64& session_rng() {
+    static std::mt19937_64 gen(std::random_device{}());
+    return gen;
+}
+
 /// The server instance: a random id chosen at start and sent in every snapshot, so a client
 /// knows when seq numbers restart (docs/protocol.md).
 std::string make_instance_id() {
@@ -137,8 +145,10 @@ private:
     void on_write(beast::error_code ec, std::size_t);
     void close_with(std::uint16_t code, const char* reason);
     void drop_slow(const char* why);
+    void end();
     void leave();
     std::uint64_t bytes_queued() const { return m_bytes_written + (m_writing && m_out ? m_out->size() : 0); }
+    std::uint64_t bytes_unread() const { return bytes_queued() - std::min(bytes_queued(), m_bytes_read_by_client); }
 
     websocket::stream<beast::tcp_stream> m_ws;
     beast::flat_buffer m_buffer;
@@ -147,6 +157,9 @@ private:
     connection_slot m_slot;
     std::uint64_t m_version = 0;       // version the client holds
     bool m_want_snapshot = true;
+    std::uint64_t m_resyncs = 0;         // resync requests so far; a snapshot answers those up to m_out_resyncs
+    std::uint64_t m_out_resyncs = 0;
+    bool m_out_snapshot = false;
     bool m_writing = false;
     bool m_closing = false;
     bool m_joined = false;
@@ -155,10 +168,13 @@ private:
     std::uint64_t m_out_version = 0;
     steady::time_point m_write_started{};
     steady::time_point m_last_sent = steady::now();
-    // Reading is proven by pongs: each ping carries the bytes written before it; the pong
-    // comes back only after the client has read them (docs/protocol.md, slow clients).
+    // Reading is proven by pongs: each ping carries an unguessable nonce and the bytes whose
+    // writes had completed before it; only an exact echo counts, and it can come back only after
+    // the client has read those bytes (docs/protocol.md, slow clients).
     std::uint64_t m_bytes_written = 0;
     std::uint64_t m_bytes_read_by_client = 0;
+    std::string m_ping_payload;
+    std::uint64_t m_ping_bytes = 0;
     bool m_ping_outstanding = false;
     bool m_pinging = false;
     steady::time_point m_ping_sent = steady::now();
@@ -209,12 +225,10 @@ void ws_session::run(http::request<http::string_body> req) {
     m_ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
         res.set(http::field::server, "rtrisk");
     }));
+    // Called only inside the read operation, whose handler holds a shared_ptr to this session.
     m_ws.control_callback([this](websocket::frame_type kind, beast::string_view payload) {
-        if (kind != websocket::frame_type::pong || !m_ping_outstanding) return;
-        std::uint64_t v = 0;
-        const auto [p, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), v);
-        if (ec != std::errc() || p != payload.data() + payload.size() || v > m_bytes_written + (m_out ? m_out->size() : 0)) return;
-        m_bytes_read_by_client = std::max(m_bytes_read_by_client, v);
+        if (kind != websocket::frame_type::pong || !m_ping_outstanding || sv(payload) != m_ping_payload) return;
+        m_bytes_read_by_client = std::max(m_bytes_read_by_client, m_ping_bytes);
         m_ping_outstanding = false;
     });
     if (m_ctx.cfg.sndbuf > 0) {
@@ -225,7 +239,10 @@ void ws_session::run(http::request<http::string_body> req) {
 }
 
 void ws_session::on_accept(beast::error_code ec) {
-    if (ec) return;
+    if (ec) {
+        m_ctx.m.bad_requests_total++; // a malformed upgrade (key, version) or a timeout
+        return;
+    }
     m_joined = true;
     m_hub.join(shared_from_this());
     if (m_hub.latest()) send(m_hub.latest());
@@ -244,9 +261,12 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
             m_ctx.m.bad_messages_total++;
             m_ctx.log.write("client sent a bad WebSocket frame: " + ec.message());
         }
-        leave();
+        // Closed, reset, half-closed or refused: the connection is over even if a write is
+        // still blocked on it.
+        end();
         return;
     }
+    if (m_closing) return; // a close is under way: Beast reads until the client's close frame
     if (m_ws.got_binary()) {
         m_ctx.m.bad_messages_total++;
         m_buffer.consume(m_buffer.size());
@@ -263,8 +283,10 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
     }
     if (std::get<client_request>(parsed) == client_request::resync) {
         // The snapshot answering a resync carries a seq above the client's: the latest if it is
-        // newer than what the client holds, else the next publication.
+        // newer than what the client holds, else the next publication. A write already under
+        // way does not answer it.
         m_want_snapshot = true;
+        ++m_resyncs;
         if (m_hub.latest()) offer(m_hub.latest());
     }
     do_read();
@@ -304,6 +326,8 @@ void ws_session::send(const publication_ptr& p) {
     text += *body;
     text += "}";
     if (!delta) m_ctx.m.snapshots_sent_total++;
+    m_out_snapshot = !delta;
+    m_out_resyncs = m_resyncs;
     send_text(std::make_shared<const std::string>(std::move(text)), p->version);
 }
 
@@ -319,7 +343,7 @@ void ws_session::send_text(std::shared_ptr<const std::string> text, std::uint64_
 void ws_session::on_write(beast::error_code ec, std::size_t) {
     m_writing = false;
     if (ec) {
-        leave();
+        end();
         return;
     }
     m_ctx.m.messages_sent_total++;
@@ -327,7 +351,7 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
     m_last_sent = steady::now();
     if (m_out_version != 0) {
         m_version = m_out_version;
-        m_want_snapshot = false;
+        if (m_out_snapshot && m_out_resyncs == m_resyncs) m_want_snapshot = false;
     }
     m_out.reset();
     if (m_closing) return;
@@ -344,12 +368,13 @@ void ws_session::tick_timers(steady::time_point now) {
     const auto slow = std::chrono::milliseconds(m_ctx.cfg.slow_timeout_ms);
     if (m_writing && now - m_write_started > slow) return drop_slow("write blocked");
     if (m_ping_outstanding && now - m_ping_sent > slow) return drop_slow("no pong");
-    if (bytes_queued() - m_bytes_read_by_client > m_ctx.cfg.max_queued_bytes) return drop_slow("too many bytes unread");
+    if (bytes_unread() > m_ctx.cfg.max_queued_bytes) return drop_slow("too many bytes unread");
     if (!m_pinging && !m_ping_outstanding && now - m_ping_sent >= ping_interval) {
         m_pinging = m_ping_outstanding = true;
         m_ping_sent = now;
-        const std::string payload = std::to_string(bytes_queued());
-        m_ws.async_ping(websocket::ping_data(payload.c_str()), [self = shared_from_this()](beast::error_code) { self->m_pinging = false; });
+        m_ping_bytes = m_bytes_written;
+        m_ping_payload = std::to_string(session_rng()()) + ":" + std::to_string(m_ping_bytes);
+        m_ws.async_ping(websocket::ping_data(m_ping_payload.c_str()), [self = shared_from_this()](beast::error_code) { self->m_pinging = false; });
     }
     if (!m_writing && now - m_last_sent > std::chrono::milliseconds(m_ctx.cfg.heartbeat_ms)) {
         send_text(std::make_shared<const std::string>(R"({"type":"heartbeat","send_time":)" + std::to_string(now_us()) + "}"), 0);
@@ -359,23 +384,27 @@ void ws_session::tick_timers(steady::time_point now) {
 void ws_session::drop_slow(const char* why) {
     m_ctx.m.slow_disconnects_total++;
     m_ctx.log.write(std::string("closing a slow client (4408): ") + why);
-    m_closing = true;
-    m_pending.reset();
-    // The close frame queues behind a blocked write; if the client never reads again the
-    // socket is closed outright 2 s later.
-    m_ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_slow_consumer), "slow consumer"),
-                     [self = shared_from_this()](beast::error_code) { self->leave(); });
-    auto timer = std::make_shared<net::steady_timer>(m_ws.get_executor(), std::chrono::seconds(2));
-    timer->async_wait([self = shared_from_this(), timer](beast::error_code) {
-        beast::error_code ignored;
-        beast::get_lowest_layer(self->m_ws).socket().close(ignored);
-        self->leave();
-    });
+    close_with(close_slow_consumer, "slow consumer");
 }
 
+/// Starts the closing handshake once; the close frame may queue behind a blocked write, so
+/// the socket is closed outright 2 s later whatever the client does.
 void ws_session::close_with(std::uint16_t code, const char* reason) {
+    if (m_closing) return;
     m_closing = true;
-    m_ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason), [self = shared_from_this()](beast::error_code) { self->leave(); });
+    m_pending.reset();
+    m_ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+                     [self = shared_from_this()](beast::error_code) { self->end(); });
+    auto timer = std::make_shared<net::steady_timer>(m_ws.get_executor(), std::chrono::seconds(2));
+    timer->async_wait([self = shared_from_this(), timer](beast::error_code) { self->end(); });
+}
+
+/// The connection is over: the socket closed (cancelling any blocked write) and the session out
+/// of the hub. Its last shared_ptr goes with the last pending handler.
+void ws_session::end() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(m_ws).socket().close(ignored);
+    leave();
 }
 
 void ws_session::leave() {
@@ -384,8 +413,6 @@ void ws_session::leave() {
         m_hub.leave(shared_from_this());
     }
 }
-
-std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 
 std::string_view mime_type(std::string_view path) {
     const auto ext = path.substr(path.rfind('.') == std::string_view::npos ? path.size() : path.rfind('.'));
@@ -432,8 +459,14 @@ private:
         if (ec) {
             m_ctx.m.bad_requests_total++;
             if (ec == http::error::header_limit) {
-                // The request line alone too long: 414 (Beast has not parsed it yet); else 431.
-                if (m_parser->get().target().empty()) return send_error(http::status::uri_too_long, "request target too long\n");
+                // The request line alone too long: 414; else the header fields: 431. Beast parses
+                // the request line only with the whole header, so look for its end ourselves.
+                const auto d = m_buffer.cdata();
+                const std::string_view seen(static_cast<const char*>(d.data()), d.size());
+                const auto eol = seen.find("\r\n");
+                if (m_parser->get().target().empty() && (eol == std::string_view::npos || eol > max_target_length + 64)) {
+                    return send_error(http::status::uri_too_long, "request target too long\n");
+                }
                 return send_error(http::status::request_header_fields_too_large, "request header fields too large\n");
             }
             if (ec == http::error::body_limit) return send_error(http::status::payload_too_large, "request body too large\n");
@@ -453,6 +486,10 @@ private:
         if (req.count(http::field::host) > 1) return bad(req, http::status::bad_request, "more than one Host header\n");
         const auto host = sv(req[http::field::host]);
         if (host.empty() && http11) return bad(req, http::status::bad_request, "Host header required\n");
+        if (req.method() == http::verb::unknown) return bad(req, http::status::not_implemented, "method not implemented\n");
+        if (req.method() != http::verb::get && req.method() != http::verb::head) {
+            return reply(req, {http::status::method_not_allowed, "GET and HEAD only\n", {}, "no-cache", true, {{http::field::allow, "GET, HEAD"}}});
+        }
         request_target target;
         try {
             target = parse_request_target(sv(req.target()));
@@ -463,10 +500,6 @@ private:
         if (!m_ctx.policy.host_allowed(effective_host, http11 || !target.authority.empty())) {
             m_ctx.m.rejected_hosts_total++;
             return bad(req, http::status::misdirected_request, "unknown Host: this server answers to its loopback names only (see --allow-host)\n");
-        }
-        if (req.method() == http::verb::unknown) return bad(req, http::status::not_implemented, "method not implemented\n");
-        if (req.method() != http::verb::get && req.method() != http::verb::head) {
-            return reply(req, {http::status::method_not_allowed, "GET and HEAD only\n", {}, "no-cache", false, {{http::field::allow, "GET, HEAD"}}});
         }
         if (m_slot.overflow()) { // past the connection limit: health only
             const bool health = target.segments.size() == 1 && target.segments[0] == "healthz";
@@ -572,8 +605,25 @@ private:
     void write(const std::shared_ptr<Response>& res) {
         m_stream.expires_after(header_timeout);
         http::async_write(m_stream, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-            if (ec || !res->keep_alive()) return self->close();
+            if (ec) return self->close();
+            if (!res->keep_alive()) return self->linger();
             self->do_read();
+        });
+    }
+
+    /// After an answer that ends the connection: stop sending, then read and discard what the
+    /// client still sends for up to 1 s, so the kernel does not reset the connection (and lose
+    /// the answer) over unread request bytes (RFC 9112 section 9.6).
+    void linger() {
+        beast::error_code ignored;
+        m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        m_stream.expires_after(std::chrono::seconds(1));
+        linger_more();
+    }
+    void linger_more() {
+        m_stream.async_read_some(net::buffer(m_discard), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            self->linger_more();
         });
     }
 
@@ -586,6 +636,7 @@ private:
     beast::tcp_stream m_stream;
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
+    std::array<char, 4096> m_discard{};
     hub& m_hub;
     server_context& m_ctx;
     connection_slot m_slot;
@@ -618,6 +669,16 @@ private:
 
     void on_accept(beast::error_code ec, tcp::socket s) {
         if (ec == net::error::operation_aborted) return;
+        try {
+            handle_accept(ec, std::move(s));
+        } catch (const std::exception& e) { // e.g. bad_alloc: this connection is lost, accepting goes on
+            m_ctx->m.internal_errors_total++;
+            m_ctx->log.write(std::string("accept handler failed: ") + e.what());
+            do_accept();
+        }
+    }
+
+    void handle_accept(beast::error_code ec, tcp::socket s) {
         if (ec) {
             m_ctx->m.accept_errors_total++;
             m_ctx->log.write("accept failed: " + ec.message());
@@ -789,7 +850,12 @@ int main(int argc, char** argv) {
             timer.expires_after(std::chrono::milliseconds(250));
             timer.async_wait([&](beast::error_code ec) {
                 if (ec) return;
-                h.tick_timers();
+                try {
+                    h.tick_timers();
+                } catch (const std::exception& e) { // supervision must go on
+                    m.internal_errors_total++;
+                    ctx.log.write(std::string("client supervision failed: ") + e.what());
+                }
                 arm();
             });
         };

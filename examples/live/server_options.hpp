@@ -104,32 +104,32 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
         throw usage_error(e.what());
     }
     using detail::parse_option;
-    if (!port.empty()) c.port = static_cast<unsigned short>(parse_option<int>("--port", port, 0, 65535, "[0, 65535]"));
-    if (!rate.empty()) c.rate = parse_option<double>("--rate", rate, 0, 1e8, "[0, 1e8]");
-    if (!publish_hz.empty()) {
+    if (app.count("--port")) c.port = static_cast<unsigned short>(parse_option<int>("--port", port, 0, 65535, "[0, 65535]"));
+    if (app.count("--rate")) c.rate = parse_option<double>("--rate", rate, 0, 1e8, "[0, 1e8]");
+    if (app.count("--publish-hz")) {
         c.publish_hz = parse_option<double>("--publish-hz", publish_hz, 0, 1000, "(0, 1000]");
         if (!(c.publish_hz > 0)) throw usage_error("--publish-hz: '" + publish_hz + "' is not a number in (0, 1000]");
     }
-    if (!positions_hz.empty()) {
+    if (app.count("--positions-hz")) {
         c.positions_hz = parse_option<double>("--positions-hz", positions_hz, 0, 1000, "(0, --publish-hz]");
         if (!(c.positions_hz > 0)) throw usage_error("--positions-hz: '" + positions_hz + "' is not a number in (0, --publish-hz]");
     }
     if (c.positions_hz > c.publish_hz) {
         throw usage_error("--positions-hz: '" + detail::num(c.positions_hz) + "' is above --publish-hz " + detail::num(c.publish_hz));
     }
-    if (!synthetic.empty()) c.engine.synthetic = parse_option<int>("--synthetic", synthetic, 0, 100000, "[0, 100000]");
-    if (!scenarios.empty()) c.engine.scenarios = parse_option<int>("--scenarios", scenarios, 100, 100000, "[100, 100000]");
-    if (!max_message.empty()) c.max_message = parse_option<std::size_t>("--max-message", max_message, 64, 16u << 20, "[64, 16777216]");
-    if (!slow.empty()) c.slow_timeout_ms = parse_option<int>("--slow-timeout-ms", slow, 100, 3600000, "[100, 3600000]");
-    if (!heartbeat.empty()) c.heartbeat_ms = parse_option<int>("--heartbeat-ms", heartbeat, 100, 3600000, "[100, 3600000]");
-    if (!sndbuf.empty()) {
+    if (app.count("--synthetic")) c.engine.synthetic = parse_option<int>("--synthetic", synthetic, 0, 100000, "[0, 100000]");
+    if (app.count("--scenarios")) c.engine.scenarios = parse_option<int>("--scenarios", scenarios, 100, 100000, "[100, 100000]");
+    if (app.count("--max-message")) c.max_message = parse_option<std::size_t>("--max-message", max_message, 64, 16u << 20, "[64, 16777216]");
+    if (app.count("--slow-timeout-ms")) c.slow_timeout_ms = parse_option<int>("--slow-timeout-ms", slow, 100, 3600000, "[100, 3600000]");
+    if (app.count("--heartbeat-ms")) c.heartbeat_ms = parse_option<int>("--heartbeat-ms", heartbeat, 100, 3600000, "[100, 3600000]");
+    if (app.count("--sndbuf")) {
         c.sndbuf = parse_option<int>("--sndbuf", sndbuf, 0, 64 << 20, "{0} or [4096, 67108864]");
         if (c.sndbuf != 0 && c.sndbuf < 4096) throw usage_error("--sndbuf: '" + sndbuf + "' is not a number in {0} or [4096, 67108864]");
     }
-    if (!queued.empty()) {
+    if (app.count("--max-queued-bytes")) {
         c.max_queued_bytes = parse_option<std::size_t>("--max-queued-bytes", queued, 65536, std::size_t(1) << 30, "[65536, 1073741824]");
     }
-    if (!max_conn.empty()) c.max_connections = parse_option<int>("--max-connections", max_conn, 0, 1000000, "[0, 1000000]");
+    if (app.count("--max-connections")) c.max_connections = parse_option<int>("--max-connections", max_conn, 0, 1000000, "[0, 1000000]");
     unsigned char addr[16];
     if (inet_pton(AF_INET, c.bind.c_str(), addr) != 1 && inet_pton(AF_INET6, c.bind.c_str(), addr) != 1) {
         throw usage_error("--bind: '" + detail::excerpt(c.bind) + "' is not an IPv4 or IPv6 address");
@@ -139,8 +139,10 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
         for (const char ch : c.token) ok = ok && ch > 0x20 && ch < 0x7f;
         if (!ok) throw usage_error("--token: must be 1 to 512 visible ASCII characters (got " + std::to_string(c.token.size()) + " bytes)");
     }
-    for (const auto& o : c.allowed_origins)
+    for (auto& o : c.allowed_origins) {
         if (!detail::valid_origin(o)) throw usage_error("--allow-origin: '" + detail::excerpt(o) + "' is not scheme://host[:port]");
+        o = rtrisk_live::detail::lower(o); // browsers send scheme and host in lower case
+    }
     for (const auto& h : c.allowed_hosts) {
         const auto hp = parse_host(h);
         if (!hp.valid || hp.port != 0) {

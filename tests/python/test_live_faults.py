@@ -89,6 +89,22 @@ def server(static_dir):
     s.stop()
 
 
+def client_frame(opcode, payload=b""):
+    """One masked frame as a client sends it (RFC 6455 section 5.2), payload under 126 bytes."""
+    mask = os.urandom(4)
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def connections_settle(s, at_most, within):
+    """Samples rtrisk_connections (the /metrics request itself counts one) until it is <= at_most."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if s.metric("rtrisk_connections") <= at_most:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def alive(s):
     return s.proc.poll() is None and get(s.port, "/healthz")[0] == 200
 
@@ -135,6 +151,9 @@ def test_http_follows_rfc_9110_and_9112(server):
         status, headers, _ = http_raw(p, f"{method} /healthz HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nContent-Length: 0\r\n\r\n".encode())
         assert status == 405 and headers["allow"] == "GET, HEAD", method
     assert http_raw(p, f"BREW /healthz HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\n\r\n".encode())[0] == 501
+    for line in ("OPTIONS * HTTP/1.1", "CONNECT 127.0.0.1:443 HTTP/1.1"):
+        status, headers, _ = http_raw(p, f"{line}\r\nHost: 127.0.0.1:{p}\r\n\r\n".encode())
+        assert status == 405 and headers["allow"] == "GET, HEAD", line
     # Host: required in HTTP/1.1, one only; HTTP/1.0 may omit it.
     assert http_raw(p, b"GET /healthz HTTP/1.1\r\n\r\n")[0] == 400
     assert http_raw(p, f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nHost: 127.0.0.1:{p}\r\n\r\n".encode())[0] == 400
@@ -144,6 +163,7 @@ def test_http_follows_rfc_9110_and_9112(server):
     assert get(p, "/" + "a" * 20000)[0] == 414
     assert get(p, "/healthz", extra=f"X-Big: {'b' * 20000}\r\n")[0] == 431
     assert get(p, "/healthz", extra="".join(f"X-{i}: {'c' * 100}\r\n" for i in range(300)))[0] == 431
+    assert get(p, "/healthz?p=" + "a" * 600, extra=f"X-Big: {'b' * 20000}\r\n")[0] == 431  # long line, but within the target limit
     big = b"x" * 20000
     assert http_raw(p, f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nContent-Length: {len(big)}\r\n\r\n".encode() + big)[0] == 413
     # Malformed requests are 400, and the server lives on.
@@ -270,6 +290,7 @@ def test_never_reading_and_dead_clients_are_dropped_within_the_bound_while_other
         assert got >= 7 * (elapsed - 1)  # ~10 Hz throughout, whatever the two others do
         # Both stalled clients are gone, and were gone within the bound (+1 s of slack for this check).
         assert s.metric("rtrisk_clients") == 0
+        assert s.metric("rtrisk_connections") == 1  # only this /metrics request: no session left behind
         assert s.metric("rtrisk_slow_disconnects_total") >= 2
         dead.send_signal(signal.SIGCONT)
         dead.kill()
@@ -292,8 +313,54 @@ def test_the_stalled_clients_are_gone_within_the_stated_bound():
             time.sleep(0.2)
         assert samples[0][1] == 3
         assert all(n == 0 for t, n in samples if t > bound + 0.5), samples
+        assert s.metric("rtrisk_connections") == 1
         for x in socks:
             x.close()
+    finally:
+        s.stop()
+
+
+def blocked_client(port):
+    """A client that never reads, on a server with a small send buffer: the server's write blocks."""
+    sock = raw_client_that_never_reads(port, rcvbuf=4096)
+    time.sleep(1.5)
+    return sock
+
+
+@pytest.mark.parametrize("how", ["binary message", "bad frame", "half-close", "unsolicited pongs"])
+def test_a_stalled_client_cannot_escape_supervision(how):
+    """Each way a client that stopped reading could keep its session (and connection slot) forever:
+    a message forcing a close behind a blocked write, a second close during the grace period, a
+    half-close, pongs it did not earn. It is gone within the bound; the slot is freed."""
+    slow_ms = 60000 if how in ("binary message", "half-close") else 1000
+    if how == "unsolicited pongs":  # kernel buffers big enough that no write blocks: only pongs can tell
+        s = Server("--slow-timeout-ms", str(slow_ms))
+    else:
+        s = Server("--slow-timeout-ms", str(slow_ms), "--sndbuf", "4096", "--synthetic", "200")
+    try:
+        sock = raw_client_that_never_reads(s.port, rcvbuf=None) if how == "unsolicited pongs" else blocked_client(s.port)
+        assert s.metric("rtrisk_connections") == 2
+        if how == "binary message":
+            sock.sendall(client_frame(0x2, b"\x00\x01"))
+        elif how == "bad frame":
+            time.sleep(slow_ms / 1000 + 1.5)  # drop_slow has started its close
+            sock.sendall(client_frame(0x3, b"x"))  # reserved opcode during the grace period
+        elif how == "half-close":
+            sock.shutdown(socket.SHUT_WR)
+        else:
+            for _ in range(8):
+                sock.sendall(client_frame(0xA, b"0"))
+                time.sleep(0.4)
+        bound = (slow_ms / 1000 + 1 + 0.25 + 2) if how in ("bad frame", "unsolicited pongs") else 2.5
+        assert connections_settle(s, 1, bound + 2), s.metric("rtrisk_connections")
+        assert s.metric("rtrisk_clients") == 0
+
+        async def fresh():
+            async with websockets.connect(s.url, max_size=None) as ws:
+                assert json.loads(await ws.recv())["type"] == "snapshot"
+        run(fresh())
+        sock.close()
+        assert connections_settle(s, 1, 5)
     finally:
         s.stop()
 
