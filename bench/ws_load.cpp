@@ -13,9 +13,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "common/parse_number.hpp"
 
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
@@ -100,14 +103,23 @@ private:
 int main(int argc, char** argv) {
     int port = 8080, clients = 100, seconds = 10, warmup = 3;
     bool deflate = true;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
         const std::string k = argv[i];
-        const int v = std::atoi(argv[i + 1]);
-        if (k == "--port") port = v;
-        else if (k == "--clients") clients = v;
-        else if (k == "--seconds") seconds = v;
-        else if (k == "--warmup") warmup = v;
-        else if (k == "--deflate") deflate = v != 0;
+        const std::string text = i + 1 < argc ? argv[i + 1] : "";
+        const auto v = rtrisk_examples::parse_number<int>(text);
+        auto bad = [&](const char* range) {
+            std::fprintf(stderr, "ws_load: %s: '%s' is not a whole number in %s\n", k.c_str(), text.c_str(), range);
+            std::exit(2);
+        };
+        if (k == "--port") port = v && *v > 0 && *v < 65536 ? *v : (bad("[1, 65535]"), 0);
+        else if (k == "--clients") clients = v && *v > 0 && *v <= 100000 ? *v : (bad("[1, 100000]"), 0);
+        else if (k == "--seconds") seconds = v && *v > 0 && *v <= 86400 ? *v : (bad("[1, 86400]"), 0);
+        else if (k == "--warmup") warmup = v && *v >= 0 && *v <= 3600 ? *v : (bad("[0, 3600]"), 0);
+        else if (k == "--deflate") deflate = v && (*v == 0 || *v == 1) ? *v == 1 : (bad("{0, 1}"), false);
+        else {
+            std::fprintf(stderr, "ws_load: unknown option %s\n", k.c_str());
+            return 2;
+        }
     }
     net::io_context ioc;
     stats st;
