@@ -76,7 +76,7 @@ def main():
         load.kill()
         server.terminate()
         server.wait()
-    steady = [r for r in rows if r["t_s"] >= a.warmup + a.every]
+    steady = [r for r in rows if r["t_s"] >= a.warmup + a.every and r["clients"] > 0]
     growth = (steady[-1]["rss_mib"] / steady[0]["rss_mib"] - 1) * 100 if len(steady) >= 2 else float("nan")
     print(json.dumps({"clients": a.clients, "minutes": a.minutes, "rss_growth_pct_after_warmup": round(growth, 2),
                       "ws_load": result}, indent=2))
