@@ -36,10 +36,6 @@ public:
         std::fprintf(m_out, "rtrisk live: %.*s\n", static_cast<int>(line.size()), line.data());
         return true;
     }
-    std::uint64_t suppressed() const {
-        std::lock_guard lock(m_mutex);
-        return m_suppressed;
-    }
 
 private:
     using clock = std::chrono::steady_clock;
@@ -47,7 +43,7 @@ private:
     std::FILE* m_out;
     clock::time_point m_last;
     std::uint64_t m_suppressed = 0;
-    mutable std::mutex m_mutex;
+    std::mutex m_mutex;
 };
 
 } // namespace rtrisk_live

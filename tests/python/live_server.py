@@ -50,6 +50,25 @@ def run(coro, timeout=30):
     return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
+async def read_deltas(url, seconds):
+    """Reads the stream for `seconds`: returns (deltas received, deltas whose base was not the held seq)."""
+    import json
+    import time
+    import websockets
+    got, gaps = 0, 0
+    async with websockets.connect(url, max_size=None) as ws:
+        seq = json.loads(await ws.recv())["seq"]
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            m = json.loads(await ws.recv())
+            if m["type"] != "delta":
+                continue
+            gaps += m["base"] != seq
+            seq = m["seq"]
+            got += 1
+    return got, gaps
+
+
 def raw_client_that_never_reads(port, rcvbuf=4096):
     """A WebSocket handshake by hand (receive buffer `rcvbuf`, None for the kernel's default), then no reads."""
     sock = socket.socket()

@@ -20,7 +20,7 @@ import pytest
 import websockets
 
 from conftest import DATA, ROOT
-from live_server import BINARY, Server, free_port, raw_client_that_never_reads, run
+from live_server import BINARY, Server, free_port, raw_client_that_never_reads, read_deltas, run
 
 TOKEN = "s3cret"
 
@@ -271,21 +271,7 @@ def test_never_reading_and_dead_clients_are_dropped_within_the_bound_while_other
         dead.send_signal(signal.SIGSTOP)
         t0 = time.monotonic()
 
-        async def fast():
-            got, gaps, clients = 0, 0, []
-            async with websockets.connect(s.url, max_size=None) as ws:
-                seq = json.loads(await ws.recv())["seq"]
-                end = time.monotonic() + bound + 3
-                while time.monotonic() < end:
-                    m = json.loads(await ws.recv())
-                    if m["type"] != "delta":
-                        continue
-                    gaps += m["base"] != seq
-                    seq = m["seq"]
-                    got += 1
-            return got, gaps
-
-        got, gaps = run(fast())
+        got, gaps = run(read_deltas(s.url, bound + 3))
         elapsed = time.monotonic() - t0
         assert gaps == 0
         assert got >= 7 * (elapsed - 1)  # ~10 Hz throughout, whatever the two others do

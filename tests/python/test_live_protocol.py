@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 import websockets
 
-from live_server import Server, raw_client_that_never_reads, run
+from live_server import Server, raw_client_that_never_reads, read_deltas, run
 
 
 @pytest.fixture(scope="module")
@@ -118,21 +118,7 @@ def test_slow_consumer_is_conflated_then_disconnected_without_slowing_a_fast_one
     try:
         slow = raw_client_that_never_reads(s.port)
 
-        async def fast():
-            got, gaps = 0, 0
-            async with websockets.connect(s.url, max_size=None) as ws:
-                seq = json.loads(await ws.recv())["seq"]
-                end = time.monotonic() + 5
-                while time.monotonic() < end:
-                    m = json.loads(await ws.recv())
-                    if m["type"] != "delta":
-                        continue
-                    gaps += m["base"] != seq
-                    seq = m["seq"]
-                    got += 1
-            return got, gaps
-
-        got, gaps = run(fast())
+        got, gaps = run(read_deltas(s.url, 5))
         assert gaps == 0
         assert got >= 35  # 10 Hz for 5 s, whatever the stalled client does
         assert s.metric("rtrisk_slow_disconnects_total") >= 1
