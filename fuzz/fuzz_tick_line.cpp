@@ -1,11 +1,11 @@
-// Tick file lines (examples/live/tick_line.hpp): CSV and NDJSON. A line either parses to a tick
+// Tick file lines (examples/live/sources/tick_line.hpp): CSV and NDJSON. A line either parses to a tick
 // inside the documented bounds or is refused with std::invalid_argument; nothing else.
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
-#include "live/tick_line.hpp"
+#include "live/sources/tick_line.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view line(reinterpret_cast<const char*>(data), size);

@@ -1,5 +1,7 @@
-// The streaming engine (examples/live/engine.hpp, hub.hpp): ticks from a file produce exactly the risk the
-// core computes offline for the same final state, and malformed lines are rejected by number.
+// The streaming engine (examples/live/engine/) and what feeds and drains it: ticks and trades from a
+// file give exactly the risk the core computes offline for the same final book; book files are
+// loaded all or nothing with errors naming file, line and field; the publisher, the publish
+// schedule and the simulator's market speed.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -7,40 +9,83 @@
 #include <map>
 #include <random>
 
-#include "live/engine.hpp"
-#include "live/hub.hpp"
+#include "live/engine/engine.hpp"
+#include "live/engine/publish_schedule.hpp"
+#include "live/sources/file_replay.hpp"
+#include "live/wire/publication.hpp"
+#include "live/wire/snapshot_json.hpp"
 
 using namespace rtrisk_live;
 
 namespace {
-engine_config small_config() {
-    engine_config c;
-    c.data_path = std::string(RTRISK_DATA_DIR) + "/eu_stock_markets.csv";
-    c.synthetic = 12;
-    c.scenarios = 400;
-    return c;
+const std::string data_dir = RTRISK_DATA_DIR;
+
+market_parameters demo_market() {
+    market_parameters m;
+    m.asof = *detail::parse_iso_date("2026-12-01");
+    m.rate = 0.03;
+    for (const char* s : {"DAX", "SMI", "CAC", "FTSE"}) m.dividends[s] = 0.02;
+    return m;
+}
+loaded_book demo_book(int scenarios = 400) {
+    return load_book({data_dir + "/demo_book.csv", data_dir + "/eu_stock_markets.csv", data_dir + "/demo_proxies.csv", scenarios},
+                     demo_market());
+}
+
+/// Node n's scenario P&L from scratch with the core's batch path: every position of its subtree
+/// in one derivatives_book, fully revalued in every scenario (stress.hpp).
+Eigen::VectorXd offline_pnl(const rtrisk::book_state& s, std::size_t n) {
+    rtrisk::derivatives_book b(s.rate());
+    for (std::size_t u = 0; u < s.underlyings().size(); ++u) b.add_underlying(s.underlyings()[u], s.spots()[u], s.dividends()[u]);
+    for (const auto& p : s.positions()) {
+        bool below = false;
+        for (std::size_t k = p.node; k != rtrisk::book_state::npos; k = s.nodes()[k].parent) below = below || k == n;
+        if (!below || p.quantity == 0) continue;
+        const auto& c = s.contracts()[p.contract];
+        if (c.is_option) b.add_option(c.underlying, c.kind, c.strike, c.expiry, c.vol, p.quantity, p.multiplier);
+        else b.add_linear(c.underlying, p.quantity, p.multiplier);
+    }
+    if (b.holdings().empty()) return Eigen::VectorXd::Zero(s.scenarios().rows());
+    return rtrisk::full_revaluation_pnl<double>(b, s.scenarios());
+}
+
+std::string write(const std::string& name, const std::string& text) {
+    std::ofstream(name, std::ios::binary) << text;
+    return name;
+}
+
+/// The message load_book throws for these positions (and, optionally, proxies).
+std::string book_refusal(const std::string& positions, const std::string& proxies = "") {
+    const auto p = write("rtrisk_test_positions.csv", positions);
+    const auto x = proxies.empty() ? std::string() : write("rtrisk_test_proxies.csv", proxies);
+    try {
+        load_book({p, data_dir + "/eu_stock_markets.csv", x, 200}, demo_market());
+        return "";
+    } catch (const book_error& e) {
+        return e.what();
+    }
 }
 } // namespace
 
-TEST_CASE("ticks replayed from a file give the risk computed offline from the final state") {
-    engine eng(small_config());
-    const auto symbols = eng.symbols();
+TEST_CASE("ticks and trades replayed from a file give every node the risk computed offline from the final book") {
+    engine eng(demo_book());
+    const auto& st = eng.state();
     const std::string path = "rtrisk_live_ticks_test.csv";
-    std::map<std::string, double> last;
+    std::vector<std::string> underlyings(st.underlyings().begin(), st.underlyings().end());
     {
         std::ofstream f(path);
-        f << "symbol,price,quantity\n";
+        f.precision(17);
+        f << "symbol,price,quantity,node\n";
         std::mt19937_64 gen(3);
-        std::uniform_int_distribution<std::size_t> pick(0, symbols.size() - 1);
-        std::uniform_real_distribution<double> move(0.98, 1.02);
-        std::map<std::string, double> px;
-        for (std::size_t i = 0; i < symbols.size(); ++i) px[symbols[i]] = eng.state().book().prices()[i];
+        std::uniform_int_distribution<std::size_t> pick(0, underlyings.size() - 1);
+        std::uniform_real_distribution<double> move(0.99, 1.01);
+        std::vector<double> px(st.spots().begin(), st.spots().end());
         for (int k = 0; k < 20'000; ++k) {
-            const auto& s = symbols[pick(gen)];
-            px[s] *= move(gen);
-            if (k % 97 == 0) f << s << "," << px[s] << ",5\n"; // a trade of 5 units
-            else f << s << "," << px[s] << "\n";
-            last[s] = px[s];
+            const auto i = pick(gen);
+            px[i] *= move(gen);
+            if (k % 97 == 0) f << underlyings[i] << "," << px[i] << ",5,FIRM/Equities/Europe/alice\n"; // a trade of 5 units
+            else if (k % 991 == 0) f << "DAX 5200 P 2027-03-19," << 50 + k % 7 << ",-2,FIRM/Derivatives/Index/erin\n"; // an option trade
+            else f << underlyings[i] << "," << px[i] << "\n";
         }
     }
     file_source src(path, eng.symbol_index());
@@ -53,30 +98,33 @@ TEST_CASE("ticks replayed from a file give the risk computed offline from the fi
     CHECK(src.take_rejects(rejects) == 0);
     CHECK(rejects.empty());
     CHECK(eng.ticks() == 20'000);
-    // Every instrument's final price is the last one in the file (std::ofstream wrote 6 significant digits).
-    for (const auto& [s, p] : last) CHECK(eng.state().book().prices()[eng.symbol_index().at(s)] == doctest::Approx(p).epsilon(1e-5));
-
-    // Offline: the core from scratch on the final book: R x plus every option repriced per scenario.
-    const auto& book = eng.state().book();
-    const auto x = book.exposures();
-    Eigen::VectorXd offline = rtrisk::portfolio_pnl(eng.state().scenarios(), rtrisk::as_vector<double>(x));
-    const auto& opts = eng.options();
-    const auto n_idx = static_cast<Eigen::Index>(opts.underlyings().size());
-    const rtrisk::scenario_matrix<double> R_idx = eng.state().scenarios().leftCols(n_idx);
-    offline += rtrisk::full_revaluation_pnl(opts, R_idx);
-    const auto snap = eng.snapshot(true);
-    // The snapshot rounds to cents: compare to 0.005 currency.
-    CHECK(std::abs(snap["var_99"].get<double>() - rtrisk::historical_var(offline, 0.99)) <= 0.005);
-    CHECK(std::abs(snap["es_975"].get<double>() - rtrisk::historical_es(offline, 0.975)) <= 0.005);
-    CHECK(std::abs(snap["net_exposure"].get<double>() - book.net_exposure()) <= 0.005);
+    const auto snap = eng.snapshot();
+    REQUIRE(snap.nodes.size() == st.nodes().size());
+    for (std::size_t n = 0; n < st.nodes().size(); ++n) {
+        CAPTURE(st.nodes()[n].path);
+        const Eigen::VectorXd offline = offline_pnl(st, n);
+        // 20,000 updates each add one rounding error per scenario: 1e-9 relative is ample.
+        CHECK(snap.nodes[n].var_99 == doctest::Approx(rtrisk::historical_var(offline, 0.99)).epsilon(1e-9));
+        CHECK(snap.nodes[n].es_975 == doctest::Approx(rtrisk::historical_es(offline, 0.975)).epsilon(1e-9));
+        // Euler: the children's components sum to the node's VaR.
+        double sum = 0;
+        bool any = false;
+        for (const auto& m : snap.nodes) {
+            if (m.parent == snap.nodes[n].path) {
+                sum += m.component_var;
+                any = true;
+            }
+        }
+        if (any && st.nodes()[n].positions.empty()) CHECK(sum == doctest::Approx(snap.nodes[n].var_99).epsilon(1e-9));
+    }
     double comp = 0;
-    for (const auto& p : snap["positions"]) comp += p["component_var"].get<double>();
-    CHECK(comp == doctest::Approx(snap["var_99"].get<double>()).epsilon(1e-6)); // Euler: components sum to the VaR (cent rounding)
+    for (const auto& p : *snap.positions) comp += p.component_var;
+    CHECK(comp == doctest::Approx(snap.nodes[0].var_99).epsilon(1e-9)); // every position's component in the root's VaR
     std::remove(path.c_str());
 }
 
-TEST_CASE("a malformed or unknown tick line is rejected with its line number; the rest are applied") {
-    engine eng(small_config());
+TEST_CASE("malformed, unknown or misdirected tick lines are rejected with their line; the rest are applied") {
+    engine eng(demo_book());
     const std::string path = "rtrisk_live_bad_ticks.ndjson";
     {
         std::ofstream f(path);
@@ -84,12 +132,23 @@ TEST_CASE("a malformed or unknown tick line is rejected with its line number; th
           << R"({"symbol": "NOPE", "price": 1})" << "\n"
           << R"({"symbol": "SMI", "price": -3})" << "\n"
           << R"({"symbol": "SMI" "price": 3})" << "\n"
-          << R"({"symbol": "CAC", "price": 4000.25})" << "\n";
+          << R"({"symbol": "CAC", "price": 4000.25})" << "\n"
+          << R"({"symbol": "EQ001", "price": 80, "quantity": 5})" << "\n"              // held at two nodes
+          << R"({"symbol": "DAX 5200 P 2027-03-19", "price": 80})" << "\n"             // an option's price is the model's
+          << R"({"symbol": "DAX", "price": 5000, "quantity": 1, "node": "BANK/x"})" << "\n" // another root
+          << R"({"symbol": "EQ002", "price": 43, "quantity": 5, "node": "FIRM/New/zoe"})" << "\n";
     }
     file_source src(path, eng.symbol_index());
     std::vector<tick> batch;
+    std::vector<std::string> applied_errors;
     while (src.next(batch, 100)) {
-        for (const auto& t : batch) eng.apply(t);
+        for (const auto& t : batch) {
+            try {
+                eng.apply(t);
+            } catch (const std::invalid_argument& e) {
+                applied_errors.push_back(src.where(t) + ": " + e.what());
+            }
+        }
         batch.clear();
     }
     std::vector<std::string> rejects;
@@ -98,10 +157,129 @@ TEST_CASE("a malformed or unknown tick line is rejected with its line number; th
     CHECK(rejects[0] == path + ":2: unknown symbol 'NOPE'");
     CHECK(rejects[1].find(":3: price") != std::string::npos);
     CHECK(rejects[2].find(":4: malformed JSON tick") != std::string::npos);
-    CHECK(src.take_rejects(rejects) == 0); // taken once
-    CHECK(eng.ticks() == 2);
-    CHECK(eng.state().book().prices()[eng.symbol_index().at("CAC")] == 4000.25);
+    REQUIRE(applied_errors.size() == 3);
+    CHECK(applied_errors[0] == path + ":6: a trade on 'EQ001' needs a node: 2 nodes hold it");
+    CHECK(applied_errors[1] == path + ":7: 'DAX 5200 P 2027-03-19' is an option: its price comes from its underlying, not a tick");
+    CHECK(applied_errors[2] == path + ":8: node: node path 'BANK' has root 'BANK', the book's root is 'FIRM'");
+    CHECK(eng.ticks() == 3);
+    const auto& st = eng.state();
+    CHECK(st.spots()[st.find_underlying("CAC")] == 4000.25);
+    const auto zoe = st.find_node("FIRM/New/zoe");
+    REQUIRE(zoe != rtrisk::book_state::npos); // a trade at a new node opens a position there
+    CHECK(st.positions()[st.find_position(zoe, st.find_contract("EQ002"))].quantity == 5);
+    CHECK(st.find_node("BANK") == rtrisk::book_state::npos); // nothing half-added
     std::remove(path.c_str());
+}
+
+TEST_CASE("book files: every refusal names file, line and field; nothing is half-loaded") {
+    const std::string H = "node,symbol,quantity,price,multiplier,type,underlying,strike,expiry,vol\n";
+    const std::string f = "rtrisk_test_positions.csv";
+    CHECK(book_refusal(H + "FIRM/a,DAX,10,5000,,,,,,\n") == "");
+    CHECK(book_refusal("node,symbol,qty,price\nFIRM/a,DAX,10,5000\n") == f + ":1: unknown column 'qty'");
+    CHECK(book_refusal("node,symbol,price\nFIRM/a,DAX,5000\n") == f + ":2: field 'quantity' is missing");
+    CHECK(book_refusal(H + "FIRM/a,DAX,1e400,5000,,,,,,\n") == f + ":2: field 'quantity': '1e400' is not a finite number");
+    CHECK(book_refusal(H + "FIRM/a,DAX,10,abc,,,,,,\n") == f + ":2: field 'price': 'abc' is not a finite number");
+    CHECK(book_refusal(H + "FIRM/a,DAX,10,-5,,,,,,\n") == f + ":2: field 'price': -5 is not in (0, 1e15]");
+    CHECK(book_refusal(H + "FIRM/a,NOPE,10,5,,,,,,\n") ==
+          f + ":2: field 'symbol': 'NOPE' has no column in " + data_dir + "/eu_stock_markets.csv and no proxy (--proxies)");
+    CHECK(book_refusal(H + "FIRM/a,X,1,5,,put,NOPE,100,2027-01-01,0.2\n").find(":2: field 'underlying': 'NOPE' has no column") != std::string::npos);
+    CHECK(book_refusal(H + "FIRM/a,X,1,5,,put,DAX,100,2026-11-30,0.2\n") == f + ":2: field 'expiry': 2026-11-30 is before the valuation date");
+    CHECK(book_refusal(H + "FIRM/a,X,1,5,,put,DAX,100,2026-13-01,0.2\n") == f + ":2: field 'expiry': '2026-13-01' is not an ISO date (YYYY-MM-DD)");
+    CHECK(book_refusal(H + "FIRM/a,X,1,5,,put,DAX,0,2027-01-01,0.2\n") == f + ":2: field 'strike': 0 is not in (0, 1e15]");
+    CHECK(book_refusal(H + "FIRM/a,X,1,5,,put,DAX,100,2027-01-01,-0.2\n") == f + ":2: field 'vol': -0.2 is not in (0, 10]");
+    CHECK(book_refusal(H + "FIRM/a,X,1,5,,straddle,DAX,100,2027-01-01,0.2\n") == f + ":2: field 'type': 'straddle' is not call or put");
+    CHECK(book_refusal(H + "FIRM/a,DAX,1,5,,,,100,,\n") == f + ":2: field 'strike' is given but 'type' is not (a linear position)");
+    CHECK(book_refusal(H + "FIRM/a,DAX,1,5,,,,,,\nBANK/b,SMI,1,5,,,,,,\n") == f + ":3: field 'node': node path 'BANK' has root 'BANK', the book's root is 'FIRM'");
+    CHECK(book_refusal(H + "FIRM//a,DAX,1,5,,,,,,\n") == f + ":2: field 'node': node path 'FIRM//a' has an empty segment");
+    CHECK(book_refusal(H + "FIRM/a,DAX,1,5,,,,,,\nFIRM/a,DAX,2,5,,,,,,\n") == f + ":3: field 'symbol': 'DAX' appears twice at node 'FIRM/a'");
+    CHECK(book_refusal(H + "FIRM/a,DAX,1,5,,,,,\n") == f + ":2: expected 10 fields, got 9");
+    CHECK(book_refusal(H) == f + ": no positions");
+    CHECK(book_refusal(H + "FIRM/a,X,1,5,,put,DAX,100,2027-01-01,0.2\nFIRM/b,X,1,5,,put,DAX,110,2027-01-01,0.2\n") ==
+          f + ":3: field 'symbol': option 'X' appears with other terms (type, underlying, strike, expiry or vol) on an earlier line");
+    SUBCASE("BOM, CRLF, quoted fields and JSON Lines are accepted") {
+        CHECK(book_refusal("\xEF\xBB\xBFnode,symbol,quantity,price\r\n\"FIRM/a\",DAX,10,5000\r\n") == "");
+        const auto j = write("rtrisk_test_positions.jsonl", "{\"node\":\"FIRM/a\",\"symbol\":\"DAX\",\"quantity\":10,\"price\":5000}\n"
+                                                            "{\"node\":\"FIRM/b\",\"symbol\":\"X\",\"quantity\":-1,\"price\":50,\"type\":\"call\","
+                                                            "\"underlying\":\"DAX\",\"strike\":5500,\"expiry\":\"2027-06-18\",\"vol\":0.2}\n");
+        const auto b = load_book({j, data_dir + "/eu_stock_markets.csv", "", 200}, demo_market());
+        CHECK(b.state.nodes().size() == 3);
+        CHECK(b.state.positions().size() == 2);
+        CHECK(b.state.contracts()[b.state.find_contract("X")].expiry == doctest::Approx(199.0 / 365)); // ACT/365F from 2026-12-01
+        const auto bad = write("rtrisk_test_positions.jsonl", "{\"node\":\"FIRM/a\",\"symbol\":\"DAX\",\"quantity\":[1],\"price\":5000}\n");
+        CHECK_THROWS_WITH_AS(load_book({bad, data_dir + "/eu_stock_markets.csv", "", 200}, demo_market()),
+                             (bad + ":1: field 'quantity' must be a string or a number, got [1]").c_str(), book_error);
+        std::remove(j.c_str());
+    }
+    SUBCASE("proxies") {
+        const std::string P = "symbol,proxy,beta,price\n";
+        CHECK(book_refusal(H + "FIRM/a,ACME,10,50,,,,,,\n", P + "ACME,DAX,1.2,\n") == "");
+        CHECK(book_refusal(H + "FIRM/a,ACME,10,50,,,,,,\n", P + "ACME,NOPE,1.2,\n") ==
+              "rtrisk_test_proxies.csv:2: field 'proxy': 'NOPE' is not a column of " + data_dir + "/eu_stock_markets.csv");
+        CHECK(book_refusal(H + "FIRM/a,ACME,10,50,,,,,,\n", P + "ACME,DAX,x,\n") == "rtrisk_test_proxies.csv:2: field 'beta': 'x' is not a finite number");
+        CHECK(book_refusal(H + "FIRM/a,ACME,10,50,,,,,,\n", P + "DAX,SMI,1,\n") == "rtrisk_test_proxies.csv:2: field 'symbol': 'DAX' has its own history column");
+        // A proxied symbol's scenarios are beta x its proxy's returns.
+        write("rtrisk_test_positions.csv", H + "FIRM/a,ACME,10,50,,,,,,\n");
+        write("rtrisk_test_proxies.csv", P + "ACME,DAX,1.5,60\n");
+        const auto b = load_book({f, data_dir + "/eu_stock_markets.csv", "rtrisk_test_proxies.csv", 200}, demo_market());
+        const auto u = b.state.find_underlying("ACME"), dax = b.state.find_underlying("DAX");
+        CHECK(b.state.spots()[u] == 60);
+        CHECK((b.state.scenarios().col(static_cast<Eigen::Index>(u)) - 1.5 * b.state.scenarios().col(static_cast<Eigen::Index>(dax))).cwiseAbs().maxCoeff() == 0);
+        std::remove("rtrisk_test_proxies.csv");
+    }
+    std::remove(f.c_str());
+}
+
+TEST_CASE("the publish schedule: fixed rate without bursts, parts at their rates, low latency on a ready client") {
+    using clock = publish_schedule::clock;
+    const auto t0 = clock::time_point{} + std::chrono::hours(1);
+    using std::chrono::milliseconds;
+    publish_schedule s(10, 2, false, t0);
+    int published = 0, positions = 0, methods = 0;
+    for (int ms = 0; ms < 10'000; ms += 5) { // 10 s of polls every 5 ms
+        const auto d = s.poll(t0 + milliseconds(ms), ms, true);
+        published += d.publish;
+        positions += d.publish && d.parts.positions;
+        methods += d.publish && d.parts.var_methods;
+    }
+    CHECK(published == 100);
+    CHECK(positions == 20);
+    CHECK(methods == 10);
+    // After a 3 s stall the next slot is one period later, not 30 publications at once.
+    CHECK(s.poll(t0 + milliseconds(13'000), 0, false).publish);
+    CHECK_FALSE(s.poll(t0 + milliseconds(13'001), 0, false).publish);
+    CHECK(s.poll(t0 + milliseconds(13'100), 0, false).publish);
+    publish_schedule fast(10, 2, true, t0);
+    CHECK(fast.poll(t0, 1, false).publish); // the first slot
+    CHECK(fast.poll(t0 + milliseconds(2), 2, true).publish);        // a ready client and a newer tick
+    CHECK_FALSE(fast.poll(t0 + milliseconds(4), 2, true).publish);  // no newer tick
+    CHECK_FALSE(fast.poll(t0 + milliseconds(5), 3, false).publish); // no ready client
+}
+
+TEST_CASE("the simulator's drift and volatility are time-consistent (drift h mu, variance h sigma^2 per step)") {
+    // One column of real returns (the DAX); h = 1/2000 day per step.
+    const auto t = rtrisk_examples::read_csv(data_dir + "/eu_stock_markets.csv");
+    const Eigen::MatrixXd R = rtrisk::returns_from_prices(t.values).leftCols(1);
+    const double mu = R.mean(), var = (R.array() - mu).square().mean(), h = 1.0 / 2000;
+    simulator sim({1000.0}, R, {}, 0, h, 5);
+    std::vector<tick> b;
+    double prev = 1000.0, sum = 0, sum2 = 0;
+    const int steps = 400'000;
+    for (int done = 0; done < steps; done += 10'000) {
+        b.clear();
+        sim.next(b, 10'000);
+        REQUIRE(b.size() == 10'000);
+        for (const auto& k : b) {
+            const double r = k.price / prev - 1;
+            prev = k.price;
+            sum += r;
+            sum2 += r * r;
+        }
+    }
+    const double mean = sum / steps, v = sum2 / steps - mean * mean;
+    // The mean step is h mu; its standard error is sqrt(h var / steps) (~3.4e-7 here), and a
+    // drift scaled like the volatility (sqrt(h) mu, the old simulator) would be ~45 x h mu.
+    CHECK(std::abs(mean - h * mu) <= 5 * std::sqrt(h * var / steps));
+    CHECK(v == doctest::Approx(h * var).epsilon(0.05)); // sampling error of a variance over 4e5 fat-tailed draws
 }
 
 TEST_CASE("a catch-up delta equals applying every skipped delta in turn") {
@@ -135,4 +313,13 @@ TEST_CASE("a catch-up delta equals applying every skipped delta in turn") {
     CHECK(recent.catch_up(6) == nullptr);         // already current
     for (int v = 0; v < 40; ++v) recent.push(pub.next({{"total_pnl", v}}, 0, 0));
     CHECK(recent.catch_up(2) == nullptr);         // too far behind: the caller sends a snapshot
+}
+
+TEST_CASE("a part left out of a snapshot keeps its last value in the publication") {
+    publisher pub(10);
+    auto a = pub.next({{"var_99", 1.0}, {"positions", {1, 2}}}, 0, 0);
+    auto b = pub.next({{"var_99", 2.0}}, 0, 0);
+    const auto full = nlohmann::json::parse(b->snapshot_body);
+    CHECK(full["positions"] == nlohmann::json({1, 2}));
+    CHECK_FALSE(nlohmann::json::parse(b->delta_body).contains("positions"));
 }

@@ -1,5 +1,4 @@
-// The live engine's other outside inputs: tick lines and tick files (examples/live/tick_line.hpp,
-// sources.hpp), client WebSocket messages (wire/client_message.hpp) and the command line
+// The live engine's other outside inputs: tick lines and tick files (examples/live/sources/), client WebSocket messages (wire/client_message.hpp) and the command line
 // (server_options.hpp): strict, bounded, and every refusal says where and why.
 #include <doctest/doctest.h>
 
@@ -8,10 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "live/engine.hpp"
+#include "live/engine/engine.hpp"
 #include "live/server_options.hpp"
-#include "live/tick_line.hpp"
+#include "live/sources/file_replay.hpp"
+#include "live/sources/tick_line.hpp"
 #include "live/wire/client_message.hpp"
+#include "live/wire/snapshot_json.hpp"
 
 using namespace rtrisk_live;
 
@@ -24,15 +25,17 @@ std::string refusal(std::string_view line) {
         return e.what();
     }
 }
-engine_config small_config() {
-    engine_config c;
-    c.data_path = std::string(RTRISK_DATA_DIR) + "/eu_stock_markets.csv";
-    c.synthetic = 4;
-    c.scenarios = 200;
-    return c;
+loaded_book demo_book(int scenarios = 200) {
+    const std::string dir = RTRISK_DATA_DIR;
+    market_parameters m;
+    m.asof = *detail::parse_iso_date("2026-12-01");
+    m.rate = 0.03;
+    return load_book({dir + "/demo_book.csv", dir + "/eu_stock_markets.csv", dir + "/demo_proxies.csv", scenarios}, m);
 }
+const std::string demo_positions = std::string(RTRISK_DATA_DIR) + "/demo_book.csv";
+const std::string demo_history = std::string(RTRISK_DATA_DIR) + "/eu_stock_markets.csv";
 std::string options_error(std::vector<const char*> args) {
-    args.insert(args.begin(), "rtrisk_live");
+    args.insert(args.begin(), {"rtrisk_live", "--book", demo_positions.c_str(), "--history", demo_history.c_str()});
     try {
         parse_server_options(static_cast<int>(args.size()), args.data());
         return "";
@@ -74,10 +77,12 @@ TEST_CASE("tick lines parse strictly") {
         CHECK(refusal(R"({"symbol":"DAX","price":100,"quantity":1e308})") == "quantity 1e+308 is outside [-1e9, 1e9]");
     }
     SUBCASE("shape and types") {
-        CHECK(refusal("DAX") == "expected symbol,price[,quantity], got 'DAX'");
-        CHECK(refusal("DAX,1,2,3") == "expected symbol,price[,quantity], got more fields");
+        CHECK(refusal("DAX") == "expected symbol,price[,quantity[,node]], got 'DAX'");
+        CHECK(refusal("DAX,1,2,FIRM/a,5") == "expected symbol,price[,quantity[,node]], got more fields");
+        CHECK(refusal("DAX,1,2,FIRM/\x01") == "node 'FIRM/\\x01' holds a control character");
+        CHECK(refusal(R"({"symbol":"DAX","price":1,"quantity":2,"node":5})") == "\"node\" must be a string, got 5");
         CHECK(refusal(",100") == "empty symbol");
-        CHECK(refusal("D\x01X,100") == "symbol 'D\\x01X' holds a control character or space");
+        CHECK(refusal("D\x01X,100") == "symbol 'D\\x01X' holds a control character");
         CHECK(refusal(R"({"symbol":"DAX","price":"100"})") == "\"price\" must be a number, got \"100\"");
         CHECK(refusal(R"({"symbol":"DAX","price":true})") == "\"price\" must be a number, got true");
         CHECK(refusal(R"({"symbol":1,"price":1})") == "\"symbol\" must be a string, got 1");
@@ -90,7 +95,7 @@ TEST_CASE("tick lines parse strictly") {
 }
 
 TEST_CASE("a tick file: BOM, CRLF, bad lines counted with FILE:LINE, bounded work per call") {
-    engine eng(small_config());
+    engine eng(demo_book());
     const std::string path = "rtrisk_live_inputs_ticks.csv";
     {
         std::ofstream f(path, std::ios::binary);
@@ -142,18 +147,25 @@ TEST_CASE("a tick file: BOM, CRLF, bad lines counted with FILE:LINE, bounded wor
 }
 
 TEST_CASE("the engine refuses a tick that would make the book non-finite, and stays unchanged") {
-    engine eng(small_config());
+    engine eng(demo_book());
     const auto dax = eng.symbol_index().at("DAX");
-    const double before = eng.snapshot(true)["var_99"].get<double>();
-    CHECK_THROWS_WITH_AS(eng.apply({0, dax, 1e308, 0, 1}), "price 1e+308 is outside (0, 1e9]", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(eng.apply({0, dax, 100, std::numeric_limits<double>::quiet_NaN(), 1}), "quantity nan is outside [-1e9, 1e9]",
+    const double before = eng.snapshot().nodes[0].var_99;
+    CHECK_THROWS_WITH_AS(eng.apply({0, dax, 1e308, 0, 1, {}}), "price 1e+308 is outside (0, 1e9]", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(eng.apply({0, dax, 100, std::numeric_limits<double>::quiet_NaN(), 1, {}}), "quantity nan is outside [-1e9, 1e9]",
                          std::invalid_argument);
-    for (int i = 0; i < 1000; ++i) eng.apply({0, dax, 1e9, 0, 1}); // the largest price is fine
-    CHECK_THROWS_AS(eng.apply({0, dax, 1e9, 1e9, 1}), std::invalid_argument); // exposure 1e18 > 1e15
-    CHECK_THROWS_AS(eng.apply({0, 999, 100, 0, 1}), std::invalid_argument);
-    const auto snap = eng.snapshot(true);
-    CHECK(std::isfinite(snap["var_99"].get<double>()));
-    CHECK(snap["var_99"].get<double>() != before);
+    for (int i = 0; i < 1000; ++i) eng.apply({0, dax, 1e9, 0, 1, {}}); // the largest price is fine
+    CHECK_THROWS_AS(eng.apply({0, dax, 1e9, 1e9, 1, {}}), std::invalid_argument); // exposure 1e18 > 1e15
+    CHECK_THROWS_AS(eng.apply({0, 999, 100, 0, 1, {}}), std::invalid_argument);
+    const auto snap = eng.snapshot();
+    CHECK(std::isfinite(snap.nodes[0].var_99));
+    CHECK(snap.nodes[0].var_99 != before);
+    // Encoded for the wire, every number is finite (nlohmann writes null for a non-finite one);
+    // the one null is the root's parent.
+    const auto text = to_wire(snap).dump();
+    std::size_t nulls = 0;
+    for (auto i = text.find("null"); i != std::string::npos; i = text.find("null", i + 1)) ++nulls;
+    CHECK(nulls == 1);
+    CHECK(text.find("\"parent\":null") != std::string::npos);
 }
 
 TEST_CASE("client messages map to the protocol's close codes") {
@@ -173,6 +185,15 @@ TEST_CASE("client messages map to the protocol's close codes") {
 
 TEST_CASE("the command line: every number strict and range-checked, the flag and the value named") {
     CHECK(options_error({}) == "");
+    {
+        std::vector<const char*> bare{"rtrisk_live"};
+        CHECK_THROWS_WITH_AS(parse_server_options(1, bare.data()), "--book: a positions file is required (the demo: data/demo_book.csv)", usage_error);
+    }
+    CHECK(options_error({"--asof", "2026-02-30"}) == "--asof: '2026-02-30' is not a date YYYY-MM-DD");
+    CHECK(options_error({"--risk-free-rate", "5"}) == "--risk-free-rate: '5' is not a number in [-1, 1]");
+    CHECK(options_error({"--dividend", "DAX"}) == "--dividend: 'DAX' is not SYMBOL=YIELD");
+    CHECK(options_error({"--dividend", "DAX=x"}) == "--dividend DAX: 'x' is not a number in [-1, 1]");
+    CHECK(options_error({"--market-speed", "0"}) == "--market-speed: '0' is not a number in (0, 1000]");
     CHECK(options_error({"--port", "abc"}) == "--port: 'abc' is not a number in [0, 65535]");
     CHECK(options_error({"--port", "99999"}) == "--port: '99999' is not a number in [0, 65535]");
     CHECK(options_error({"--port", "80x"}) == "--port: '80x' is not a number in [0, 65535]");
@@ -184,7 +205,6 @@ TEST_CASE("the command line: every number strict and range-checked, the flag and
     CHECK(options_error({"--max-message", "0"}) == "--max-message: '0' is not a number in [64, 16777216]");
     CHECK(options_error({"--slow-timeout-ms", "-1"}) == "--slow-timeout-ms: '-1' is not a number in [100, 3600000]");
     CHECK(options_error({"--heartbeat-ms", "1.5"}) == "--heartbeat-ms: '1.5' is not a number in [100, 3600000]");
-    CHECK(options_error({"--synthetic", "-1"}) == "--synthetic: '-1' is not a number in [0, 100000]");
     CHECK(options_error({"--scenarios", "99"}) == "--scenarios: '99' is not a number in [100, 100000]");
     CHECK(options_error({"--sndbuf", "12"}) == "--sndbuf: '12' is not a number in {0} or [4096, 67108864]");
     CHECK(options_error({"--max-queued-bytes", "1"}) == "--max-queued-bytes: '1' is not a number in [65536, 1073741824]");
@@ -198,7 +218,7 @@ TEST_CASE("the command line: every number strict and range-checked, the flag and
     CHECK(options_error({"--nope"}) != "");
     CHECK(options_error({"--port"}) != "");
     CHECK(options_error({"--port", "1", "--port", "x"}) == "--port: 'x' is not a number in [0, 65535]"); // the later one wins
-    const std::vector<const char*> ok = {"rtrisk_live", "--port", "5", "--port", "0", "--rate", "0", "--bind", "::1", "--token", "a+b/c%d",
+    const std::vector<const char*> ok = {"rtrisk_live", "--book", demo_positions.c_str(), "--history", demo_history.c_str(), "--port", "5", "--port", "0", "--rate", "0", "--bind", "::1", "--token", "a+b/c%d",
                                          "--allow-origin", "http://a", "--allow-origin", "https://b:1"};
     const auto c = parse_server_options(static_cast<int>(ok.size()), ok.data());
     REQUIRE(c);
@@ -206,4 +226,6 @@ TEST_CASE("the command line: every number strict and range-checked, the flag and
     CHECK(c->rate == 0);
     CHECK(c->token == "a+b/c%d");
     CHECK(c->allowed_origins == std::vector<std::string>{"http://a", "https://b:1"});
+    CHECK(c->book.positions == demo_positions);
+    CHECK(c->market.asof == std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())); // default: today (UTC)
 }

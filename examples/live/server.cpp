@@ -1,7 +1,8 @@
-// rtrisk_live: the live stack in one process. The engine thread applies ticks (embedded
-// simulator or file replay) to the incremental risk state and publishes snapshots at a fixed
-// rate; the network thread serves the dashboard, /ws/risk (snapshot + deltas, docs/protocol.md),
-// /healthz and /metrics. What it defends against, and how, is in docs/security.md; its limits
+// rtrisk_live: the live stack in one process. It loads a book from files (docs/book.md); the
+// engine thread applies ticks (embedded simulator or file replay) to the per-node incremental
+// risk state and publishes snapshots at a fixed rate; the network thread serves the dashboard,
+// /ws/risk (snapshot + deltas, docs/protocol.md), /api/risk, /healthz and /metrics. With --once
+// it prints the risk per node and exits. What it defends against, and how, is in docs/security.md; its limits
 // under faults in docs/reliability.md.
 //
 //   source ──► engine thread ──► publication (immutable, pre-serialised) ──post──► io thread
@@ -36,14 +37,18 @@
 #include <thread>
 #include <vector>
 
-#include "engine.hpp"
-#include "hub.hpp"
+#include "engine/engine.hpp"
+#include "engine/publish_schedule.hpp"
 #include "http/access_policy.hpp"
+#include "http/metrics.hpp"
 #include "http/request_target.hpp"
 #include "http/static_files.hpp"
 #include "rate_limited_log.hpp"
 #include "server_options.hpp"
+#include "sources/file_replay.hpp"
 #include "wire/client_message.hpp"
+#include "wire/publication.hpp"
+#include "wire/snapshot_json.hpp"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -123,10 +128,6 @@ struct server_context {
 
 class hub;
 
-// Low-latency mode: set by the network thread when a client has nothing in flight, read by the
-// engine thread to publish at once instead of waiting for the next fixed-rate tick.
-std::atomic<bool> g_client_ready{false};
-
 class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
     ws_session(tcp::socket socket, hub& h, server_context& ctx, connection_slot slot)
@@ -183,6 +184,9 @@ private:
 class hub {
 public:
     explicit hub(metrics& m) : m_metrics(m) {}
+    /// Low-latency mode: set by the network thread when a client has nothing in flight, read by
+    /// the engine thread to publish at once instead of waiting for the next fixed-rate slot.
+    std::atomic<bool> client_ready{false};
     void join(const std::shared_ptr<ws_session>& s) {
         m_sessions.insert(s);
         m_metrics.clients = m_sessions.size();
@@ -246,7 +250,7 @@ void ws_session::on_accept(beast::error_code ec) {
     m_joined = true;
     m_hub.join(shared_from_this());
     if (m_hub.latest()) send(m_hub.latest());
-    else g_client_ready.store(true, std::memory_order_relaxed);
+    else m_hub.client_ready.store(true, std::memory_order_relaxed);
     do_read();
 }
 
@@ -355,7 +359,7 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
     }
     m_out.reset();
     if (m_closing) return;
-    if (!m_pending) g_client_ready.store(true, std::memory_order_relaxed);
+    if (!m_pending) m_hub.client_ready.store(true, std::memory_order_relaxed);
     if (m_pending) {
         auto p = std::move(m_pending);
         m_pending.reset();
@@ -532,6 +536,15 @@ private:
             return reply(req, {http::status::not_found, "no WebSocket at " + path + "\n"});
         }
         if (path == "/healthz") return reply(req, {http::status::ok, "ok\n"});
+        if (path == "/api/risk") {
+            const auto token = target.param("token");
+            if (!m_ctx.policy.token_ok(sv(req[http::field::authorization]), token ? &*token : nullptr)) {
+                return reply(req, {http::status::unauthorized, "bearer token required\n", {}, "no-cache", false,
+                                   {{http::field::www_authenticate, "Bearer"}}});
+            }
+            if (!m_hub.latest()) return reply(req, {http::status::service_unavailable, "no risk computed yet\n"});
+            return reply(req, {http::status::ok, m_hub.latest()->risk_body, "application/json", "no-cache"});
+        }
         if (path == "/metrics") return reply(req, {http::status::ok, m_ctx.m.prometheus(m_ctx.instance), "text/plain; version=0.0.4"});
         serve_file(req, target);
     }
@@ -742,20 +755,14 @@ std::atomic<bool> g_stop{false};
 /// The engine thread's loop: apply ticks, publish at the fixed rate. Nothing a tick source
 /// can send ends it: every exception is counted and logged with its place.
 void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, rate_limited_log& log, net::io_context& ioc, hub& h) {
-    publisher pub(static_cast<std::size_t>(cfg.engine.history_points));
+    publisher pub(static_cast<std::size_t>(cfg.history_points));
+    publish_schedule schedule(cfg.publish_hz, cfg.positions_hz, cfg.low_latency, steady::now());
     std::vector<tick> batch;
     batch.reserve(8192);
     std::vector<std::string> reject_sample;
-    const auto period = std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(1.0 / cfg.publish_hz));
-    auto next_pub = steady::now();
-    auto last_pub = steady::now();
-    std::int64_t last_event_published = -1;
     auto second_start = steady::now();
-    std::uint64_t ticks_at_second = 0, publishes = 0;
+    std::uint64_t ticks_at_second = 0;
     bool live = true;
-    // Parametric VaR methods once a second; the positions table at --positions-hz.
-    const auto slow_every = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(cfg.publish_hz)));
-    const auto positions_every = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(cfg.publish_hz / cfg.positions_hz)));
     while (!g_stop) {
         batch.clear();
         try {
@@ -783,27 +790,25 @@ void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, 
             ticks_at_second = eng.ticks();
             second_start = now;
         }
-        const bool early = cfg.low_latency && g_client_ready.load(std::memory_order_relaxed) &&
-                           now - last_pub >= std::chrono::milliseconds(1) && eng.last_event_us() != last_event_published;
-        if (now >= next_pub || early) {
-            g_client_ready.store(false, std::memory_order_relaxed);
-            last_pub = now;
-            last_event_published = eng.last_event_us();
+        const auto d = schedule.poll(now, eng.last_event_us(), h.client_ready.load(std::memory_order_relaxed));
+        if (d.publish) {
+            h.client_ready.store(false, std::memory_order_relaxed);
             const auto t0 = steady::now();
-            const auto n = publishes++;
             try {
-                auto data = eng.snapshot(n % slow_every == 0, n % positions_every == 0);
-                auto p = pub.next(std::move(data), eng.last_event_us(), now_us() / 1000);
+                const auto snap = eng.snapshot(d.parts);
+                auto p = pub.next(to_wire(snap), snap.event_time_us, now_us() / 1000);
+                auto report = risk_report(snap);
+                report["seq"] = p->version;
+                report["event_time_us"] = snap.event_time_us;
+                p->risk_body = report.dump();
                 m.observe_publish(std::chrono::duration<double>(steady::now() - t0).count());
-                net::post(ioc, [&h, p = std::move(p)]() mutable { h.publish(std::move(p)); });
+                net::post(ioc, [&h, p = publication_ptr(std::move(p))]() mutable { h.publish(std::move(p)); });
             } catch (const std::exception& e) {
                 m.internal_errors_total++;
                 log.write(std::string("publication failed, the previous one stands: ") + e.what());
             }
-            if (!early) next_pub += period;
-            if (next_pub < now) next_pub = now + period;
         } else if (batch.empty()) {
-            std::this_thread::sleep_for(std::min<steady::duration>(std::chrono::microseconds(cfg.low_latency ? 50 : 200), next_pub - now));
+            std::this_thread::sleep_for(std::min<steady::duration>(std::chrono::microseconds(cfg.low_latency ? 50 : 200), schedule.next_due() - now));
         }
     }
 }
@@ -826,8 +831,12 @@ int main(int argc, char** argv) {
         std::unique_ptr<engine> eng_ptr;
         std::unique_ptr<source> src;
         try { // the files named on the command line: a bad one is a usage error
-            eng_ptr = std::make_unique<engine>(cfg.engine);
-            if (cfg.ticks_file.empty()) src = eng_ptr->make_simulator(cfg.rate);
+            eng_ptr = std::make_unique<engine>(load_book(cfg.book, cfg.market));
+            if (cfg.once) {
+                std::puts(risk_report(eng_ptr->snapshot()).dump().c_str());
+                return 0;
+            }
+            if (cfg.ticks_file.empty()) src = eng_ptr->make_simulator(cfg.rate, cfg.market_speed, cfg.seed);
             else src = std::make_unique<file_source>(cfg.ticks_file, eng_ptr->symbol_index());
         } catch (const std::exception& e) {
             std::fprintf(stderr, "rtrisk live: %s\n", e.what());
@@ -865,7 +874,7 @@ int main(int argc, char** argv) {
             g_stop = true;
             ioc.stop();
         });
-        std::printf("rtrisk live: http://%s:%u/  (WebSocket /ws/risk, /healthz, /metrics; %s; instance %s; up to %d connections)\n",
+        std::printf("rtrisk live: http://%s:%u/  (WebSocket /ws/risk, /api/risk, /healthz, /metrics; %s; instance %s; up to %d connections)\n",
                     cfg.bind.c_str(), l->port(), cfg.ticks_file.empty() ? "simulator" : cfg.ticks_file.c_str(), ctx.instance.c_str(),
                     ctx.limits.max);
         std::fflush(stdout);

@@ -15,7 +15,8 @@
 #include <CLI/CLI.hpp>
 
 #include "../common/parse_number.hpp"
-#include "engine.hpp"
+#include "engine/book_files.hpp"
+#include "sources/tick_line.hpp"
 #include "http/access_policy.hpp"
 
 namespace rtrisk_live {
@@ -39,7 +40,12 @@ struct server_config {
     int max_connections = 0; ///< 0: the open-file limit minus a reserve
     bool deflate = true;
     bool low_latency = false;
-    engine_config engine;
+    bool once = false;           ///< print the risk report and exit
+    book_files book;             ///< positions, history, proxies, scenarios
+    market_parameters market;
+    double market_speed = 0.1;   ///< simulated trading days per second of wall time
+    int history_points = 600;    ///< rolling chart history (60 s at 10 Hz)
+    std::uint64_t seed = 7;
 };
 
 /// A bad command line; main() prints it and exits with status 2.
@@ -71,7 +77,9 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     CLI::App app{"rtrisk_live: streaming risk engine, WebSocket server and dashboard (docs/protocol.md, docs/security.md)",
                  "rtrisk_live"};
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // a later flag wins, as scripts/run relies on
-    std::string port, rate, publish_hz, positions_hz, synthetic, scenarios, max_message, slow, heartbeat, sndbuf, queued, max_conn;
+    std::string port, rate, publish_hz, positions_hz, scenarios, max_message, slow, heartbeat, sndbuf, queued, max_conn;
+    std::string asof, risk_free, speed;
+    std::vector<std::string> dividends;
     app.add_option("--port", port, "TCP port, 0 for any free one [default 8080]");
     app.add_option("--bind", c.bind, "IP address to listen on [default 127.0.0.1]");
     app.add_option("--static", c.static_dir, "folder of the built dashboard [default web/dist]");
@@ -79,9 +87,17 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     app.add_option("--publish-hz", publish_hz, "publications per second, in (0, 1000] [default 10]");
     app.add_option("--positions-hz", positions_hz, "positions table refreshes per second, in (0, --publish-hz] [default 2]");
     app.add_option("--ticks", c.ticks_file, "replay ticks from this file instead of simulating")->check(CLI::ExistingFile);
-    app.add_option("--synthetic", synthetic, "synthetic instruments beside the indices, in [0, 100000] [default 46]");
-    app.add_option("--scenarios", scenarios, "historical scenarios, in [100, 100000] [default 500]");
-    app.add_option("--data", c.engine.data_path, "price history CSV [default data/eu_stock_markets.csv]")->check(CLI::ExistingFile);
+    app.add_option("--book", c.book.positions, "positions file, CSV or JSON Lines (docs/book.md) [required]")->check(CLI::ExistingFile);
+    app.add_option("--history", c.book.history, "price history CSV: a label column, then one price column per symbol [required]")
+        ->check(CLI::ExistingFile);
+    app.add_option("--proxies", c.book.proxies, "symbols without history: CSV symbol,proxy,beta[,price] (docs/book.md)")->check(CLI::ExistingFile);
+    app.add_option("--asof", asof, "valuation date, YYYY-MM-DD [default today, UTC]");
+    app.add_option("--risk-free-rate", risk_free, "risk-free rate per year, continuously compounded, in [-1, 1] [default 0]");
+    app.add_option("--dividend", dividends, "dividend yield of an underlying, SYMBOL=YIELD in [-1, 1], repeatable [default 0]")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--scenarios", scenarios, "historical scenarios: the last N daily returns, in [100, 100000] [default 500]");
+    app.add_option("--market-speed", speed, "simulated trading days per second, in (0, 1000] [default 0.1]");
+    app.add_flag("--once", c.once, "load the book, print its risk per node as JSON, exit");
     app.add_option("--token", c.token, "require this bearer token (1 to 512 visible ASCII characters)");
     app.add_option("--allow-origin", c.allowed_origins, "also accept WebSocket upgrades from this origin (scheme://host[:port])")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -117,8 +133,25 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     if (c.positions_hz > c.publish_hz) {
         throw usage_error("--positions-hz: '" + detail::num(c.positions_hz) + "' is above --publish-hz " + detail::num(c.publish_hz));
     }
-    if (app.count("--synthetic")) c.engine.synthetic = parse_option<int>("--synthetic", synthetic, 0, 100000, "[0, 100000]");
-    if (app.count("--scenarios")) c.engine.scenarios = parse_option<int>("--scenarios", scenarios, 100, 100000, "[100, 100000]");
+    if (app.count("--scenarios")) c.book.scenarios = parse_option<int>("--scenarios", scenarios, 100, 100000, "[100, 100000]");
+    if (app.count("--asof")) {
+        const auto d = detail::parse_iso_date(asof);
+        if (!d) throw usage_error("--asof: '" + detail::excerpt(asof) + "' is not a date YYYY-MM-DD");
+        c.market.asof = *d;
+    } else {
+        c.market.asof = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+    }
+    if (app.count("--risk-free-rate")) c.market.rate = parse_option<double>("--risk-free-rate", risk_free, -1, 1, "[-1, 1]");
+    for (const auto& d : dividends) {
+        const auto eq = d.find('=');
+        if (eq == std::string::npos || eq == 0) throw usage_error("--dividend: '" + detail::excerpt(d) + "' is not SYMBOL=YIELD");
+        const auto sym = d.substr(0, eq);
+        c.market.dividends[sym] = parse_option<double>("--dividend " + detail::excerpt(sym), d.substr(eq + 1), -1, 1, "[-1, 1]");
+    }
+    if (app.count("--market-speed")) {
+        c.market_speed = parse_option<double>("--market-speed", speed, 0, 1000, "(0, 1000]");
+        if (!(c.market_speed > 0)) throw usage_error("--market-speed: '" + speed + "' is not a number in (0, 1000]");
+    }
     if (app.count("--max-message")) c.max_message = parse_option<std::size_t>("--max-message", max_message, 64, 16u << 20, "[64, 16777216]");
     if (app.count("--slow-timeout-ms")) c.slow_timeout_ms = parse_option<int>("--slow-timeout-ms", slow, 100, 3600000, "[100, 3600000]");
     if (app.count("--heartbeat-ms")) c.heartbeat_ms = parse_option<int>("--heartbeat-ms", heartbeat, 100, 3600000, "[100, 3600000]");
@@ -149,6 +182,8 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
             throw usage_error("--allow-host: '" + detail::excerpt(h) + "' is not a host name");
         }
     }
+    if (c.book.positions.empty()) throw usage_error("--book: a positions file is required (the demo: data/demo_book.csv)");
+    if (c.book.history.empty()) throw usage_error("--history: a price history file is required (the demo: data/eu_stock_markets.csv)");
     return c;
 }
 

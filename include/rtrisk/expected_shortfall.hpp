@@ -32,16 +32,7 @@ Real historical_es_impl(std::span<const Real> pnl, double confidence, quantile_m
     check_tail_size(pnl.size(), confidence, "historical ES");
     std::vector<Real> scratch(pnl.begin(), pnl.end());
     const Real q = select_quantile(std::span<Real>(scratch), 1.0 - confidence, qm);
-    using acc = std::common_type_t<Real, double>;
-    acc sum = 0;
-    std::size_t count = 0;
-    for (Real v : pnl) {
-        if (v <= q) {
-            sum += v;
-            ++count;
-        }
-    }
-    return static_cast<Real>(-sum / static_cast<acc>(count)); // count >= 1: the minimum is <= q
+    return -tail_mean(pnl, q);
 }
 
 /// Tail mean E_G[z | z <= h] of the Edgeworth (Cornish-Fisher) density, in closed form:

@@ -104,17 +104,7 @@ public:
         const Real q_es = es_confidence == var_confidence
                               ? -out.var
                               : detail::select_quantile(std::span<Real>(m_scratch), 1.0 - es_confidence, qm);
-        // The elements <= q are exactly the tail; m_scratch is a permutation of the P&L.
-        using acc = std::common_type_t<Real, double>;
-        acc sum = 0;
-        std::size_t count = 0;
-        for (Real v : m_scratch) {
-            if (v <= q_es) {
-                sum += v;
-                ++count;
-            }
-        }
-        out.es = static_cast<Real>(-sum / static_cast<acc>(count));
+        out.es = -detail::tail_mean(std::span<const Real>(m_scratch), q_es); // m_scratch: a permutation of the P&L
         return out;
     }
 

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "concepts.hpp"
@@ -124,6 +125,22 @@ Real select_quantile(std::span<Real> scratch, double p, quantile_method method) 
     // After nth_element every element right of lo_it is >= lo, so x(lo + 1) is their minimum.
     const Real hi = *std::min_element(lo_it + 1, scratch.end());
     return lo + static_cast<Real>(pos.frac) * (hi - lo);
+}
+
+/// Mean of the values <= q: the tail mean behind historical ES (q at least the minimum, so
+/// the tail holds one value or more). Accumulates in double for float input.
+template <class Real>
+Real tail_mean(std::span<const Real> values, Real q) {
+    using acc = std::common_type_t<Real, double>;
+    acc sum = 0;
+    std::size_t count = 0;
+    for (const Real v : values) {
+        if (v <= q) {
+            sum += v;
+            ++count;
+        }
+    }
+    return static_cast<Real>(sum / static_cast<acc>(count));
 }
 
 } // namespace detail

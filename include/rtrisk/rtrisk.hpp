@@ -3,6 +3,7 @@
 /// Umbrella header: includes every public header of rtrisk, nothing else.
 
 #include "backtest.hpp"
+#include "book_state.hpp"
 #include "concepts.hpp"
 #include "config.hpp"
 #include "covariance.hpp"

@@ -1,8 +1,8 @@
 #pragma once
-// One line of a tick file (docs/protocol.md, "Tick files"): CSV `symbol,price[,quantity]` or an
-// NDJSON object {"symbol": "DAX", "price": 6123.5, "quantity": 0}. Parsing is strict: every
-// number must be consumed whole ("5abc" is refused), finite and within the documented bounds,
-// an NDJSON object may hold only those three keys, and every refusal says why. Bounds keep
+// One line of a tick file (docs/protocol.md, "Tick files"): CSV `symbol,price[,quantity[,node]]`
+// or an NDJSON object {"symbol": "DAX", "price": 6123.5, "quantity": 0, "node": "FIRM/EU/alice"}.
+// Parsing is strict: every number must be consumed whole ("5abc" is refused), finite and within
+// the documented bounds, an NDJSON object may hold only those four keys, and every refusal says why. Bounds keep
 // every later sum finite: a position's exposure stays far below 1e300.
 
 #include <charconv>
@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../common/parse_number.hpp"
+#include "../../common/parse_number.hpp"
 
 namespace rtrisk_live {
 
@@ -23,11 +23,13 @@ constexpr std::size_t max_tick_line_bytes = 1024;
 constexpr std::size_t max_symbol_length = 64;
 constexpr double max_tick_price = 1e9;     ///< prices lie in (0, 1e9]
 constexpr double max_tick_quantity = 1e9;  ///< |quantity| <= 1e9 per trade
+constexpr std::size_t max_node_length = 256;
 
 struct tick_fields {
     std::string symbol;
     double price = 0;
     double quantity = 0; ///< 0: a price update; otherwise a trade booked at `price`
+    std::string node;    ///< the trade's node path; empty: the one node holding the symbol
 };
 
 namespace detail {
@@ -66,7 +68,15 @@ inline void check_symbol(std::string_view s) {
     if (s.size() > max_symbol_length) throw std::invalid_argument("symbol longer than " + std::to_string(max_symbol_length) + " bytes");
     for (const char c : s) {
         const auto u = static_cast<unsigned char>(c);
-        if (u < 0x21 || u == 0x7f) throw std::invalid_argument("symbol '" + excerpt(s) + "' holds a control character or space");
+        if (u < 0x20 || u == 0x7f) throw std::invalid_argument("symbol '" + excerpt(s) + "' holds a control character");
+    }
+}
+
+inline void check_node(std::string_view s) {
+    if (s.size() > max_node_length) throw std::invalid_argument("node longer than " + std::to_string(max_node_length) + " bytes");
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) throw std::invalid_argument("node '" + excerpt(s) + "' holds a control character");
     }
 }
 
@@ -110,6 +120,9 @@ inline tick_fields parse_tick_line(std::string_view line) {
                 if (!v.is_string()) throw std::invalid_argument("\"symbol\" must be a string, got " + detail::excerpt(v.dump()));
                 t.symbol = v.get<std::string>();
                 has_symbol = true;
+            } else if (k == "node") {
+                if (!v.is_string()) throw std::invalid_argument("\"node\" must be a string, got " + detail::excerpt(v.dump()));
+                t.node = v.get<std::string>();
             } else if (k == "price" || k == "quantity") {
                 if (!v.is_number()) throw std::invalid_argument("\"" + k + "\" must be a number, got " + detail::excerpt(v.dump()));
                 (k == "price" ? t.price : t.quantity) = v.get<double>();
@@ -121,21 +134,23 @@ inline tick_fields parse_tick_line(std::string_view line) {
         if (!has_symbol) throw std::invalid_argument("missing \"symbol\"");
         if (!has_price) throw std::invalid_argument("missing \"price\"");
     } else {
-        std::string_view fields[3];
+        std::string_view fields[4];
         std::size_t n = 0, start = 0;
         while (true) {
             const auto comma = line.find(',', start);
-            if (n == 3) throw std::invalid_argument("expected symbol,price[,quantity], got more fields");
+            if (n == 4) throw std::invalid_argument("expected symbol,price[,quantity[,node]], got more fields");
             fields[n++] = detail::trim(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
             if (comma == std::string_view::npos) break;
             start = comma + 1;
         }
-        if (n < 2) throw std::invalid_argument("expected symbol,price[,quantity], got '" + detail::excerpt(line) + "'");
+        if (n < 2) throw std::invalid_argument("expected symbol,price[,quantity[,node]], got '" + detail::excerpt(line) + "'");
         t.symbol = std::string(fields[0]);
         t.price = detail::parse_number(fields[1], "price");
-        if (n == 3) t.quantity = detail::parse_number(fields[2], "quantity");
+        if (n >= 3) t.quantity = detail::parse_number(fields[2], "quantity");
+        if (n == 4) t.node = std::string(fields[3]);
     }
     detail::check_symbol(t.symbol);
+    detail::check_node(t.node);
     detail::check_bounds(t.price, t.quantity);
     return t;
 }

@@ -1,0 +1,225 @@
+#pragma once
+// The streaming risk engine: one thread owns the book's state and applies ticks and trades in
+// arrival order; snapshot() reads typed figures per node from it. The engine knows neither its
+// sources nor its sinks: it takes ticks and hands out risk_snapshot values.
+//
+//   tick (spot) ──► book_state::set_spot: reprice the contracts on that underlying in the
+//                   T scenarios, update the nodes above them        O(T x depth) + T repricings per option
+//   trade       ──► book_state::apply_trade on (node, contract)     O(T x depth)
+//   snapshot()  ──► per node: VaR 99 / ES 97.5 by selection, Euler components, top contributors;
+//                   positions, Greeks, stress and spot x vol grid (full revaluation) when asked
+
+#include <rtrisk/rtrisk.hpp>
+#include <rtrisk/book_state.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "../sources/simulator.hpp"
+#include "../sources/source.hpp"
+#include "../sources/tick_line.hpp"
+#include "book_files.hpp"
+#include "risk_snapshot.hpp"
+
+namespace rtrisk_live {
+
+/// Relative moves of the spot x vol grid (docs/protocol.md, "grid").
+inline const std::vector<double>& grid_spot_moves() {
+    static const std::vector<double> v = {-0.3, -0.25, -0.2, -0.15, -0.1, -0.05, 0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3};
+    return v;
+}
+inline const std::vector<double>& grid_vol_shifts() {
+    static const std::vector<double> v = {-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0};
+    return v;
+}
+
+/// The whole book as one derivatives_book (holdings summed per contract), for the core's stress,
+/// spot x vol grid and Greeks by underlying.
+inline rtrisk::derivatives_book whole_book(const rtrisk::book_state& st) {
+    rtrisk::derivatives_book b(st.rate());
+    for (std::size_t u = 0; u < st.underlyings().size(); ++u) b.add_underlying(st.underlyings()[u], st.spots()[u], st.dividends()[u]);
+    for (std::size_t c = 0; c < st.contracts().size(); ++c) {
+        double units = 0;
+        for (const std::size_t p : st.positions_of(c)) units += st.positions()[p].quantity * st.positions()[p].multiplier;
+        if (units == 0) continue;
+        const auto& k = st.contracts()[c];
+        if (k.is_option) b.add_option(k.underlying, k.kind, k.strike, k.expiry, k.vol, units, 1.0);
+        else b.add_linear(k.underlying, units, 1.0);
+    }
+    return b;
+}
+
+class engine {
+public:
+    static constexpr std::size_t top_contributors = 5;
+    /// A position's size after a trade is bounded so that every figure of the book stays
+    /// finite: |quantity| <= 1e12 and |value| <= 1e15 (currency).
+    static constexpr double max_position_quantity = 1e12;
+    static constexpr double max_position_exposure = 1e15;
+
+    explicit engine(loaded_book book) : m_book(std::move(book)) {
+        const auto& st = m_book.state;
+        for (std::size_t c = 0; c < st.contracts().size(); ++c) m_index.emplace(st.contracts()[c].symbol, static_cast<std::uint32_t>(c));
+    }
+
+    /// A simulator over the book's underlyings at `rate` ticks per second and `days_per_second`
+    /// simulated trading days per second of wall time.
+    std::unique_ptr<simulator> make_simulator(double rate, double days_per_second, std::uint64_t seed) const {
+        const auto& st = m_book.state;
+        const std::size_t n = st.underlyings().size();
+        const double steps_per_second = rate > 0 ? rate / static_cast<double>(n) : 1000.0;
+        const double h = std::min(1.0, days_per_second / steps_per_second);
+        std::vector<simulator::follower> f;
+        for (const auto& p : m_book.proxies) f.push_back({static_cast<std::uint32_t>(p.underlying), p.proxy, p.beta});
+        return std::make_unique<simulator>(std::vector<double>(st.spots().begin(), st.spots().end()), m_book.history_returns, std::move(f),
+                                           rate, h, seed);
+    }
+    /// Contract symbol -> index, the `instrument` of a tick (underlyings first: index u is the
+    /// linear contract on underlying u).
+    const std::unordered_map<std::string, std::uint32_t>& symbol_index() const { return m_index; }
+
+    /// Applies one tick or trade. A price tick names an underlying; a trade (quantity != 0) names
+    /// a contract and a node (or none when exactly one node holds the contract) and opens a
+    /// position there if the node does not hold it. A linear trade's price is also the new spot.
+    /// Throws std::invalid_argument, the state unchanged, for anything else.
+    void apply(const tick& t) {
+        auto& st = m_book.state;
+        if (t.instrument >= st.contracts().size()) throw std::invalid_argument("unknown instrument " + std::to_string(t.instrument));
+        detail::check_bounds(t.price, t.quantity);
+        const auto c = static_cast<std::size_t>(t.instrument);
+        const auto& k = st.contracts()[c];
+        if (t.quantity == 0) {
+            if (k.is_option) throw std::invalid_argument("'" + k.symbol + "' is an option: its price comes from its underlying, not a tick");
+            st.set_spot(k.underlying, t.price);
+        } else {
+            std::size_t node = rtrisk::book_state::npos, p = rtrisk::book_state::npos;
+            if (!t.node.empty()) {
+                detail::check_node(t.node);
+                node = st.find_node(t.node);
+                if (node != rtrisk::book_state::npos) p = st.find_position(node, c);
+            } else {
+                const auto held = st.positions_of(c);
+                if (held.size() != 1) {
+                    throw std::invalid_argument("a trade on '" + k.symbol + "' needs a node: " + std::to_string(held.size()) + " nodes hold it");
+                }
+                p = held[0];
+            }
+            const auto held = st.positions_of(c);
+            const double multiplier = p != rtrisk::book_state::npos ? st.positions()[p].multiplier
+                                      : held.empty()                ? 1.0
+                                                                    : st.positions()[held[0]].multiplier;
+            const double quantity = (p != rtrisk::book_state::npos ? st.positions()[p].quantity : 0.0) + t.quantity;
+            const double unit = k.is_option ? st.unit_greeks(c).price : t.price;
+            const double value = quantity * unit * multiplier;
+            if (!(std::abs(quantity) <= max_position_quantity && std::abs(value) <= max_position_exposure)) {
+                throw std::invalid_argument(k.symbol + ": position would reach quantity " + detail::num(quantity) + ", value " + detail::num(value) +
+                                            " (bounds 1e12 and 1e15)");
+            }
+            if (p == rtrisk::book_state::npos) {
+                if (node == rtrisk::book_state::npos) {
+                    try {
+                        node = st.add_node(t.node);
+                    } catch (const std::exception& e) {
+                        throw std::invalid_argument(std::string("node: ") + e.what());
+                    }
+                }
+                p = st.add_position(node, c, 0.0, multiplier, 0.0);
+            }
+            if (!k.is_option) st.set_spot(k.underlying, t.price);
+            st.apply_trade(p, t.quantity, t.price);
+        }
+        m_last_event_us = std::max(m_last_event_us, t.event_time_us);
+        ++m_ticks;
+    }
+    std::uint64_t ticks() const { return m_ticks; }
+    std::int64_t last_event_us() const { return m_last_event_us; }
+    const rtrisk::book_state& state() const { return m_book.state; }
+    rtrisk::book_state& state() { return m_book.state; }
+
+    /// The current risk, exact (no rounding): every node's figures, and the parts asked for.
+    risk_snapshot snapshot(snapshot_parts parts = {}) const {
+        const auto& st = m_book.state;
+        risk_snapshot s;
+        s.ticks_total = m_ticks;
+        s.event_time_us = m_last_event_us;
+        s.scenarios = st.scenario_count();
+        const auto totals = st.node_totals();
+        const auto nodes = st.nodes();
+        s.nodes.resize(nodes.size());
+        for (std::size_t n = 0; n < nodes.size(); ++n) {
+            auto& r = s.nodes[n];
+            r.path = nodes[n].path;
+            r.parent = nodes[n].parent == rtrisk::book_state::npos ? std::string() : nodes[nodes[n].parent].path;
+            r.depth = nodes[n].depth;
+            const auto& t = totals[n];
+            r.market_value = t.market_value;
+            r.pnl = t.pnl;
+            r.net_delta = t.net_delta;
+            r.gross_exposure = t.gross_exposure;
+            r.vega = t.vega;
+            r.theta = t.theta;
+            const auto tail = st.tail(n, 0.99, 0.975);
+            r.var_99 = tail.var;
+            r.es_975 = tail.es;
+            if (nodes[n].parent == rtrisk::book_state::npos) r.component_var = tail.var;
+            const auto comp = st.component_var(n, 0.99);
+            for (std::size_t i = 0; i < nodes[n].children.size(); ++i) s.nodes[nodes[n].children[i]].component_var = comp.children[i];
+            for (const auto& [p, v] : st.top_contributors(n, 0.99, top_contributors)) {
+                const auto& pos = st.positions()[p];
+                r.top_contributors.push_back({nodes[pos.node].path, st.contracts()[pos.contract].symbol, v});
+            }
+        }
+        for (std::size_t p = 0; p < st.positions().size(); ++p) {
+            for (std::size_t n = st.positions()[p].node; n != rtrisk::book_state::npos; n = nodes[n].parent) ++s.nodes[n].positions_count;
+            const auto& pos = st.positions()[p];
+            if (!st.contracts()[pos.contract].is_option) s.net_exposure += pos.quantity * pos.multiplier * st.spots()[st.contracts()[pos.contract].underlying];
+        }
+        if (parts.positions) {
+            std::vector<double> comp(st.positions().size(), 0.0);
+            for (const auto& [p, v] : st.top_contributors(0, 0.99, st.positions().size())) comp[p] = v;
+            auto& rows = s.positions.emplace();
+            for (std::size_t p = 0; p < st.positions().size(); ++p) {
+                const auto& pos = st.positions()[p];
+                const auto& k = st.contracts()[pos.contract];
+                const auto t = st.position_totals(p);
+                rows.push_back({nodes[pos.node].path, k.symbol, k.is_option ? rtrisk::to_string(k.kind) : "linear", pos.quantity,
+                                st.unit_greeks(pos.contract).price, t.market_value, t.pnl, t.net_delta, comp[p]});
+            }
+            const auto book = whole_book(st);
+            auto& g = s.greeks.emplace();
+            const auto by_u = book.greeks_by_underlying();
+            for (std::size_t u = 0; u < by_u.size(); ++u) {
+                g.push_back({st.underlyings()[u], by_u[u].delta, by_u[u].dollar_delta, by_u[u].gamma, by_u[u].vega, by_u[u].theta});
+            }
+            auto& stress = s.stress.emplace();
+            for (const auto& sc : rtrisk::standard_scenarios()) stress.push_back({sc.name, rtrisk::apply(sc, book).pnl});
+            auto& grid = s.grid.emplace();
+            grid.spot = grid_spot_moves();
+            grid.vol = grid_vol_shifts();
+            const auto values = rtrisk::spot_vol_grid(book, grid.spot, grid.vol);
+            for (std::size_t i = 0; i < grid.spot.size(); ++i) {
+                grid.pnl.emplace_back();
+                for (std::size_t j = 0; j < grid.vol.size(); ++j) grid.pnl.back().push_back(values(i, j));
+            }
+        }
+        if (parts.var_methods) {
+            const auto pnl = st.pnl(0);
+            s.var_methods = var_by_method{rtrisk::gaussian_var(pnl, 0.99), rtrisk::cornish_fisher_var(pnl, 0.99), s.nodes[0].var_99};
+        }
+        return s;
+    }
+
+private:
+    loaded_book m_book;
+    std::unordered_map<std::string, std::uint32_t> m_index;
+    std::uint64_t m_ticks = 0;
+    std::int64_t m_last_event_us = 0;
+};
+
+} // namespace rtrisk_live

@@ -1,0 +1,82 @@
+#pragma once
+// What the engine hands out: a typed risk snapshot of plain structs, exact numbers in currency
+// (VaR/ES positive losses, historical, 1 day). Encoding it (JSON for the wire and /api/risk,
+// rounding for display) is wire/snapshot_json.hpp's job, not the engine's.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rtrisk_live {
+
+/// A position's Euler component in a node's VaR 99.
+struct contributor {
+    std::string node;
+    std::string symbol;
+    double component_var = 0;
+};
+
+/// Figures of one hierarchy node (its whole subtree).
+struct node_risk {
+    std::string path;
+    std::string parent;   ///< empty for the root
+    std::size_t depth = 0;
+    std::size_t positions_count = 0;
+    double market_value = 0, pnl = 0, net_delta = 0, gross_exposure = 0, vega = 0, theta = 0;
+    double var_99 = 0, es_975 = 0;
+    double component_var = 0; ///< Euler component of this node in its parent's VaR 99 (the root: its own VaR)
+    std::vector<contributor> top_contributors; ///< largest components in this node's VaR 99
+};
+
+/// One position: `price` is the unit value (the spot, or the option's model price).
+struct position_risk {
+    std::string node, symbol, type; ///< type: "linear", "call" or "put"
+    double quantity = 0, price = 0, market_value = 0, pnl = 0;
+    double delta = 0;         ///< dollar delta, currency per 100 % move
+    double component_var = 0; ///< Euler component in the root's VaR 99
+};
+
+struct underlying_greeks {
+    std::string underlying;
+    double delta = 0, dollar_delta = 0, gamma = 0, vega = 0, theta = 0;
+};
+
+struct stress_result {
+    std::string name;
+    double pnl = 0;
+};
+
+/// Full revaluation of the whole book on a spot x vol grid of relative moves.
+struct spot_vol_grid {
+    std::vector<double> spot, vol;
+    std::vector<std::vector<double>> pnl; ///< [spot][vol]
+};
+
+/// The root's VaR 99 by three methods over the same scenario P&L.
+struct var_by_method {
+    double gaussian = 0, cornish_fisher = 0, historical = 0;
+};
+
+struct risk_snapshot {
+    std::uint64_t ticks_total = 0;
+    std::int64_t event_time_us = 0; ///< event time of the newest tick included
+    std::size_t scenarios = 0;
+    std::vector<node_risk> nodes;   ///< the root first, every parent before its children
+    double net_exposure = 0;        ///< sum of the linear positions' exposures
+    // Refreshed at lower rates (snapshot_parts); absent when not asked for.
+    std::optional<std::vector<position_risk>> positions;
+    std::optional<std::vector<underlying_greeks>> greeks;
+    std::optional<std::vector<stress_result>> stress;
+    std::optional<spot_vol_grid> grid;
+    std::optional<var_by_method> var_methods;
+};
+
+/// Which of the slower parts a snapshot computes.
+struct snapshot_parts {
+    bool positions = true; ///< positions, Greeks, stress and the grid
+    bool var_methods = true;
+};
+
+} // namespace rtrisk_live

@@ -1,0 +1,106 @@
+#pragma once
+// The JSON encoding of a risk_snapshot: the wire's snapshot/delta fields (docs/protocol.md,
+// schema in docs/protocol.schema.json), rounded for display (currency to cents, prices and
+// gamma to 1e-6), and the exact risk report of --once and GET /api/risk (docs/book.md).
+
+#include <cmath>
+#include <cstdint>
+
+#include <nlohmann/json.hpp>
+
+#include "../engine/risk_snapshot.hpp"
+
+namespace rtrisk_live {
+
+namespace detail {
+inline double cents(double v) { return std::round(v * 100.0) / 100.0; }
+inline double micro(double v) { return std::round(v * 1e6) / 1e6; }
+
+inline nlohmann::json node_json(const node_risk& n, double (*r)(double)) {
+    nlohmann::json top = nlohmann::json::array();
+    for (const auto& c : n.top_contributors) top.push_back({{"node", c.node}, {"symbol", c.symbol}, {"component_var", r(c.component_var)}});
+    return {{"path", n.path},
+            {"parent", n.parent.empty() ? nlohmann::json(nullptr) : nlohmann::json(n.parent)},
+            {"depth", n.depth},
+            {"positions_count", n.positions_count},
+            {"market_value", r(n.market_value)},
+            {"pnl", r(n.pnl)},
+            {"net_delta", r(n.net_delta)},
+            {"gross_exposure", r(n.gross_exposure)},
+            {"vega", r(n.vega)},
+            {"theta", r(n.theta)},
+            {"var_99", r(n.var_99)},
+            {"es_975", r(n.es_975)},
+            {"component_var", r(n.component_var)},
+            {"top_contributors", std::move(top)}};
+}
+inline double exact(double v) { return v; }
+} // namespace detail
+
+/// The wire fields of a snapshot (every field but `history`, which the publisher adds). The
+/// headline figures are the root node's. Parts the snapshot does not hold are left out, so
+/// the publisher repeats their last values.
+inline nlohmann::json to_wire(const risk_snapshot& s) {
+    using nlohmann::json;
+    using detail::cents;
+    const auto& root = s.nodes.at(0);
+    json nodes = json::array();
+    for (const auto& n : s.nodes) nodes.push_back(detail::node_json(n, cents));
+    json d = {{"total_pnl", cents(root.pnl)},
+              {"market_value", cents(root.market_value)},
+              {"gross_exposure", cents(root.gross_exposure)},
+              {"net_exposure", cents(s.net_exposure)},
+              {"net_delta", cents(root.net_delta)},
+              {"positions_count", root.positions_count},
+              {"var_99", cents(root.var_99)},
+              {"es_975", cents(root.es_975)},
+              {"scenarios", s.scenarios},
+              {"ticks_total", s.ticks_total},
+              {"nodes", std::move(nodes)}};
+    if (s.positions) {
+        json rows = json::array();
+        for (const auto& p : *s.positions) {
+            rows.push_back({{"node", p.node}, {"symbol", p.symbol}, {"type", p.type}, {"quantity", p.quantity},
+                            {"price", detail::micro(p.price)}, {"market_value", cents(p.market_value)}, {"pnl", cents(p.pnl)},
+                            {"component_var", cents(p.component_var)}, {"delta", cents(p.delta)}});
+        }
+        d["positions"] = std::move(rows);
+    }
+    if (s.greeks) {
+        json g = json::array();
+        for (const auto& x : *s.greeks) {
+            g.push_back({{"underlying", x.underlying}, {"delta", cents(x.delta)}, {"dollar_delta", cents(x.dollar_delta)},
+                         {"gamma", detail::micro(x.gamma)}, {"vega", cents(x.vega)}, {"theta", cents(x.theta)}});
+        }
+        d["greeks"] = std::move(g);
+    }
+    if (s.stress) {
+        json st = json::array();
+        for (const auto& x : *s.stress) st.push_back({{"name", x.name}, {"pnl", cents(x.pnl)}});
+        d["stress"] = std::move(st);
+    }
+    if (s.grid) {
+        json rows = json::array();
+        for (const auto& row : s.grid->pnl) {
+            json r = json::array();
+            for (const double v : row) r.push_back(cents(v));
+            rows.push_back(std::move(r));
+        }
+        d["grid"] = {{"spot", s.grid->spot}, {"vol", s.grid->vol}, {"pnl", std::move(rows)}};
+    }
+    if (s.var_methods) {
+        d["var_methods"] = {{"gaussian", cents(s.var_methods->gaussian)},
+                            {"cornish_fisher", cents(s.var_methods->cornish_fisher)},
+                            {"historical", cents(s.var_methods->historical)}};
+    }
+    return d;
+}
+
+/// The risk report (--once, GET /api/risk): every node's figures, exact (not rounded).
+inline nlohmann::json risk_report(const risk_snapshot& s) {
+    nlohmann::json nodes = nlohmann::json::array();
+    for (const auto& n : s.nodes) nodes.push_back(detail::node_json(n, detail::exact));
+    return {{"scenarios", s.scenarios}, {"ticks_total", s.ticks_total}, {"nodes", std::move(nodes)}};
+}
+
+} // namespace rtrisk_live
