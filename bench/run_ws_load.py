@@ -32,9 +32,9 @@ def main():
     print(f"| clients | deflate | delivered msg/s | per client Hz | p50 ms | p99 ms | max ms | gaps | snapshots | errors | server RSS MiB | KiB per client |")
     print("| ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for n in [int(x) for x in a.clients.split(",")]:
-        server = subprocess.Popen([str(BUILD / "examples" / "rtrisk_live"), "--port", str(a.port), "--data",
-                                   str(ROOT / "data" / "eu_stock_markets.csv"), "--static", str(ROOT / "web" / "dist")],
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        server = subprocess.Popen([str(BUILD / "examples" / "rtrisk_live"), "--port", str(a.port), "--config",
+                                   str(ROOT / "data" / "demo.toml"), "--static", str(ROOT / "web" / "dist")],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
         server.stdout.readline()
         time.sleep(2)
         base = rss_kib(server.pid)

@@ -45,8 +45,8 @@ def main():
     a = ap.parse_args()
     seconds = int(a.minutes * 60)
     server = subprocess.Popen([str(BUILD / "examples" / "rtrisk_live"), "--port", str(a.port), "--static", str(ROOT / "web" / "dist"),
-                               "--data", str(ROOT / "data" / "eu_stock_markets.csv")],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                               "--config", str(ROOT / "data" / "demo.toml")],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
     assert "rtrisk live:" in server.stdout.readline()
     load = subprocess.Popen([str(BUILD / "bench" / "ws_load"), "--port", str(a.port), "--clients", str(a.clients),
                              "--seconds", str(seconds), "--warmup", str(a.warmup)], stdout=subprocess.PIPE, text=True)

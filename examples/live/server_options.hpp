@@ -87,6 +87,7 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     app.add_option("--publish-hz", publish_hz, "publications per second, in (0, 1000] [default 10]");
     app.add_option("--positions-hz", positions_hz, "positions table refreshes per second, in (0, --publish-hz] [default 2]");
     app.add_option("--ticks", c.ticks_file, "replay ticks from this file instead of simulating")->check(CLI::ExistingFile);
+    app.set_config("--config", "", "read options from this TOML file (e.g. data/demo.toml); later flags win");
     app.add_option("--book", c.book.positions, "positions file, CSV or JSON Lines (docs/book.md) [required]")->check(CLI::ExistingFile);
     app.add_option("--history", c.book.history, "price history CSV: a label column, then one price column per symbol [required]")
         ->check(CLI::ExistingFile);

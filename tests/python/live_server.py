@@ -6,7 +6,9 @@ import base64
 import os
 import socket
 import subprocess
+import tempfile
 import urllib.request
+from pathlib import Path
 
 from conftest import BUILD, DATA, ROOT
 
@@ -19,13 +21,30 @@ def free_port():
         return s.getsockname()[1]
 
 
+DEMO = ["--config", str(DATA / "demo.toml")]  # paths in it are relative to ROOT, the servers' working folder
+
+
+def wide_book(stocks):
+    """Flags for a book of `stocks` stocks proxied on the four indices, over three nodes, for tests
+    that need large publications (a temporary folder kept for the session)."""
+    folder = Path(tempfile.mkdtemp(prefix="rtrisk_wide_book_"))
+    indices = ["DAX", "SMI", "CAC", "FTSE"]
+    with open(folder / "book.csv", "w") as b, open(folder / "proxies.csv", "w") as p:
+        b.write("node,symbol,quantity,price\n")
+        p.write("symbol,proxy,beta,price\n")
+        for i in range(stocks):
+            b.write(f"FIRM/desk{i % 3}/trader{i % 7},S{i:05d},{100 + i % 50},{20 + i % 300}\n")
+            p.write(f"S{i:05d},{indices[i % 4]},{0.5 + (i % 10) / 10},{20 + i % 300}\n")
+    return ["--book", str(folder / "book.csv"), "--history", str(DATA / "eu_stock_markets.csv"), "--proxies", str(folder / "proxies.csv")]
+
+
 class Server:
-    def __init__(self, *args, port=None, stderr=subprocess.PIPE, preexec_fn=None):
+    def __init__(self, *args, port=None, stderr=subprocess.PIPE, preexec_fn=None, book=None):
         assert BINARY.exists(), f"{BINARY} is missing: build the C++ targets first (scripts/build.sh)"
         self.port = port or free_port()
-        self.proc = subprocess.Popen([str(BINARY), "--port", str(self.port), "--data", str(DATA / "eu_stock_markets.csv"),
-                                      "--static", str(ROOT / "web" / "dist"), "--synthetic", "20", *args],
-                                     stdout=subprocess.PIPE, stderr=stderr, text=True, preexec_fn=preexec_fn)
+        self.proc = subprocess.Popen([str(BINARY), "--port", str(self.port), "--static", str(ROOT / "web" / "dist"),
+                                      *(book if book is not None else DEMO), *args],
+                                     stdout=subprocess.PIPE, stderr=stderr, text=True, preexec_fn=preexec_fn, cwd=ROOT)
         line = self.proc.stdout.readline()
         assert "rtrisk live:" in line, line + (self.proc.stderr.read() if self.proc.stderr else "")
         self.instance = line.split("instance ")[1].split(";")[0] if "instance " in line else None

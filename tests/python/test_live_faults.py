@@ -20,7 +20,7 @@ import pytest
 import websockets
 
 from conftest import DATA, ROOT
-from live_server import BINARY, Server, free_port, raw_client_that_never_reads, read_deltas, run
+from live_server import BINARY, DEMO, Server, free_port, raw_client_that_never_reads, read_deltas, run, wide_book
 
 TOKEN = "s3cret"
 
@@ -257,7 +257,7 @@ def test_never_reading_and_dead_clients_are_dropped_within_the_bound_while_other
     """Bound (docs/reliability.md): --slow-timeout-ms + 1 s ping interval + 0.25 s timer + 2 s close grace."""
     slow_ms = 1500
     bound = slow_ms / 1000 + 1 + 0.25 + 2
-    s = Server("--slow-timeout-ms", str(slow_ms), "--synthetic", "200")
+    s = Server("--slow-timeout-ms", str(slow_ms), book=wide_book(200))
     try:
         never_reads = raw_client_that_never_reads(s.port, rcvbuf=None)  # default (large) kernel buffers
         # A dead client: a process that connected, then stopped (SIGSTOP) with its socket open.
@@ -323,7 +323,7 @@ def test_a_stalled_client_cannot_escape_supervision(how):
     if how == "unsolicited pongs":  # kernel buffers big enough that no write blocks: only pongs can tell
         s = Server("--slow-timeout-ms", str(slow_ms))
     else:
-        s = Server("--slow-timeout-ms", str(slow_ms), "--sndbuf", "4096", "--synthetic", "200")
+        s = Server("--slow-timeout-ms", str(slow_ms), "--sndbuf", "4096", book=wide_book(200))
     try:
         sock = raw_client_that_never_reads(s.port, rcvbuf=None) if how == "unsolicited pongs" else blocked_client(s.port)
         assert s.metric("rtrisk_connections") == 2
@@ -561,14 +561,17 @@ def test_file_descriptor_exhaustion_does_not_spin_and_recovers():
     (["--rate", "nan"], "--rate: 'nan'"),
     (["--max-message", "0"], "--max-message: '0'"),
     (["--slow-timeout-ms", "-5"], "--slow-timeout-ms: '-5'"),
-    (["--synthetic", "-1"], "--synthetic: '-1'"),
+    (["--scenarios", "-1"], "--scenarios: '-1'"),
+    (["--asof", "2026-02-30"], "--asof: '2026-02-30'"),
+    (["--dividend", "DAX=high"], "--dividend DAX: 'high'"),
     (["--heartbeat-ms", "1e3"], "--heartbeat-ms: '1e3'"),
     (["--bind", "999.1.1.1"], "--bind: '999.1.1.1'"),
     (["--nope"], "--nope"),
-    (["--data", "/nonexistent"], "/nonexistent"),
+    (["--history", "/nonexistent"], "/nonexistent"),
+    (["--book", "/nonexistent"], "/nonexistent"),
 ])
 def test_bad_command_line_values_exit_2_naming_flag_and_value(args, needle):
-    p = subprocess.run([str(BINARY), *args], capture_output=True, text=True, timeout=20)
+    p = subprocess.run([str(BINARY), *DEMO, *args], capture_output=True, text=True, timeout=20, cwd=ROOT)
     assert p.returncode == 2, (args, p.returncode, p.stderr)
     assert needle in p.stderr
     assert "Traceback" not in p.stderr and "stoi" not in p.stderr

@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 import websockets
 
-from live_server import Server, raw_client_that_never_reads, read_deltas, run
+from live_server import Server, raw_client_that_never_reads, read_deltas, run, wide_book
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_token_is_required_when_configured():
 
 
 def test_slow_consumer_is_conflated_then_disconnected_without_slowing_a_fast_one():
-    s = Server("--slow-timeout-ms", "1500", "--sndbuf", "4096", "--synthetic", "200")
+    s = Server("--slow-timeout-ms", "1500", "--sndbuf", "4096", book=wide_book(200))
     try:
         slow = raw_client_that_never_reads(s.port)
 

@@ -42,7 +42,7 @@ const freePort = () =>
 
 const startServer = (port) =>
   new Promise((res, rej) => {
-    const p = spawn(binary, ["--port", String(port), "--static", staticDir, "--data", resolve(root, "data/eu_stock_markets.csv")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn(binary, ["--port", String(port), "--static", staticDir, "--config", resolve(root, "data/demo.toml")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     p.once("error", rej);
     p.stdout.on("data", (b) => {
       if (b.toString().includes("rtrisk live:")) res(p);
