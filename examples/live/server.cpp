@@ -757,6 +757,7 @@ std::atomic<bool> g_stop{false};
 void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, rate_limited_log& log, net::io_context& ioc, hub& h) {
     publisher pub(static_cast<std::size_t>(cfg.history_points));
     publish_schedule schedule(cfg.publish_hz, cfg.positions_hz, cfg.low_latency, steady::now());
+    const nlohmann::json server_info = {{"publish_ms", 1000.0 / cfg.publish_hz}, {"heartbeat_ms", cfg.heartbeat_ms}, {"history_points", cfg.history_points}};
     std::vector<tick> batch;
     batch.reserve(8192);
     std::vector<std::string> reject_sample;
@@ -796,7 +797,9 @@ void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, 
             const auto t0 = steady::now();
             try {
                 const auto snap = eng.snapshot(d.parts);
-                auto p = pub.next(to_wire(snap), snap.event_time_us, now_us() / 1000);
+                auto data = to_wire(snap);
+                data["server"] = server_info; // constant: sent in snapshots, never again in deltas
+                auto p = pub.next(std::move(data), snap.event_time_us, now_us() / 1000);
                 auto report = risk_report(snap);
                 report["seq"] = p->version;
                 report["event_time_us"] = snap.event_time_us;

@@ -3,6 +3,7 @@ build/examples/rtrisk_live (or $RTRISK_BUILD_DIR's, e.g. the sanitizer build) st
 loopback port."""
 import asyncio
 import base64
+import json
 import os
 import socket
 import subprocess
@@ -65,21 +66,49 @@ class Server:
         self.proc.wait(timeout=10)
 
 
+SCHEMA = json.loads((ROOT / "docs" / "protocol.schema.json").read_text())
+
+
+def check_message(msg, held=None):
+    """Validates one server message against docs/protocol.schema.json; for a delta, also the data
+    it produces when applied to `held` (the client's RiskData). Returns the data now held."""
+    import jsonschema
+
+    def valid(instance, definition):
+        jsonschema.validate(instance, {"$ref": f"#/definitions/{definition}", "definitions": SCHEMA["definitions"]},
+                            cls=jsonschema.Draft7Validator)
+
+    valid(msg, "ServerMessage")
+    if msg["type"] == "snapshot":
+        return msg["data"]
+    if msg["type"] == "delta" and held is not None:
+        changes = dict(msg["changes"])
+        appended = changes.pop("history_append")
+        unknown = set(changes) - set(SCHEMA["definitions"]["RiskData"]["properties"]) | ({"history"} & set(changes))
+        assert not unknown, unknown
+        held = {**held, **changes, "history": (held["history"] + appended)[-held["server"]["history_points"]:]}
+        valid(held, "RiskData")
+    return held
+
+
 def run(coro, timeout=30):
     return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
 async def read_deltas(url, seconds):
-    """Reads the stream for `seconds`: returns (deltas received, deltas whose base was not the held seq)."""
-    import json
+    """Reads the stream for `seconds`, every message validated against the schema: returns (deltas
+    received, deltas whose base was not the held seq)."""
     import time
     import websockets
     got, gaps = 0, 0
     async with websockets.connect(url, max_size=None) as ws:
-        seq = json.loads(await ws.recv())["seq"]
+        first = json.loads(await ws.recv())
+        held = check_message(first)
+        seq = first["seq"]
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             m = json.loads(await ws.recv())
+            held = check_message(m, held if m.get("base") == seq else None)
             if m["type"] != "delta":
                 continue
             gaps += m["base"] != seq

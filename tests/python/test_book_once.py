@@ -15,11 +15,17 @@ import pytest
 
 import rtrisk
 from conftest import DATA, ROOT
-from live_server import BINARY, DEMO, Server
+from live_server import BINARY, DEMO, SCHEMA, Server
 
 ASOF = dt.date(2026, 12, 1)  # data/demo.toml
 RATE = 0.03
 DIVIDEND = 0.02               # every index of the demo
+
+
+def valid_report(report):
+    import jsonschema
+    jsonschema.validate(report, {"$ref": "#/definitions/RiskReport", "definitions": SCHEMA["definitions"]},
+                        cls=jsonschema.Draft7Validator)
 
 
 def once(*args):
@@ -61,6 +67,7 @@ def test_once_equals_the_offline_core_on_the_same_files():
     p = once(*DEMO)
     assert p.returncode == 0, p.stderr
     report = json.loads(p.stdout)
+    valid_report(report)
     nodes = {n["path"]: n for n in report["nodes"]}
     expected = offline_node_pnl()
     assert set(nodes) == set(expected)  # the root and every intermediate node included
@@ -124,6 +131,7 @@ def test_api_risk_answers_every_node_with_seq_and_event_time():
             time.sleep(0.1)
         assert status == 200
         r = json.loads(body)
+        valid_report(r)
         assert r["seq"] >= 1 and r["event_time_us"] > 0
         assert {n["path"] for n in r["nodes"]} == set(offline_node_pnl())
         for n in r["nodes"]:

@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 import websockets
 
-from live_server import Server, raw_client_that_never_reads, read_deltas, run, wide_book
+from live_server import Server, check_message, raw_client_that_never_reads, read_deltas, run, wide_book
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +43,29 @@ def test_snapshot_then_deltas_with_increasing_sequence(server):
                 assert "history_append" in m["changes"]
                 seq = m["seq"]
             assert ws.response_headers.get("Sec-WebSocket-Extensions", "").startswith("permessage-deflate")
+    run(go())
+
+
+def test_every_message_and_the_data_it_produces_follow_the_schema(server):
+    """docs/protocol.schema.json is the protocol's one home: snapshots, deltas (and the data after
+    each), heartbeats and resync answers all validate against it, for 40 publications and more."""
+    async def go():
+        async with websockets.connect(server.url, max_size=None) as ws:
+            first = json.loads(await ws.recv())
+            held = check_message(first)
+            assert held["nodes"][0]["parent"] is None and held["nodes"][0]["var_99"] == held["var_99"]
+            seq, seen = first["seq"], {"snapshot": 1, "delta": 0}
+            while seen["delta"] < 40:
+                m = json.loads(await ws.recv())
+                held = check_message(m, held)
+                if m["type"] == "delta":
+                    assert m["base"] == seq
+                if m["type"] != "heartbeat":
+                    seq = m["seq"]
+                seen[m["type"]] = seen.get(m["type"], 0) + 1
+                if seen["delta"] == 20 and m["type"] == "delta":
+                    await ws.send(json.dumps({"type": "resync"}))  # the answer is a snapshot: validated too
+            assert seen["snapshot"] >= 2
     run(go())
 
 

@@ -1,6 +1,7 @@
 import { memo, useMemo } from "react";
 import { Chart } from "./components/Chart";
 import { Heatmap } from "./components/Heatmap";
+import { NodesTable } from "./components/NodesTable";
 import { PositionsTable } from "./components/PositionsTable";
 import { fmt } from "./format";
 import { percentile, type RiskData } from "./protocol";
@@ -68,6 +69,10 @@ const Panels = memo(function Panels({ d }: { d: RiskData }) {
           <h3>Spot × vol P&amp;L</h3>
           <Heatmap grid={d.grid} />
         </div>
+      </section>
+      <section className="panel">
+        <h3>Risk by node ({d.nodes.length})</h3>
+        <NodesTable nodes={d.nodes} />
       </section>
       <section className="panel">
         <h3>Positions ({d.positions.length}) · {d.scenarios} scenarios · {fmt(d.ticks_total)} ticks</h3>

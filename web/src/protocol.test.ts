@@ -1,14 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { apply, backoffMs, expectSnapshot, initialState, percentile, type RiskData, type ServerMessage } from "./protocol";
+import { apply, backoffMs, expectSnapshot, initialState, percentile, type HistoryPoint, type RiskData, type ServerMessage } from "./protocol";
 
 const data = (over: Partial<RiskData> = {}): RiskData => ({
   total_pnl: 1, market_value: 2, gross_exposure: 3, net_exposure: 4, net_delta: 5, positions_count: 2, var_99: 10,
-  es_975: 12, scenarios: 500, ticks_total: 0, var_methods: {}, positions: [], greeks: [], stress: [],
-  grid: { spot: [], vol: [], pnl: [] }, history: [[0, 1, 10]], ...over,
+  es_975: 12, scenarios: 500, ticks_total: 0, var_methods: { historical: 10, gaussian: 9, cornish_fisher: 11 }, positions: [], greeks: [],
+  stress: [], grid: { spot: [], vol: [], pnl: [] }, server: { publish_ms: 100, heartbeat_ms: 5000, history_points: 600 },
+  history: [[0, 1, 10]],
+  nodes: [{ path: "FIRM", parent: null, depth: 0, positions_count: 2, market_value: 2, pnl: 1, net_delta: 5, gross_exposure: 3, vega: 0,
+    theta: 0, var_99: 10, es_975: 12, component_var: 10, top_contributors: [] }],
+  ...over,
 });
+// A snapshot without `instance` stands for an older server's.
 const snap = (seq: number, d = data(), instance?: string): ServerMessage =>
-  ({ type: "snapshot", seq, event_time: 1_000_000, send_time: 1_000_500, data: d, ...(instance === undefined ? {} : { instance }) });
-const delta = (seq: number, base: number, changes: Partial<RiskData> = {}): ServerMessage => ({ type: "delta", seq, base, event_time: 0, send_time: 0, changes });
+  ({ type: "snapshot", seq, event_time: 1_000_000, send_time: 1_000_500, data: d, ...(instance === undefined ? {} : { instance }) }) as ServerMessage;
+const delta = (seq: number, base: number, changes: Partial<Omit<RiskData, "history">> & { history_append?: HistoryPoint[] } = {}): ServerMessage =>
+  ({ type: "delta", seq, base, event_time: 0, send_time: 0, changes: { history_append: [], ...changes } });
 
 describe("protocol state machine", () => {
   it("takes a snapshot, then applies deltas on their base", () => {
@@ -26,10 +32,16 @@ describe("protocol state machine", () => {
 
   it("asks for a resync on a sequence gap and keeps its state", () => {
     const s = apply(initialState(), snap(5), 0).state;
-    const r = apply(s, { type: "delta", seq: 8, base: 7, event_time: 0, send_time: 0, changes: { var_99: 99 } }, 0);
+    const r = apply(s, { type: "delta", seq: 8, base: 7, event_time: 0, send_time: 0, changes: { var_99: 99, history_append: [] } }, 0);
     expect(r.resync).toBe(true);
     expect(r.state.data?.var_99).toBe(10);
-    expect(apply(initialState(), { type: "delta", seq: 1, base: 0, event_time: 0, send_time: 0, changes: {} }, 0).resync).toBe(true);
+    expect(apply(initialState(), { type: "delta", seq: 1, base: 0, event_time: 0, send_time: 0, changes: { history_append: [] } }, 0).resync).toBe(true);
+  });
+
+  it("bounds the history window to the server's history_points", () => {
+    const short = data({ server: { publish_ms: 100, heartbeat_ms: 5000, history_points: 3 }, history: [[0, 0, 0], [1, 0, 0], [2, 0, 0]] });
+    const t = apply(initialState(), snap(1, short), 0).state;
+    expect(apply(t, delta(2, 1, { history_append: [[3, 0, 0]] }), 0).state.data?.history.map((p) => p[0])).toEqual([1, 2, 3]);
   });
 
   it("bounds the history window", () => {

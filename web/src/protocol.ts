@@ -4,40 +4,9 @@
 // snapshot is taken only if it is newer, comes from a new server `instance`, or was asked for
 // (after a resync request or on a new connection, see expectSnapshot).
 
-export interface RiskData {
-  total_pnl: number;
-  market_value: number;
-  gross_exposure: number;
-  net_exposure: number;
-  net_delta: number;
-  positions_count: number;
-  var_99: number;
-  es_975: number;
-  scenarios: number;
-  ticks_total: number;
-  var_methods: Record<string, number>;
-  positions: Position[];
-  greeks: { underlying: string; delta: number; dollar_delta: number; gamma: number; vega: number; theta: number }[];
-  stress: { name: string; pnl: number }[];
-  grid: { spot: number[]; vol: number[]; pnl: number[][] };
-  history: [number, number, number][];
-}
-
-export interface Position {
-  symbol: string;
-  quantity: number;
-  price: number;
-  market_value: number;
-  pnl: number | null;
-  component_var: number;
-  delta: number;
-}
-
-export type ServerMessage =
-  // `instance` identifies the server process (new at every start); absent from older servers.
-  | { type: "snapshot"; seq: number; event_time: number; send_time: number; data: RiskData; instance?: string }
-  | { type: "delta"; seq: number; base: number; event_time: number; send_time: number; changes: Partial<RiskData> & { history_append?: [number, number, number][] } }
-  | { type: "heartbeat"; send_time: number };
+// The message types are generated from docs/protocol.schema.json (npm run gen:protocol).
+import type { HistoryPoint, RiskData, ServerMessage } from "./protocol.generated";
+export type { HistoryPoint, NodeRisk, Position, RiskData, ServerInfo, ServerMessage } from "./protocol.generated";
 
 export interface ClientState {
   data: RiskData | null;
@@ -57,7 +26,7 @@ export const expectSnapshot = (state: ClientState): ClientState => ({ ...state, 
 
 export type ApplyResult = { state: ClientState; resync: boolean };
 
-const HISTORY_MAX = 600;
+const HISTORY_DEFAULT = 600; // until the server's snapshot says otherwise (data.server.history_points)
 const LATENCY_SAMPLES = 200;
 
 /** Applies one server message. `nowMs` is the client's wall clock (Date.now()). */
@@ -65,7 +34,7 @@ export function apply(state: ClientState, msg: ServerMessage, nowMs: number): Ap
   if (msg.type === "heartbeat") return { state: { ...state, lastUpdate: nowMs }, resync: false };
   const latency = nowMs - msg.event_time / 1000;
   if (msg.type === "snapshot") {
-    const instance = msg.instance ?? null;
+    const instance = (msg.instance as string | undefined) ?? null; // absent from older servers
     const newInstance = instance !== null && instance !== state.instance;
     if (state.data !== null && msg.seq <= state.seq && !newInstance && !state.awaitingSnapshot) {
       return { state, resync: false }; // an old or repeated publication of the same server
@@ -83,8 +52,9 @@ export function apply(state: ClientState, msg: ServerMessage, nowMs: number): Ap
   const { history_append, ...changes } = msg.changes;
   let history = state.data.history;
   if (history_append && history_append.length) {
-    history = [...history, ...history_append];
-    if (history.length > HISTORY_MAX) history = history.slice(history.length - HISTORY_MAX);
+    const max = state.data.server?.history_points ?? HISTORY_DEFAULT;
+    history = [...history, ...(history_append as HistoryPoint[])];
+    if (history.length > max) history = history.slice(history.length - max);
   }
   return {
     state: { ...state, data: { ...state.data, ...changes, history }, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs },

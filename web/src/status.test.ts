@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAge, initialLink, isStale, linkReduce, linkStatus, shouldAbandon, staleAfterMs, type Link, type LinkEvent } from "./status";
+import { formatAge, initialLink, isStale, linkReduce, linkStatus, shouldAbandon, staleAfterMs, timingOf, TIMING, type Link, type LinkEvent } from "./status";
 
 const run = (events: LinkEvent[], link: Link = initialLink(0)): Link => events.reduce(linkReduce, link);
 const live = run([{ type: "connect", nowMs: 0 }, { type: "open" }, { type: "message", nowMs: 1000 }]);
@@ -8,6 +8,9 @@ describe("connection status", () => {
   it("is LIVE only while open and a message arrived within heartbeat + 2 publication intervals", () => {
     expect(staleAfterMs()).toBe(5200);
     expect(staleAfterMs({ heartbeatMs: 1000, publishMs: 50, abandonMs: 0 })).toBe(1100);
+    // The server's announced timing replaces the defaults (a 1 Hz server with 2 s heartbeats).
+    expect(staleAfterMs(timingOf({ publish_ms: 1000, heartbeat_ms: 2000 }))).toBe(4000);
+    expect(timingOf(undefined)).toBe(TIMING);
     expect(linkStatus(live, 1000)).toBe("LIVE");
     expect(linkStatus(live, 6200)).toBe("LIVE");
     expect(linkStatus(live, 6201)).toBe("STALE"); // the socket is open but the server is silent

@@ -25,7 +25,12 @@ export interface Timing {
   abandonMs: number; // a socket silent (or not open) this long is given up and replaced
 }
 
+/** Until the first snapshot: the server's defaults. Then timingOf(data.server). */
 export const TIMING: Timing = { heartbeatMs: 5000, publishMs: 100, abandonMs: 7000 };
+
+/** The timing a server announces in its snapshots (docs/protocol.md, `server`). */
+export const timingOf = (server?: { heartbeat_ms: number; publish_ms: number }): Timing =>
+  server ? { heartbeatMs: server.heartbeat_ms, publishMs: server.publish_ms, abandonMs: server.heartbeat_ms + 2000 } : TIMING;
 export const MAX_RETRIES = 5; // then DISCONNECTED (it keeps retrying)
 
 export const staleAfterMs = (t: Timing = TIMING): number => t.heartbeatMs + 2 * t.publishMs;

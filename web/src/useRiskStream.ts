@@ -4,7 +4,7 @@
 // (status.ts), so a late render cannot show LIVE after the socket closed or went silent.
 import { useEffect, useState } from "react";
 import { apply, backoffMs, expectSnapshot, initialState, type ClientState, type ServerMessage } from "./protocol";
-import { initialLink, isStale, linkReduce, linkStatus, shouldAbandon, TIMING, type Status } from "./status";
+import { initialLink, isStale, linkReduce, linkStatus, shouldAbandon, timingOf, type Status } from "./status";
 
 export type { Status } from "./status";
 
@@ -114,7 +114,7 @@ export function useRiskStream(): Stream {
     connect();
     const clock = window.setInterval(() => {
       const now = Date.now();
-      if (ws && shouldAbandon(link, now)) lost(ws); // silent or never opened: replace it
+      if (ws && shouldAbandon(link, now, timingOf(state.data?.server))) lost(ws); // silent or never opened: replace it
       else if (now - rendered >= CLOCK_MS - 50) render(); // not while data renders anyway
     }, CLOCK_MS);
     return () => {
@@ -127,7 +127,7 @@ export function useRiskStream(): Stream {
     };
   }, []);
 
-  const status = linkStatus(view.link, view.now, TIMING);
+  const status = linkStatus(view.link, view.now, timingOf(view.state.data?.server));
   const { lastUpdate } = view.state;
   return { state: view.state, status, attempts: view.link.attempts, stale: isStale(status), ageMs: lastUpdate ? view.now - lastUpdate : NaN };
 }

@@ -16,18 +16,19 @@ export function PositionsTable({ rows }: { rows: Position[] }) {
       <table className="positions">
         <thead>
           <tr>
-            <th>symbol</th><th>quantity</th><th>price</th><th>market value</th><th>P&amp;L</th><th>comp. VaR</th><th>delta $</th>
+            <th>node</th><th>symbol</th><th>quantity</th><th>price</th><th>market value</th><th>P&amp;L</th><th>comp. VaR</th><th>delta $</th>
           </tr>
         </thead>
         <tbody>
           <tr style={{ height: first * ROW }} />
           {slice.map((p) => (
-            <tr key={p.symbol} style={{ height: ROW }}>
+            <tr key={`${p.node} ${p.symbol}`} style={{ height: ROW }}>
+              <td title={p.node}>{p.node.slice(p.node.lastIndexOf("/") + 1)}</td>
               <td>{p.symbol}</td>
               <td>{fmt(p.quantity, 0)}</td>
               <td>{fmt(p.price, 2)}</td>
               <td>{fmt(p.market_value, 0)}</td>
-              <td className={p.pnl === null ? "" : p.pnl < 0 ? "neg" : "pos"}>{p.pnl === null ? "–" : fmt(p.pnl, 0)}</td>
+              <td className={p.pnl < 0 ? "neg" : "pos"}>{fmt(p.pnl, 0)}</td>
               <td>{fmt(p.component_var, 0)}</td>
               <td>{fmt(p.delta, 0)}</td>
             </tr>

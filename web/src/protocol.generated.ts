@@ -1,0 +1,356 @@
+// Generated from docs/protocol.schema.json by web/scripts/gen-protocol.mjs: do not edit.
+
+/**
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "ServerMessage".
+ */
+export type ServerMessage = SnapshotMessage | DeltaMessage | HeartbeatMessage;
+/**
+ * [time_ms, total_pnl, var_99]
+ *
+ * @minItems 3
+ * @maxItems 3
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "HistoryPoint".
+ */
+export type HistoryPoint = [number, number, number];
+/**
+ * The top-level fields of RiskData that changed (each valid as in RiskData; applied to the held data, the result is a valid RiskData), plus history_append.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "RiskChanges".
+ */
+export type RiskChanges = Partial<Omit<RiskData, "history">> & {history_append: HistoryPoint[]};
+
+/**
+ * Every message of /ws/risk (docs/protocol.md) and the risk report of GET /api/risk and --once (docs/book.md). The conformance suite validates every message it receives against this file; web/src/protocol.generated.ts is generated from it (npm run gen:protocol). Money in currency; VaR/ES positive losses; times in microseconds since the Unix epoch unless named _ms.
+ */
+export interface ProtocolTypes {
+  ServerMessage?: ServerMessage;
+  SnapshotMessage?: SnapshotMessage;
+  DeltaMessage?: DeltaMessage;
+  HeartbeatMessage?: HeartbeatMessage;
+  ClientMessage?: ClientMessage;
+  RiskChanges?: RiskChanges;
+  RiskData?: RiskData;
+  ServerInfo?: ServerInfo;
+  HistoryPoint?: HistoryPoint;
+  NodeRisk?: NodeRisk;
+  Position?: Position;
+  UnderlyingGreeks?: UnderlyingGreeks;
+  SpotVolGrid?: SpotVolGrid;
+  RiskReport?: RiskReport;
+}
+/**
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "SnapshotMessage".
+ */
+export interface SnapshotMessage {
+  type: "snapshot";
+  seq: number;
+  /**
+   * the server process, random at every start
+   */
+  instance: string;
+  event_time: number;
+  send_time: number;
+  data: RiskData;
+}
+/**
+ * A publication: the root node's headline figures, every node, and the slower parts (repeated until refreshed).
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "RiskData".
+ */
+export interface RiskData {
+  /**
+   * the root's unrealised + realised P&L
+   */
+  total_pnl: number;
+  market_value: number;
+  /**
+   * sum of |dollar delta| over positions
+   */
+  gross_exposure: number;
+  /**
+   * sum of the linear positions' exposures
+   */
+  net_exposure: number;
+  /**
+   * sum of dollar deltas, options included
+   */
+  net_delta: number;
+  positions_count: number;
+  /**
+   * historical 1-day VaR 99 % of the root
+   */
+  var_99: number;
+  /**
+   * historical 1-day ES 97.5 % of the root
+   */
+  es_975: number;
+  scenarios: number;
+  ticks_total: number;
+  /**
+   * @minItems 1
+   */
+  nodes: [NodeRisk, ...NodeRisk[]];
+  positions: Position[];
+  greeks: UnderlyingGreeks[];
+  stress: {
+    name: string;
+    pnl: number;
+  }[];
+  grid: SpotVolGrid;
+  var_methods: {
+    historical: number;
+    gaussian: number;
+    cornish_fisher: number;
+  };
+  server: ServerInfo;
+  history: HistoryPoint[];
+}
+/**
+ * One node of the book's hierarchy, over its whole subtree.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "NodeRisk".
+ */
+export interface NodeRisk {
+  /**
+   * '/'-separated, the root first
+   */
+  path: string;
+  /**
+   * null for the root
+   */
+  parent: string | null;
+  depth: number;
+  positions_count: number;
+  market_value: number;
+  pnl: number;
+  net_delta: number;
+  gross_exposure: number;
+  /**
+   * per 1.00 of vol
+   */
+  vega: number;
+  /**
+   * per year
+   */
+  theta: number;
+  var_99: number;
+  es_975: number;
+  /**
+   * Euler component in the parent's VaR 99 (the root: its VaR)
+   */
+  component_var: number;
+  /**
+   * @maxItems 5
+   */
+  top_contributors:
+    | []
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ]
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ]
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ]
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ]
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ];
+}
+/**
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "Position".
+ */
+export interface Position {
+  node: string;
+  symbol: string;
+  type: "linear" | "call" | "put";
+  quantity: number;
+  /**
+   * unit value: the spot, or the option's model price
+   */
+  price: number;
+  market_value: number;
+  pnl: number;
+  /**
+   * Euler component in the root's VaR 99
+   */
+  component_var: number;
+  /**
+   * dollar delta
+   */
+  delta: number;
+}
+/**
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "UnderlyingGreeks".
+ */
+export interface UnderlyingGreeks {
+  underlying: string;
+  /**
+   * units of the underlying
+   */
+  delta: number;
+  dollar_delta: number;
+  gamma: number;
+  vega: number;
+  theta: number;
+}
+/**
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "SpotVolGrid".
+ */
+export interface SpotVolGrid {
+  /**
+   * relative spot moves (rows)
+   */
+  spot: number[];
+  /**
+   * relative vol shifts (columns)
+   */
+  vol: number[];
+  pnl: number[][];
+}
+/**
+ * The server's timing, constant for an instance: what a client needs to tell a live stream from a stale one.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "ServerInfo".
+ */
+export interface ServerInfo {
+  /**
+   * interval of the fixed publication rate
+   */
+  publish_ms: number;
+  /**
+   * a heartbeat follows this much silence
+   */
+  heartbeat_ms: number;
+  /**
+   * length of the rolling history
+   */
+  history_points: number;
+}
+/**
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "DeltaMessage".
+ */
+export interface DeltaMessage {
+  type: "delta";
+  seq: number;
+  base: number;
+  event_time: number;
+  send_time: number;
+  changes: RiskChanges;
+}
+/**
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "HeartbeatMessage".
+ */
+export interface HeartbeatMessage {
+  type: "heartbeat";
+  send_time: number;
+}
+/**
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "ClientMessage".
+ */
+export interface ClientMessage {
+  type: "resync" | "ping";
+}
+/**
+ * GET /api/risk (with seq and event_time_us) and --once (without): every node's figures, exact.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "RiskReport".
+ */
+export interface RiskReport {
+  scenarios: number;
+  ticks_total: number;
+  /**
+   * @minItems 1
+   */
+  nodes: [NodeRisk, ...NodeRisk[]];
+  seq?: number;
+  event_time_us?: number;
+}
