@@ -42,6 +42,26 @@ static void BM_engine_ingest_option_underlying(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 
+/// Ticks on a stock without options (EQ001: held at two nodes, 4 and 3 nodes above them).
+static void BM_engine_ingest_linear_underlying(benchmark::State& state) {
+    rtrisk_live::engine eng(demo(state));
+    const auto eq = eng.symbol_index().at("EQ001");
+    double px = eng.state().spots()[eq];
+    for (auto _ : state) {
+        px *= (state.iterations() % 2 ? 1.0001 : 1 / 1.0001);
+        eng.apply({0, eq, px, 0, 0, {}});
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+/// Baseline for the above: every node's vector rebuilt from every position (what a tick would
+/// cost without the incremental state; options keep their repriced vectors, so this is a floor).
+static void BM_book_state_recompute(benchmark::State& state) {
+    rtrisk_live::engine eng(demo(state));
+    for (auto _ : state) eng.state().recompute();
+    state.SetItemsProcessed(state.iterations());
+}
+
 static void BM_engine_snapshot_headline(benchmark::State& state) {
     rtrisk_live::engine eng(demo(state));
     for (auto _ : state) benchmark::DoNotOptimize(eng.snapshot({false, false}).nodes.size());
@@ -52,7 +72,9 @@ static void BM_engine_snapshot_full(benchmark::State& state) {
 }
 
 BENCHMARK(BM_engine_ingest)->Arg(500)->Arg(1500)->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_engine_ingest_linear_underlying)->Arg(500)->Arg(1500)->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_engine_ingest_option_underlying)->Arg(500)->Arg(1500)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_book_state_recompute)->Arg(500)->Arg(1500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_engine_snapshot_headline)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_engine_snapshot_full)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK_MAIN();

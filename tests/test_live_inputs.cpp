@@ -1,5 +1,5 @@
 // The live engine's other outside inputs: tick lines and tick files (examples/live/sources/), client WebSocket messages (wire/client_message.hpp) and the command line
-// (server_options.hpp): strict, bounded, and every refusal says where and why.
+// (app/options.hpp): strict, bounded, and every refusal says where and why.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "live/engine/engine.hpp"
-#include "live/server_options.hpp"
+#include "live/app/options.hpp"
 #include "live/sources/file_replay.hpp"
 #include "live/sources/tick_line.hpp"
 #include "live/wire/client_message.hpp"

@@ -194,14 +194,13 @@ public:
                 reprice(c, m_unit[c], m_unit_pnl[c]);
                 continue;
             }
-            vector_type diff;
-            if (m_contracts[c].is_option) {
-                diff = -m_unit_pnl[c];
+            const bool option = m_contracts[c].is_option;
+            if (option) { // the change of the unit scenario P&L, kept in m_diff
+                m_diff = -m_unit_pnl[c];
                 reprice(c, m_unit[c], m_unit_pnl[c]);
-                diff += m_unit_pnl[c];
-            } else {
+                m_diff += m_unit_pnl[c];
+            } else { // linear: (S' - S) R(:, u), applied straight from the column
                 reprice(c, m_unit[c], m_unit_pnl[c]);
-                diff = (spot - old) * col;
             }
             for (const std::size_t p : m_positions_of[c]) {
                 const auto& pos = m_positions[p];
@@ -211,7 +210,10 @@ public:
                 }
             }
             for (const std::size_t n : m_touched) {
-                if (m_coef[n] != 0) m_node_pnl[n].noalias() += m_coef[n] * diff;
+                if (m_coef[n] != 0) {
+                    if (option) m_node_pnl[n].noalias() += m_coef[n] * m_diff;
+                    else m_node_pnl[n].noalias() += (m_coef[n] * (spot - old)) * col;
+                }
                 m_coef[n] = 0;
             }
             m_touched.clear();
@@ -397,8 +399,24 @@ private:
         unit = detail::bsm_unchecked(k.kind, s, k.strike, k.expiry, m_rate, q, k.vol);
         const auto col = m_scenarios.col(static_cast<Eigen::Index>(k.underlying));
         scenario_pnl.resize(m_scenarios.rows());
+        const Real vs = k.vol * std::sqrt(k.expiry);
+        if (k.expiry == 0 || k.vol == 0 || vs == 0) { // degenerate: the general pricer's limits
+            for (Eigen::Index i = 0; i < m_scenarios.rows(); ++i) {
+                scenario_pnl(i) = detail::bsm_unchecked(k.kind, s * (1 + col(i)), k.strike, k.expiry, m_rate, q, k.vol).price - unit.price;
+            }
+            return;
+        }
+        // Price only, the terms that do not depend on the spot computed once: the same operations
+        // as bsm_unchecked's price, so the same numbers.
+        const Real w = k.kind == option_kind::call ? Real(1) : Real(-1);
+        const Real dq = std::exp(-q * k.expiry), kdr = k.strike * std::exp(-m_rate * k.expiry);
+        const Real carry = (m_rate - q) * k.expiry;
         for (Eigen::Index i = 0; i < m_scenarios.rows(); ++i) {
-            scenario_pnl(i) = detail::bsm_unchecked(k.kind, s * (1 + col(i)), k.strike, k.expiry, m_rate, q, k.vol).price - unit.price;
+            const Real spot = s * (1 + col(i));
+            const Real d1 = (std::log(spot / k.strike) + carry) / vs + vs / 2;
+            const Real d2 = d1 - vs;
+            const Real price = std::max(w * (spot * dq * detail::norm_cdf(w * d1) - kdr * detail::norm_cdf(w * d2)), Real(0));
+            scenario_pnl(i) = price - unit.price;
         }
     }
     vector_type unit_pnl(std::size_t c) const {
@@ -450,6 +468,7 @@ private:
     std::vector<vector_type> m_node_pnl; ///< per node: T values
     std::vector<Real> m_coef;            ///< per node, scratch of set_spot (zero between calls)
     std::vector<std::size_t> m_touched;
+    vector_type m_diff; ///< scratch of set_spot
     mutable std::vector<Real> m_scratch;
 };
 using book_state = basic_book_state<double>;

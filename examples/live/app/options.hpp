@@ -14,10 +14,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "../common/parse_number.hpp"
-#include "engine/book_files.hpp"
-#include "sources/tick_line.hpp"
-#include "http/access_policy.hpp"
+#include "../../common/parse_number.hpp"
+#include "../engine/book_files.hpp"
+#include "../sources/tick_line.hpp"
+#include "../http/access_policy.hpp"
 
 namespace rtrisk_live {
 

@@ -1,0 +1,202 @@
+// rtrisk_live: the live stack in one process, wiring only. It loads a book from files
+// (docs/book.md); the engine thread applies ticks (embedded simulator or file replay) to the
+// per-node incremental risk state and publishes at the rate publish_schedule sets; the io thread
+// serves the dashboard, /ws/risk (snapshot + deltas, docs/protocol.md), /api/risk, /healthz and
+// /metrics. With --once it prints the risk per node and exits. What it defends against, and how,
+// is in docs/security.md; its limits under faults in docs/reliability.md.
+//
+//   source ──► engine thread ──► risk_snapshot ──► wire codec ──► publication ──post──► io thread
+//   (sources/)  (engine/)                            (wire/)       (immutable)   ├─► websocket_fanout (sinks/)
+//                                                                                └─► http_session: /api/risk, /metrics, files (http/)
+//
+// Usage: rtrisk_live --help (every option is range-checked; a bad one exits with status 2).
+
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../engine/engine.hpp"
+#include "../engine/publish_schedule.hpp"
+#include "../http/listener.hpp"
+#include "../sinks/websocket_fanout.hpp"
+#include "../sources/file_replay.hpp"
+#include "../wire/publication.hpp"
+#include "../wire/snapshot_json.hpp"
+#include "options.hpp"
+#include "server_context.hpp"
+
+using namespace rtrisk_live;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+/// The engine thread's loop: apply ticks, publish at the fixed rate. Nothing a tick source
+/// can send ends it: every exception is counted and logged with its place.
+void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, rate_limited_log& log, net::io_context& ioc, websocket_fanout& h) {
+    publisher pub(static_cast<std::size_t>(cfg.history_points));
+    publish_schedule schedule(cfg.publish_hz, cfg.positions_hz, cfg.low_latency, steady::now());
+    const nlohmann::json server_info = {{"publish_ms", 1000.0 / cfg.publish_hz}, {"heartbeat_ms", cfg.heartbeat_ms}, {"history_points", cfg.history_points}};
+    std::vector<tick> batch;
+    batch.reserve(8192);
+    std::vector<std::string> reject_sample;
+    auto second_start = steady::now();
+    std::uint64_t ticks_at_second = 0;
+    bool live = true;
+    while (!g_stop) {
+        batch.clear();
+        try {
+            if (live) live = src.next(batch, 8192);
+        } catch (const std::exception& e) {
+            m.tick_rejects_total++;
+            log.write(std::string("tick source failed, stopped: ") + e.what());
+            live = false;
+        }
+        reject_sample.clear();
+        m.tick_rejects_total += src.take_rejects(reject_sample);
+        for (const auto& r : reject_sample) log.write("rejected tick: " + r);
+        for (const auto& t : batch) {
+            try {
+                eng.apply(t);
+            } catch (const std::exception& e) {
+                m.tick_rejects_total++;
+                log.write("rejected tick: " + src.where(t) + ": " + e.what());
+            }
+        }
+        m.ticks_total = eng.ticks();
+        const auto now = steady::now();
+        if (now - second_start >= std::chrono::seconds(1)) {
+            m.ticks_per_second = double(eng.ticks() - ticks_at_second) / std::chrono::duration<double>(now - second_start).count();
+            ticks_at_second = eng.ticks();
+            second_start = now;
+        }
+        const auto d = schedule.poll(now, eng.last_event_us(), h.client_ready.load(std::memory_order_relaxed));
+        if (d.publish) {
+            h.client_ready.store(false, std::memory_order_relaxed);
+            const auto t0 = steady::now();
+            try {
+                const auto snap = eng.snapshot(d.parts);
+                auto data = to_wire(snap);
+                data["server"] = server_info; // constant: sent in snapshots, never again in deltas
+                auto p = pub.next(std::move(data), snap.event_time_us, now_us() / 1000);
+                auto report = risk_report(snap);
+                report["seq"] = p->version;
+                report["event_time_us"] = snap.event_time_us;
+                p->risk_body = report.dump();
+                m.observe_publish(std::chrono::duration<double>(steady::now() - t0).count());
+                net::post(ioc, [&h, p = publication_ptr(std::move(p))]() mutable { h.publish(std::move(p)); });
+            } catch (const std::exception& e) {
+                m.internal_errors_total++;
+                log.write(std::string("publication failed, the previous one stands: ") + e.what());
+            }
+        } else if (batch.empty()) {
+            std::this_thread::sleep_for(std::min<steady::duration>(std::chrono::microseconds(cfg.low_latency ? 50 : 200), schedule.next_due() - now));
+        }
+    }
+}
+
+} // namespace
+
+
+int main(int argc, char** argv) {
+    std::optional<server_config> parsed;
+    try {
+        parsed = parse_server_options(argc, argv);
+    } catch (const usage_error& e) {
+        std::fprintf(stderr, "rtrisk live: %s\nrtrisk live: run with --help for the options\n", e.what());
+        return 2;
+    }
+    if (!parsed) return 0;
+    const server_config& cfg = *parsed;
+    std::signal(SIGPIPE, SIG_IGN);
+    try {
+        metrics m;
+        std::unique_ptr<engine> eng_ptr;
+        std::unique_ptr<source> src;
+        try { // the files named on the command line: a bad one is a usage error
+            eng_ptr = std::make_unique<engine>(load_book(cfg.book, cfg.market));
+            if (cfg.once) {
+                std::puts(risk_report(eng_ptr->snapshot()).dump().c_str());
+                return 0;
+            }
+            if (cfg.ticks_file.empty()) src = eng_ptr->make_simulator(cfg.rate, cfg.market_speed, cfg.seed);
+            else src = std::make_unique<file_source>(cfg.ticks_file, eng_ptr->symbol_index());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "rtrisk live: %s\n", e.what());
+            return 2;
+        }
+        engine& eng = *eng_ptr;
+
+        net::io_context ioc(1);
+        websocket_fanout h(m);
+        auto l = std::make_shared<listener>(ioc, tcp::endpoint(net::ip::make_address(cfg.bind), cfg.port), h, nullptr);
+        server_context ctx{cfg, m, access_policy(cfg.bind, l->port(), cfg.allowed_hosts, cfg.allowed_origins, cfg.token),
+                           static_root(cfg.static_dir), make_instance_id(), rate_limited_log(), connection_limits{}};
+        const int fd_limit = raise_open_file_limit();
+        ctx.limits.max = cfg.max_connections > 0 ? cfg.max_connections : std::max(16, fd_limit - connection_reserve);
+        ctx.limits.m = &m;
+        l->set_context(&ctx);
+        l->run();
+        net::steady_timer timer(ioc);
+        std::function<void()> arm = [&] {
+            timer.expires_after(std::chrono::milliseconds(250));
+            timer.async_wait([&](beast::error_code ec) {
+                if (ec) return;
+                try {
+                    h.tick_timers();
+                } catch (const std::exception& e) { // supervision must go on
+                    m.internal_errors_total++;
+                    ctx.log.write(std::string("client supervision failed: ") + e.what());
+                }
+                arm();
+            });
+        };
+        arm();
+        net::signal_set signals(ioc, SIGINT, SIGTERM);
+        signals.async_wait([&](beast::error_code, int) {
+            g_stop = true;
+            ioc.stop();
+        });
+        std::printf("rtrisk live: http://%s:%u/  (WebSocket /ws/risk, /api/risk, /healthz, /metrics; %s; instance %s; up to %d connections)\n",
+                    cfg.bind.c_str(), l->port(), cfg.ticks_file.empty() ? "simulator" : cfg.ticks_file.c_str(), ctx.instance.c_str(),
+                    ctx.limits.max);
+        std::fflush(stdout);
+
+        std::thread engine_thread([&] {
+            try {
+                run_engine(cfg, eng, *src, m, ctx.log, ioc, h);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "rtrisk live: engine stopped: %s\n", e.what());
+                g_stop = true;
+                ioc.stop();
+            }
+        });
+        // A handler that throws is logged and the loop goes on; nothing a client sends stops it.
+        while (!g_stop) {
+            try {
+                ioc.run();
+                break;
+            } catch (const std::exception& e) {
+                m.internal_errors_total++;
+                ctx.log.write(std::string("network handler failed: ") + e.what());
+            }
+        }
+        g_stop = true;
+        engine_thread.join();
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "rtrisk live: %s\n", e.what());
+        return 1;
+    }
+}
+

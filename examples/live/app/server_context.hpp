@@ -1,0 +1,102 @@
+#pragma once
+// What every network session of rtrisk_live shares (io thread): the Beast/Asio names, the
+// limits, the connection slots against --max-connections, and the server context (options,
+// metrics, access policy, static folder, instance id, log).
+
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "../http/access_policy.hpp"
+#include "../http/metrics.hpp"
+#include "../http/static_files.hpp"
+#include "../rate_limited_log.hpp"
+#include "../sources/source.hpp"
+#include "options.hpp"
+
+namespace rtrisk_live {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using steady = std::chrono::steady_clock;
+
+inline constexpr auto ping_interval = std::chrono::seconds(1);
+inline constexpr auto header_timeout = std::chrono::seconds(10); // whole request header, first or next
+inline constexpr std::size_t max_static_file_bytes = 64u << 20;
+inline constexpr int connection_reserve = 64; // file descriptors kept for /healthz, files and the engine
+
+// Security headers on every HTTP answer (docs/security.md).
+inline constexpr const char* content_security_policy =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+inline std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+/// A generator for ping nonces (io thread only).
+inline std::mt19937_64& session_rng() {
+    static std::mt19937_64 gen(std::random_device{}());
+    return gen;
+}
+
+/// The server instance: a random id chosen at start and sent in every snapshot, so a client
+/// knows when seq numbers restart (docs/protocol.md).
+inline std::string make_instance_id() {
+    std::random_device rd;
+    std::mt19937_64 gen((std::uint64_t(rd()) << 32) ^ rd() ^ static_cast<std::uint64_t>(now_us()));
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(gen()));
+    return buf;
+}
+
+/// Open connections against the limit (io thread only). A slot is held by a session for its life.
+struct connection_limits {
+    int max = 1000;
+    int open = 0;
+    int overflow = 0; ///< connections past `max`, answered from the reserve (/healthz or 503)
+    metrics* m = nullptr;
+};
+
+class connection_slot {
+public:
+    connection_slot(connection_limits& l, bool overflow) : m_limits(&l), m_overflow(overflow) {
+        (overflow ? l.overflow : l.open)++;
+        l.m->connections = static_cast<std::uint64_t>(l.open + l.overflow);
+    }
+    connection_slot(connection_slot&& o) noexcept : m_limits(std::exchange(o.m_limits, nullptr)), m_overflow(o.m_overflow) {}
+    connection_slot& operator=(connection_slot&&) = delete;
+    ~connection_slot() {
+        if (!m_limits) return;
+        (m_overflow ? m_limits->overflow : m_limits->open)--;
+        m_limits->m->connections = static_cast<std::uint64_t>(m_limits->open + m_limits->overflow);
+    }
+    bool overflow() const { return m_overflow; }
+
+private:
+    connection_limits* m_limits;
+    bool m_overflow;
+};
+
+struct server_context {
+    const server_config& cfg;
+    metrics& m;
+    access_policy policy;
+    static_root files;
+    std::string instance;
+    rate_limited_log log;
+    connection_limits limits;
+};
+
+
+} // namespace rtrisk_live

@@ -1,0 +1,260 @@
+#pragma once
+// One HTTP connection of rtrisk_live (RFC 9110/9112): the routes (/healthz, /metrics,
+// /api/risk, the dashboard's static files) and the upgrade of /ws/risk to a ws_session, with the
+// Host, Origin and token checks of docs/security.md and the security headers on every answer.
+
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "../app/server_context.hpp"
+#include "../sinks/websocket_fanout.hpp"
+#include "request_target.hpp"
+
+namespace rtrisk_live {
+
+inline std::string_view mime_type(std::string_view path) {
+    const auto ext = path.substr(path.rfind('.') == std::string_view::npos ? path.size() : path.rfind('.'));
+    if (ext == ".html") return "text/html; charset=utf-8";
+    if (ext == ".js") return "application/javascript";
+    if (ext == ".css") return "text/css";
+    if (ext == ".svg") return "image/svg+xml";
+    if (ext == ".png") return "image/png";
+    if (ext == ".json") return "application/json";
+    if (ext == ".ico") return "image/x-icon";
+    return "application/octet-stream";
+}
+
+/// One HTTP connection: requests in turn (RFC 9110/9112), upgraded to a ws_session on /ws/risk.
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+    http_session(tcp::socket socket, websocket_fanout& h, server_context& ctx, connection_slot slot)
+        : m_stream(std::move(socket)), m_hub(h), m_ctx(ctx), m_slot(std::move(slot)) {}
+    void run() { do_read(); }
+
+private:
+    struct answer {
+        http::status status;
+        std::string body;
+        std::string_view type = "text/plain; charset=utf-8";
+        std::string_view cache = "no-cache";
+        bool close = false;
+        std::vector<std::pair<http::field, std::string>> extra = {};
+    };
+
+    void do_read() {
+        m_parser.emplace();
+        m_parser->header_limit(16 * 1024);
+        m_parser->body_limit(8192);
+        m_stream.expires_after(header_timeout);
+        http::async_read(m_stream, m_buffer, *m_parser, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+    }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+            ec == net::error::connection_reset || ec == net::error::eof) {
+            return close();
+        }
+        if (ec) {
+            m_ctx.m.bad_requests_total++;
+            if (ec == http::error::header_limit) {
+                // The request line alone too long: 414; else the header fields: 431. Beast parses
+                // the request line only with the whole header, so look for its end ourselves.
+                const auto d = m_buffer.cdata();
+                const std::string_view seen(static_cast<const char*>(d.data()), d.size());
+                const auto eol = seen.find("\r\n");
+                if (m_parser->get().target().empty() && (eol == std::string_view::npos || eol > max_target_length + 64)) {
+                    return send_error(http::status::uri_too_long, "request target too long\n");
+                }
+                return send_error(http::status::request_header_fields_too_large, "request header fields too large\n");
+            }
+            if (ec == http::error::body_limit) return send_error(http::status::payload_too_large, "request body too large\n");
+            return send_error(http::status::bad_request, "malformed request: " + ec.message() + "\n");
+        }
+        auto req = m_parser->release();
+        try {
+            handle(std::move(req));
+        } catch (const std::exception& e) {
+            m_ctx.log.write(std::string("internal error answering a request: ") + e.what());
+            send_error(http::status::internal_server_error, "internal error\n");
+        }
+    }
+
+    void handle(http::request<http::string_body> req) {
+        const bool http11 = req.version() >= 11;
+        if (req.count(http::field::host) > 1) return bad(req, http::status::bad_request, "more than one Host header\n");
+        const auto host = sv(req[http::field::host]);
+        if (host.empty() && http11) return bad(req, http::status::bad_request, "Host header required\n");
+        if (req.method() == http::verb::unknown) return bad(req, http::status::not_implemented, "method not implemented\n");
+        if (req.method() != http::verb::get && req.method() != http::verb::head) {
+            return reply(req, {http::status::method_not_allowed, "GET and HEAD only\n", {}, "no-cache", true, {{http::field::allow, "GET, HEAD"}}});
+        }
+        request_target target;
+        try {
+            target = parse_request_target(sv(req.target()));
+        } catch (const bad_target& e) {
+            return bad(req, static_cast<http::status>(e.status()), std::string(e.what()) + "\n");
+        }
+        const std::string_view effective_host = target.authority.empty() ? host : std::string_view(target.authority);
+        if (!m_ctx.policy.host_allowed(effective_host, http11 || !target.authority.empty())) {
+            m_ctx.m.rejected_hosts_total++;
+            return bad(req, http::status::misdirected_request, "unknown Host: this server answers to its loopback names only (see --allow-host)\n");
+        }
+        if (m_slot.overflow()) { // past the connection limit: health only
+            const bool health = target.segments.size() == 1 && target.segments[0] == "healthz";
+            if (health) return reply(req, {http::status::ok, "ok\n", {}, "no-cache", true});
+            return reply(req, {http::status::service_unavailable, "too many connections\n", {}, "no-cache", true, {{http::field::retry_after, "1"}}});
+        }
+        const std::string path = target.path();
+        if (path == "/ws/risk") {
+            if (!websocket::is_upgrade(req) || req.method() != http::verb::get) {
+                return reply(req, {http::status::upgrade_required, "WebSocket only\n", {}, "no-cache", false,
+                                   {{http::field::upgrade, "websocket"}, {http::field::connection, "Upgrade"}}});
+            }
+            const std::string origin(req[http::field::origin]);
+            if (req.count(http::field::origin) > 1 || !m_ctx.policy.origin_allowed(origin, effective_host)) {
+                m_ctx.m.rejected_upgrades_total++;
+                return reply(req, {http::status::forbidden, "origin not allowed\n"});
+            }
+            const auto token = target.param("token");
+            if (!m_ctx.policy.token_ok(sv(req[http::field::authorization]), token ? &*token : nullptr)) {
+                m_ctx.m.rejected_upgrades_total++;
+                return reply(req, {http::status::unauthorized, "bearer token required\n", {}, "no-cache", false,
+                                   {{http::field::www_authenticate, "Bearer"}}});
+            }
+            m_stream.expires_never();
+            std::make_shared<ws_session>(m_stream.release_socket(), m_hub, m_ctx, std::move(m_slot))->run(std::move(req));
+            return;
+        }
+        if (websocket::is_upgrade(req)) {
+            m_ctx.m.rejected_upgrades_total++;
+            return reply(req, {http::status::not_found, "no WebSocket at " + path + "\n"});
+        }
+        if (path == "/healthz") return reply(req, {http::status::ok, "ok\n"});
+        if (path == "/api/risk") {
+            const auto token = target.param("token");
+            if (!m_ctx.policy.token_ok(sv(req[http::field::authorization]), token ? &*token : nullptr)) {
+                return reply(req, {http::status::unauthorized, "bearer token required\n", {}, "no-cache", false,
+                                   {{http::field::www_authenticate, "Bearer"}}});
+            }
+            if (!m_hub.latest()) return reply(req, {http::status::service_unavailable, "no risk computed yet\n"});
+            return reply(req, {http::status::ok, m_hub.latest()->risk_body, "application/json", "no-cache"});
+        }
+        if (path == "/metrics") return reply(req, {http::status::ok, m_ctx.m.prometheus(m_ctx.instance), "text/plain; version=0.0.4"});
+        serve_file(req, target);
+    }
+
+    void serve_file(const http::request<http::string_body>& req, const request_target& target) {
+        const auto file = m_ctx.files.resolve(target);
+        if (!file) {
+            if (m_ctx.files.root().empty()) return reply(req, {http::status::not_found, "dashboard not built: run scripts/run\n"});
+            return reply(req, {http::status::not_found, "not found\n"});
+        }
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(*file, ec);
+        if (ec || size > max_static_file_bytes) return reply(req, {http::status::not_found, "not found\n"});
+        std::ifstream in(*file, std::ios::binary);
+        std::string body(size, '\0');
+        if (!in.read(body.data(), static_cast<std::streamsize>(size))) return reply(req, {http::status::not_found, "not found\n"});
+        const bool immutable = !target.segments.empty() && target.segments.front() == "assets"; // Vite's hashed file names
+        reply(req, {http::status::ok, std::move(body), mime_type(file->string()), immutable ? "public, max-age=31536000, immutable" : "no-cache"});
+    }
+
+    /// A refused request: counted, answered, and the connection closed.
+    void bad(const http::request<http::string_body>& req, http::status status, std::string body) {
+        m_ctx.m.bad_requests_total++;
+        reply(req, {status, std::move(body), {}, "no-cache", true});
+    }
+
+    template <class Response>
+    void decorate(Response& res, const answer& a) {
+        res.set(http::field::server, "rtrisk");
+        res.set(http::field::content_type, std::string(a.type));
+        res.set(http::field::cache_control, std::string(a.cache));
+        res.set("Content-Security-Policy", content_security_policy);
+        res.set("X-Content-Type-Options", "nosniff");
+        res.set("X-Frame-Options", "DENY");
+        res.set("Referrer-Policy", "no-referrer");
+        res.set("Cross-Origin-Opener-Policy", "same-origin");
+        res.set("Cross-Origin-Resource-Policy", "same-origin");
+        res.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+        for (const auto& [f, v] : a.extra) res.set(f, v);
+    }
+
+    void reply(const http::request<http::string_body>& req, answer a) {
+        const bool keep_alive = req.keep_alive() && !a.close;
+        if (req.method() == http::verb::head) {
+            // The same header fields as GET, Content-Length included, and no body.
+            auto res = std::make_shared<http::response<http::empty_body>>(a.status, req.version());
+            decorate(*res, a);
+            res->content_length(a.body.size());
+            res->keep_alive(keep_alive);
+            return write(res);
+        }
+        auto res = std::make_shared<http::response<http::string_body>>(a.status, req.version());
+        decorate(*res, a);
+        res->keep_alive(keep_alive);
+        res->body() = std::move(a.body);
+        res->prepare_payload();
+        write(res);
+    }
+
+    /// An answer to a request that could not be parsed: HTTP/1.1, then close.
+    void send_error(http::status status, std::string body) {
+        auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+        decorate(*res, answer{status, {}});
+        res->keep_alive(false);
+        res->body() = std::move(body);
+        res->prepare_payload();
+        write(res);
+    }
+
+    template <class Response>
+    void write(const std::shared_ptr<Response>& res) {
+        m_stream.expires_after(header_timeout);
+        http::async_write(m_stream, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            if (!res->keep_alive()) return self->linger();
+            self->do_read();
+        });
+    }
+
+    /// After an answer that ends the connection: stop sending, then read and discard what the
+    /// client still sends for up to 1 s, so the kernel does not reset the connection (and lose
+    /// the answer) over unread request bytes (RFC 9112 section 9.6).
+    void linger() {
+        beast::error_code ignored;
+        m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        m_stream.expires_after(std::chrono::seconds(1));
+        linger_more();
+    }
+    void linger_more() {
+        m_stream.async_read_some(net::buffer(m_discard), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            self->linger_more();
+        });
+    }
+
+    void close() {
+        beast::error_code ignored;
+        m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        m_stream.close();
+    }
+
+    beast::tcp_stream m_stream;
+    beast::flat_buffer m_buffer;
+    std::optional<http::request_parser<http::string_body>> m_parser;
+    std::array<char, 4096> m_discard{};
+    websocket_fanout& m_hub;
+    server_context& m_ctx;
+    connection_slot m_slot;
+};
+
+
+} // namespace rtrisk_live

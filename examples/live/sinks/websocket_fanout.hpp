@@ -1,0 +1,316 @@
+#pragma once
+// The WebSocket sink: websocket_fanout holds the sessions and hands each publication to every
+// one; ws_session is one client of /ws/risk (docs/protocol.md): snapshot on connect, then deltas,
+// a bounded queue with latest-wins conflation, catch-up deltas or a snapshot for a client that
+// fell behind, pings with nonces and pong-proven reading, slow and dead clients closed.
+
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "../app/server_context.hpp"
+#include "../wire/client_message.hpp"
+#include "../wire/publication.hpp"
+
+namespace rtrisk_live {
+
+class websocket_fanout;
+
+class ws_session : public std::enable_shared_from_this<ws_session> {
+public:
+    ws_session(tcp::socket socket, websocket_fanout& h, server_context& ctx, connection_slot slot)
+        : m_ws(std::move(socket)), m_hub(h), m_ctx(ctx), m_slot(std::move(slot)) {}
+
+    void run(http::request<http::string_body> req);
+    void offer(const publication_ptr& p);
+    void tick_timers(steady::time_point now);
+
+private:
+    void on_accept(beast::error_code ec);
+    void do_read();
+    void on_read(beast::error_code ec, std::size_t);
+    void send(const publication_ptr& p);
+    void send_text(std::shared_ptr<const std::string> text, std::uint64_t version);
+    void on_write(beast::error_code ec, std::size_t);
+    void close_with(std::uint16_t code, const char* reason);
+    void drop_slow(const char* why);
+    void end();
+    void leave();
+    std::uint64_t bytes_queued() const { return m_bytes_written + (m_writing && m_out ? m_out->size() : 0); }
+    std::uint64_t bytes_unread() const { return bytes_queued() - std::min(bytes_queued(), m_bytes_read_by_client); }
+
+    websocket::stream<beast::tcp_stream> m_ws;
+    beast::flat_buffer m_buffer;
+    websocket_fanout& m_hub;
+    server_context& m_ctx;
+    connection_slot m_slot;
+    std::uint64_t m_version = 0;       // version the client holds
+    bool m_want_snapshot = true;
+    std::uint64_t m_resyncs = 0;         // resync requests so far; a snapshot answers those up to m_out_resyncs
+    std::uint64_t m_out_resyncs = 0;
+    bool m_out_snapshot = false;
+    bool m_writing = false;
+    bool m_closing = false;
+    bool m_joined = false;
+    publication_ptr m_pending;          // latest publication not yet written (conflation slot)
+    std::shared_ptr<const std::string> m_out;
+    std::uint64_t m_out_version = 0;
+    steady::time_point m_write_started{};
+    steady::time_point m_last_sent = steady::now();
+    // Reading is proven by pongs: each ping carries an unguessable nonce and the bytes whose
+    // writes had completed before it; only an exact echo counts, and it can come back only after
+    // the client has read those bytes (docs/protocol.md, slow clients).
+    std::uint64_t m_bytes_written = 0;
+    std::uint64_t m_bytes_read_by_client = 0;
+    std::string m_ping_payload;
+    std::uint64_t m_ping_bytes = 0;
+    bool m_ping_outstanding = false;
+    bool m_pinging = false;
+    steady::time_point m_ping_sent = steady::now();
+};
+
+class websocket_fanout {
+public:
+    explicit websocket_fanout(metrics& m) : m_metrics(m) {}
+    /// Low-latency mode: set by the network thread when a client has nothing in flight, read by
+    /// the engine thread to publish at once instead of waiting for the next fixed-rate slot.
+    std::atomic<bool> client_ready{false};
+    void join(const std::shared_ptr<ws_session>& s) {
+        m_sessions.insert(s);
+        m_metrics.clients = m_sessions.size();
+    }
+    void leave(const std::shared_ptr<ws_session>& s) {
+        m_sessions.erase(s);
+        m_metrics.clients = m_sessions.size();
+    }
+    void publish(publication_ptr p) {
+        m_latest = std::move(p);
+        m_recent.push(m_latest);
+        m_metrics.publications_total++;
+        for (const auto& s : std::vector<std::shared_ptr<ws_session>>(m_sessions.begin(), m_sessions.end())) s->offer(m_latest);
+    }
+    const publication_ptr& latest() const { return m_latest; }
+    std::shared_ptr<const std::string> catch_up(std::uint64_t from) { return m_recent.catch_up(from); }
+    void tick_timers() {
+        const auto now = steady::now();
+        for (const auto& s : std::vector<std::shared_ptr<ws_session>>(m_sessions.begin(), m_sessions.end())) s->tick_timers(now);
+    }
+
+private:
+    metrics& m_metrics;
+    std::set<std::shared_ptr<ws_session>> m_sessions;
+    publication_ptr m_latest;
+    recent_publications m_recent;
+};
+
+inline void ws_session::run(http::request<http::string_body> req) {
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::seconds(10);
+    t.idle_timeout = websocket::stream_base::none(); // liveness is checked with our own pings
+    t.keep_alive_pings = false;
+    m_ws.set_option(t);
+    websocket::permessage_deflate pmd;
+    pmd.server_enable = m_ctx.cfg.deflate;
+    pmd.compLevel = 1; // fastest: compressing the same delta once per client is the fan-out's main cost
+    m_ws.set_option(pmd);
+    m_ws.read_message_max(m_ctx.cfg.max_message);
+    m_ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+        res.set(http::field::server, "rtrisk");
+    }));
+    // Called only inside the read operation, whose handler holds a shared_ptr to this session.
+    m_ws.control_callback([this](websocket::frame_type kind, beast::string_view payload) {
+        if (kind != websocket::frame_type::pong || !m_ping_outstanding || sv(payload) != m_ping_payload) return;
+        m_bytes_read_by_client = std::max(m_bytes_read_by_client, m_ping_bytes);
+        m_ping_outstanding = false;
+    });
+    if (m_ctx.cfg.sndbuf > 0) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(m_ws).socket().set_option(net::socket_base::send_buffer_size(m_ctx.cfg.sndbuf), ignored);
+    }
+    m_ws.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+}
+
+inline void ws_session::on_accept(beast::error_code ec) {
+    if (ec) {
+        m_ctx.m.bad_requests_total++; // a malformed upgrade (key, version) or a timeout
+        return;
+    }
+    m_joined = true;
+    m_hub.join(shared_from_this());
+    if (m_hub.latest()) send(m_hub.latest());
+    else m_hub.client_ready.store(true, std::memory_order_relaxed);
+    do_read();
+}
+
+inline void ws_session::do_read() {
+    m_ws.async_read(m_buffer, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+}
+
+inline void ws_session::on_read(beast::error_code ec, std::size_t) {
+    if (ec) {
+        // Beast answers these itself (1009 too big, 1002 protocol error, 1007 bad UTF-8).
+        if (ec == websocket::error::message_too_big || ec == websocket::condition::protocol_violation) {
+            m_ctx.m.bad_messages_total++;
+            m_ctx.log.write("client sent a bad WebSocket frame: " + ec.message());
+        }
+        // Closed, reset, half-closed or refused: the connection is over even if a write is
+        // still blocked on it.
+        end();
+        return;
+    }
+    if (m_closing) return; // a close is under way: Beast reads until the client's close frame
+    if (m_ws.got_binary()) {
+        m_ctx.m.bad_messages_total++;
+        m_buffer.consume(m_buffer.size());
+        close_with(close_unsupported_data, "binary messages are not accepted");
+        return;
+    }
+    const auto data = m_buffer.cdata();
+    const auto parsed = parse_client_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    m_buffer.consume(m_buffer.size());
+    if (const auto* err = std::get_if<client_message_error>(&parsed)) {
+        m_ctx.m.bad_messages_total++;
+        close_with(err->close_code, err->reason.c_str());
+        return;
+    }
+    if (std::get<client_request>(parsed) == client_request::resync) {
+        // The snapshot answering a resync carries a seq above the client's: the latest if it is
+        // newer than what the client holds, else the next publication. A write already under
+        // way does not answer it.
+        m_want_snapshot = true;
+        ++m_resyncs;
+        if (m_hub.latest()) offer(m_hub.latest());
+    }
+    do_read();
+}
+
+inline void ws_session::offer(const publication_ptr& p) {
+    if (m_closing) return;
+    if (m_writing) {
+        if (m_pending) m_ctx.m.conflated_total++; // latest wins: the older pending one is dropped
+        m_pending = p;
+        return;
+    }
+    send(p);
+}
+
+inline void ws_session::send(const publication_ptr& p) {
+    if (p->version <= m_version) return; // seq is strictly increasing on a connection
+    const std::string* body = nullptr;
+    std::shared_ptr<const std::string> catch_up;
+    if (!m_want_snapshot && m_version + 1 == p->version) {
+        body = &p->delta_body;
+    } else if (!m_want_snapshot && p == m_hub.latest() && (catch_up = m_hub.catch_up(m_version))) {
+        body = catch_up.get(); // skipped versions: one delta carrying all of them
+        m_ctx.m.catch_up_deltas_total++;
+    }
+    const bool delta = body != nullptr;
+    if (!delta) body = &p->snapshot_body;
+    const auto now = now_us();
+    std::string text;
+    text.reserve(body->size() + 160);
+    text += delta ? R"({"type":"delta","seq":)" : R"({"type":"snapshot","seq":)";
+    text += std::to_string(p->version);
+    if (delta) text += ",\"base\":" + std::to_string(m_version);
+    else text += ",\"instance\":\"" + m_ctx.instance + "\"";
+    text += ",\"event_time\":" + std::to_string(p->event_time_us) + ",\"send_time\":" + std::to_string(now);
+    text += delta ? ",\"changes\":" : ",\"data\":";
+    text += *body;
+    text += "}";
+    if (!delta) m_ctx.m.snapshots_sent_total++;
+    m_out_snapshot = !delta;
+    m_out_resyncs = m_resyncs;
+    send_text(std::make_shared<const std::string>(std::move(text)), p->version);
+}
+
+inline void ws_session::send_text(std::shared_ptr<const std::string> text, std::uint64_t version) {
+    m_out = std::move(text);
+    m_out_version = version;
+    m_writing = true;
+    m_write_started = steady::now();
+    m_ws.text(true);
+    m_ws.async_write(net::buffer(*m_out), beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+}
+
+inline void ws_session::on_write(beast::error_code ec, std::size_t) {
+    m_writing = false;
+    if (ec) {
+        end();
+        return;
+    }
+    m_ctx.m.messages_sent_total++;
+    m_bytes_written += m_out->size();
+    m_last_sent = steady::now();
+    if (m_out_version != 0) {
+        m_version = m_out_version;
+        if (m_out_snapshot && m_out_resyncs == m_resyncs) m_want_snapshot = false;
+    }
+    m_out.reset();
+    if (m_closing) return;
+    if (!m_pending) m_hub.client_ready.store(true, std::memory_order_relaxed);
+    if (m_pending) {
+        auto p = std::move(m_pending);
+        m_pending.reset();
+        send(p); // a delta if it is the next version, a catch-up delta if recent, else a snapshot
+    }
+}
+
+inline void ws_session::tick_timers(steady::time_point now) {
+    if (m_closing) return;
+    const auto slow = std::chrono::milliseconds(m_ctx.cfg.slow_timeout_ms);
+    if (m_writing && now - m_write_started > slow) return drop_slow("write blocked");
+    if (m_ping_outstanding && now - m_ping_sent > slow) return drop_slow("no pong");
+    if (bytes_unread() > m_ctx.cfg.max_queued_bytes) return drop_slow("too many bytes unread");
+    if (!m_pinging && !m_ping_outstanding && now - m_ping_sent >= ping_interval) {
+        m_pinging = m_ping_outstanding = true;
+        m_ping_sent = now;
+        m_ping_bytes = m_bytes_written;
+        m_ping_payload = std::to_string(session_rng()()) + ":" + std::to_string(m_ping_bytes);
+        m_ws.async_ping(websocket::ping_data(m_ping_payload.c_str()), [self = shared_from_this()](beast::error_code) { self->m_pinging = false; });
+    }
+    if (!m_writing && now - m_last_sent > std::chrono::milliseconds(m_ctx.cfg.heartbeat_ms)) {
+        send_text(std::make_shared<const std::string>(R"({"type":"heartbeat","send_time":)" + std::to_string(now_us()) + "}"), 0);
+    }
+}
+
+inline void ws_session::drop_slow(const char* why) {
+    m_ctx.m.slow_disconnects_total++;
+    m_ctx.log.write(std::string("closing a slow client (4408): ") + why);
+    close_with(close_slow_consumer, "slow consumer");
+}
+
+/// Starts the closing handshake once; the close frame may queue behind a blocked write, so
+/// the socket is closed outright 2 s later whatever the client does.
+inline void ws_session::close_with(std::uint16_t code, const char* reason) {
+    if (m_closing) return;
+    m_closing = true;
+    m_pending.reset();
+    m_ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+                     [self = shared_from_this()](beast::error_code) { self->end(); });
+    auto timer = std::make_shared<net::steady_timer>(m_ws.get_executor(), std::chrono::seconds(2));
+    timer->async_wait([self = shared_from_this(), timer](beast::error_code) { self->end(); });
+}
+
+/// The connection is over: the socket closed (cancelling any blocked write) and the session out
+/// of the hub. Its last shared_ptr goes with the last pending handler.
+inline void ws_session::end() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(m_ws).socket().close(ignored);
+    leave();
+}
+
+inline void ws_session::leave() {
+    if (m_joined) {
+        m_joined = false;
+        m_hub.leave(shared_from_this());
+    }
+}
+
+
+} // namespace rtrisk_live
