@@ -7,5 +7,6 @@ command -v node >/dev/null || { echo "web_build: node (20+) is required and not 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
+node scripts/gen-protocol.mjs --check # the types match docs/protocol.schema.json
 npx tsc --noEmit
 npx vite build --logLevel warn >&2

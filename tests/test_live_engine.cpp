@@ -210,6 +210,23 @@ TEST_CASE("book files: every refusal names file, line and field; nothing is half
                              (bad + ":1: field 'quantity' must be a string or a number, got [1]").c_str(), book_error);
         std::remove(j.c_str());
     }
+    SUBCASE("scenarios: the last 500, or every return of a shorter history; too short is an error") {
+        std::string hist = "day,DAX\n";
+        for (int i = 0; i < 151; ++i) hist += std::to_string(i) + "," + std::to_string(5000 + (i % 7) * 10) + "\n";
+        write("rtrisk_test_history.csv", hist);
+        write(f, H + "FIRM/a,DAX,10,5000,,,,,,\n");
+        auto market = demo_market();
+        market.dividends = {{"DAX", 0.02}}; // only DAX in this history
+        CHECK(load_book({f, "rtrisk_test_history.csv", "", 0}, market).state.scenario_count() == 150);
+        CHECK(load_book({data_dir + "/demo_book.csv", data_dir + "/eu_stock_markets.csv", data_dir + "/demo_proxies.csv", 0}, demo_market())
+                  .state.scenario_count() == 500);
+        CHECK_THROWS_WITH_AS(load_book({f, "rtrisk_test_history.csv", "", 200}, market),
+                             "rtrisk_test_history.csv: 150 daily returns, fewer than the 200 scenarios asked (--scenarios)", book_error);
+        write("rtrisk_test_history.csv", "day,DAX\n1,5000\n2,5010\n");
+        CHECK_THROWS_WITH_AS(load_book({f, "rtrisk_test_history.csv", "", 0}, market),
+                             "rtrisk_test_history.csv: 1 daily returns, fewer than the 100 needed for VaR 99 %", book_error);
+        std::remove("rtrisk_test_history.csv");
+    }
     SUBCASE("proxies") {
         const std::string P = "symbol,proxy,beta,price\n";
         CHECK(book_refusal(H + "FIRM/a,ACME,10,50,,,,,,\n", P + "ACME,DAX,1.2,\n") == "");

@@ -187,26 +187,36 @@ struct basic_greeks_table {
 };
 using greeks_table = basic_greeks_table<double>;
 
-/// Prices and Greeks of every option of `book` into `out` (resized). Checks every input first and
-/// throws naming the option index and the value; then evaluates without branches on the checks.
+/// Output spans of the array form of bsm(): each of the options' count, caller-owned (numpy
+/// arrays, vectors).
 template <std::floating_point Real>
-void bsm(const basic_option_book<Real>& book, basic_greeks_table<Real>& out) {
-    const std::size_t n = book.size();
-    for (const auto* v : {&book.spot, &book.strike, &book.expiry, &book.rate, &book.dividend, &book.vol}) {
-        detail::check_same_size(v->size(), n, "option book array", "option book kind");
+struct basic_greeks_spans {
+    std::span<Real> price, delta, gamma, vega, theta, rho, dividend_rho, vanna, volga, charm;
+};
+
+/// Prices and Greeks of n options given as arrays (element i of each is option i) into `out`.
+/// Checks every input first and throws naming the option ("option 17: vol -1 must be ...", no
+/// index when n is 1); then evaluates without branches on the checks. The one loop behind the
+/// book form below and the Python bindings.
+template <std::floating_point Real>
+void bsm(std::span<const option_kind> kind, std::span<const Real> spot, std::span<const Real> strike,
+         std::span<const Real> expiry, std::span<const Real> rate, std::span<const Real> dividend, std::span<const Real> vol,
+         const basic_greeks_spans<Real>& out) {
+    const std::size_t n = kind.size();
+    for (const auto& v : {spot, strike, expiry, rate, dividend, vol}) detail::check_same_size(v.size(), n, "option array", "option kinds");
+    for (const auto& v : {out.price, out.delta, out.gamma, out.vega, out.theta, out.rho, out.dividend_rho, out.vanna, out.volga, out.charm}) {
+        detail::check_same_size(v.size(), n, "output array", "option kinds");
     }
     for (std::size_t i = 0; i < n; ++i) {
         try {
-            detail::check_option_inputs(book.spot[i], book.strike[i], book.expiry[i], book.rate[i], book.dividend[i],
-                                        book.vol[i]);
+            detail::check_option_inputs(spot[i], strike[i], expiry[i], rate[i], dividend[i], vol[i]);
         } catch (const std::invalid_argument& e) {
+            if (n == 1) throw;
             throw std::invalid_argument("option " + std::to_string(i) + ": " + e.what());
         }
     }
-    out.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-        const auto g = detail::bsm_unchecked(book.kind[i], book.spot[i], book.strike[i], book.expiry[i], book.rate[i],
-                                             book.dividend[i], book.vol[i]);
+        const auto g = detail::bsm_unchecked(kind[i], spot[i], strike[i], expiry[i], rate[i], dividend[i], vol[i]);
         out.price[i] = g.price;
         out.delta[i] = g.delta;
         out.gamma[i] = g.gamma;
@@ -218,6 +228,18 @@ void bsm(const basic_option_book<Real>& book, basic_greeks_table<Real>& out) {
         out.volga[i] = g.volga;
         out.charm[i] = g.charm;
     }
+}
+
+/// Prices and Greeks of every option of `book` into `out` (resized); see the array form.
+template <std::floating_point Real>
+void bsm(const basic_option_book<Real>& book, basic_greeks_table<Real>& out) {
+    const std::size_t n = book.size();
+    for (const auto* v : {&book.spot, &book.strike, &book.expiry, &book.rate, &book.dividend, &book.vol}) {
+        detail::check_same_size(v->size(), n, "option book array", "option book kind");
+    }
+    out.resize(n);
+    bsm<Real>(book.kind, book.spot, book.strike, book.expiry, book.rate, book.dividend, book.vol,
+              {out.price, out.delta, out.gamma, out.vega, out.theta, out.rho, out.dividend_rho, out.vanna, out.volga, out.charm});
 }
 
 } // namespace rtrisk

@@ -37,33 +37,19 @@ py::dict bsm_arrays(const kinds& kind, py::object spot, py::object strike, py::o
         out[j] = py::array_t<double>(static_cast<py::ssize_t>(n));
         ptr[j] = out[j].mutable_data();
     }
-    const std::uint8_t* kd = kind.data();
-    const double *sd = s.data(), *kk = k.data(), *td = t.data(), *rd = r.data(), *qd = q.data(), *vd = v.data();
+    std::vector<rtrisk::option_kind> kinds_in(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (kind.data()[i] > 1) throw std::invalid_argument("option kind code " + std::to_string(kind.data()[i]) + " at index " + std::to_string(i));
+        kinds_in[i] = static_cast<rtrisk::option_kind>(kind.data()[i]);
+    }
+    auto span = [&](const vec& v) { return std::span<const double>(v.data(), static_cast<std::size_t>(v.size())); };
+    rtrisk::basic_greeks_spans<double> o;
+    std::span<double>* fields[10] = {&o.price, &o.delta, &o.gamma, &o.vega, &o.theta, &o.rho, &o.dividend_rho, &o.vanna, &o.volga, &o.charm};
+    for (std::size_t j = 0; j < 10; ++j) *fields[j] = std::span<double>(ptr[j], n);
     {
         py::gil_scoped_release release;
         note_gil_state();
-        for (std::size_t i = 0; i < n; ++i) {
-            if (kd[i] > 1) throw std::invalid_argument("option kind code " + std::to_string(kd[i]) + " at index " + std::to_string(i));
-            try {
-                rtrisk::detail::check_option_inputs(sd[i], kk[i], td[i], rd[i], qd[i], vd[i]);
-            } catch (const std::invalid_argument& e) {
-                throw std::invalid_argument(std::string(e.what()) + (n > 1 ? " (element " + std::to_string(i) + ")" : ""));
-            }
-        }
-        for (std::size_t i = 0; i < n; ++i) {
-            const auto g = rtrisk::detail::bsm_unchecked(static_cast<rtrisk::option_kind>(kd[i]), sd[i], kk[i], td[i], rd[i],
-                                                          qd[i], vd[i]);
-            ptr[0][i] = g.price;
-            ptr[1][i] = g.delta;
-            ptr[2][i] = g.gamma;
-            ptr[3][i] = g.vega;
-            ptr[4][i] = g.theta;
-            ptr[5][i] = g.rho;
-            ptr[6][i] = g.dividend_rho;
-            ptr[7][i] = g.vanna;
-            ptr[8][i] = g.volga;
-            ptr[9][i] = g.charm;
-        }
+        rtrisk::bsm<double>(kinds_in, span(s), span(k), span(t), span(r), span(q), span(v), o);
     }
     py::dict d;
     for (std::size_t j = 0; j < 10; ++j) d[names[j]] = out[j];

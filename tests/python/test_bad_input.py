@@ -55,7 +55,7 @@ CASES = [
     (lambda: rtrisk.component_var(R[:, 0], None), ValueError, "decomposition needs 2-D returns and weights"),
     (lambda: rtrisk.bsm(100, 100, 1, 0.01, 0, -0.2), ValueError, "vol -0.2 must be non-negative and finite"),
     (lambda: rtrisk.bsm(100, -100, 1, 0.01, 0, 0.2), ValueError, "strike -100 must be positive and finite"),
-    (lambda: rtrisk.bsm([100, 0], 100, 1, 0.01, 0, 0.2), ValueError, "spot 0 must be positive and finite (element 1)"),
+    (lambda: rtrisk.bsm([100, 0], 100, 1, 0.01, 0, 0.2), ValueError, "option 1: spot 0 must be positive and finite"),
     (lambda: rtrisk.bsm(100, 100, -1, 0.01, 0, 0.2), ValueError, "expiry -1 must be non-negative and finite"),
     (lambda: rtrisk.bsm(100, 100, 1, np.nan, 0, 0.2), ValueError, "rate nan is not finite"),
     (lambda: rtrisk.bsm(100, 100, 1, 0.01, 0, 0.2, kind="straddle"), ValueError, "kind 'straddle' is neither 'call' nor 'put'"),

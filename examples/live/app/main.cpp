@@ -28,6 +28,7 @@
 #include "../engine/engine.hpp"
 #include "../engine/publish_schedule.hpp"
 #include "../http/listener.hpp"
+#include "../sinks/sink.hpp"
 #include "../sinks/websocket_fanout.hpp"
 #include "../sources/file_replay.hpp"
 #include "../wire/publication.hpp"
@@ -43,7 +44,8 @@ std::atomic<bool> g_stop{false};
 
 /// The engine thread's loop: apply ticks, publish at the fixed rate. Nothing a tick source
 /// can send ends it: every exception is counted and logged with its place.
-void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, rate_limited_log& log, net::io_context& ioc, websocket_fanout& h) {
+void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, rate_limited_log& log, std::atomic<bool>& client_ready,
+                const std::vector<sink*>& sinks) {
     publisher pub(static_cast<std::size_t>(cfg.history_points));
     publish_schedule schedule(cfg.publish_hz, cfg.positions_hz, cfg.low_latency, steady::now());
     const nlohmann::json server_info = {{"publish_ms", 1000.0 / cfg.publish_hz}, {"heartbeat_ms", cfg.heartbeat_ms}, {"history_points", cfg.history_points}};
@@ -80,9 +82,9 @@ void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, 
             ticks_at_second = eng.ticks();
             second_start = now;
         }
-        const auto d = schedule.poll(now, eng.last_event_us(), h.client_ready.load(std::memory_order_relaxed));
+        const auto d = schedule.poll(now, eng.last_event_us(), client_ready.load(std::memory_order_relaxed));
         if (d.publish) {
-            h.client_ready.store(false, std::memory_order_relaxed);
+            client_ready.store(false, std::memory_order_relaxed);
             const auto t0 = steady::now();
             try {
                 const auto snap = eng.snapshot(d.parts);
@@ -94,7 +96,8 @@ void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, 
                 report["event_time_us"] = snap.event_time_us;
                 p->risk_body = report.dump();
                 m.observe_publish(std::chrono::duration<double>(steady::now() - t0).count());
-                net::post(ioc, [&h, p = publication_ptr(std::move(p))]() mutable { h.publish(std::move(p)); });
+                const publication_ptr shared = std::move(p);
+                for (auto* s : sinks) s->consume(shared);
             } catch (const std::exception& e) {
                 m.internal_errors_total++;
                 log.write(std::string("publication failed, the previous one stands: ") + e.what());
@@ -172,9 +175,11 @@ int main(int argc, char** argv) {
                     ctx.limits.max);
         std::fflush(stdout);
 
+        websocket_sink ws_sink(ioc, h);
+        const std::vector<sink*> sinks{&ws_sink};
         std::thread engine_thread([&] {
             try {
-                run_engine(cfg, eng, *src, m, ctx.log, ioc, h);
+                run_engine(cfg, eng, *src, m, ctx.log, h.client_ready, sinks);
             } catch (const std::exception& e) {
                 std::fprintf(stderr, "rtrisk live: engine stopped: %s\n", e.what());
                 g_stop = true;

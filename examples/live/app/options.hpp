@@ -96,7 +96,7 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     app.add_option("--risk-free-rate", risk_free, "risk-free rate per year, continuously compounded, in [-1, 1] [default 0]");
     app.add_option("--dividend", dividends, "dividend yield of an underlying, SYMBOL=YIELD in [-1, 1], repeatable [default 0]")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    app.add_option("--scenarios", scenarios, "historical scenarios: the last N daily returns, in [100, 100000] [default 500]");
+    app.add_option("--scenarios", scenarios, "historical scenarios: the last N daily returns, in [100, 100000] [default 500, or all of a shorter history]");
     app.add_option("--market-speed", speed, "simulated trading days per second, in (0, 1000] [default 0.1]");
     app.add_flag("--once", c.once, "load the book, print its risk per node as JSON, exit");
     app.add_option("--token", c.token, "require this bearer token (1 to 512 visible ASCII characters)");

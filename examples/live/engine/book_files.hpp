@@ -49,7 +49,9 @@ struct book_files {
     std::string positions;
     std::string history;
     std::string proxies;  ///< optional
-    int scenarios = 500;  ///< the last `scenarios` daily returns of the history
+    /// The last `scenarios` daily returns of the history; 0: the last 500, or every return of a
+    /// shorter history (at least 100).
+    int scenarios = 0;
 };
 
 /// What load_book() builds: the risk state, and for the simulator the full return history of
@@ -242,7 +244,9 @@ inline const std::set<std::string>& position_fields() {
 /// Loads a book; throws book_error (file, line, field) on the first bad value.
 inline loaded_book load_book(const book_files& files, const market_parameters& market) {
     using detail::required;
-    if (files.scenarios < 100) throw book_error("--scenarios " + std::to_string(files.scenarios) + " must be at least 100 (VaR 99 %)");
+    if (files.scenarios != 0 && files.scenarios < 100) {
+        throw book_error("--scenarios " + std::to_string(files.scenarios) + " must be at least 100 (VaR 99 %)");
+    }
     // History: the last `scenarios` simple returns of every column.
     rtrisk_examples::table hist;
     try {
@@ -262,9 +266,11 @@ inline loaded_book load_book(const book_files& files, const market_parameters& m
             }
         }
     }
-    if (rows - 1 < files.scenarios) {
-        throw book_error(files.history + ": " + std::to_string(rows - 1) + " daily returns, fewer than the " + std::to_string(files.scenarios) +
-                         " scenarios asked (--scenarios)");
+    const Eigen::Index T = files.scenarios != 0 ? files.scenarios : std::min<Eigen::Index>(500, rows - 1);
+    if (rows - 1 < std::max<Eigen::Index>(T, 100)) {
+        throw book_error(files.history + ": " + std::to_string(rows - 1) + " daily returns, fewer than the " +
+                         std::to_string(std::max<Eigen::Index>(T, 100)) +
+                         (files.scenarios != 0 ? " scenarios asked (--scenarios)" : " needed for VaR 99 %"));
     }
     loaded_book out{rtrisk::book_state({}, {}, {}, rtrisk::scenario_matrix<double>::Zero(1, 0), 0), 0, {}, {}};
     out.history_returns = rtrisk::returns_from_prices(hist.values);
@@ -370,7 +376,6 @@ inline loaded_book load_book(const book_files& files, const market_parameters& m
         if (const auto it = market.dividends.find(names[u]); it != market.dividends.end()) dividends[u] = it->second;
     }
     // Scenarios: the last `scenarios` returns; a proxied symbol's are beta x its proxy's.
-    const auto T = static_cast<Eigen::Index>(files.scenarios);
     rtrisk::scenario_matrix<double> R(T, static_cast<Eigen::Index>(names.size()));
     R.leftCols(static_cast<Eigen::Index>(out.history_columns)) = out.history_returns.bottomRows(T);
     for (const auto& p : proxies) {

@@ -17,6 +17,7 @@
 #include "../app/server_context.hpp"
 #include "../wire/client_message.hpp"
 #include "../wire/publication.hpp"
+#include "sink.hpp"
 
 namespace rtrisk_live {
 
@@ -312,5 +313,19 @@ inline void ws_session::leave() {
     }
 }
 
+
+/// The WebSocket sink as the engine sees it: each publication is posted to the io thread, which
+/// owns the sessions (no lock; full queues are each session's conflation slot).
+class websocket_sink : public sink {
+public:
+    websocket_sink(net::io_context& ioc, websocket_fanout& fanout) : m_ioc(ioc), m_fanout(fanout) {}
+    void consume(const publication_ptr& p) override {
+        net::post(m_ioc, [&f = m_fanout, p]() mutable { f.publish(std::move(p)); });
+    }
+
+private:
+    net::io_context& m_ioc;
+    websocket_fanout& m_fanout;
+};
 
 } // namespace rtrisk_live
