@@ -234,6 +234,13 @@ TEST_CASE("book files: every refusal names file, line and field; nothing is half
               "rtrisk_test_proxies.csv:2: field 'proxy': 'NOPE' is not a column of " + data_dir + "/eu_stock_markets.csv");
         CHECK(book_refusal(H + "FIRM/a,ACME,10,50,,,,,,\n", P + "ACME,DAX,x,\n") == "rtrisk_test_proxies.csv:2: field 'beta': 'x' is not a finite number");
         CHECK(book_refusal(H + "FIRM/a,ACME,10,50,,,,,,\n", P + "DAX,SMI,1,\n") == "rtrisk_test_proxies.csv:2: field 'symbol': 'DAX' has its own history column");
+        // Its current price: the proxies file's, else the first linear position's entry price, never an option premium.
+        CHECK(book_refusal(H + "FIRM/a,C1,1,7.5,,call,ACME,50,2027-06-18,0.3\n", P + "ACME,DAX,1.2,\n") ==
+              f + ":2: field 'underlying': 'ACME' follows a proxy but has no price: give one in rtrisk_test_proxies.csv (no linear position holds it)");
+        write("rtrisk_test_positions.csv", H + "FIRM/a,C1,1,7.5,,call,ACME,50,2027-06-18,0.3\nFIRM/b,ACME,10,48,,,,,,\n");
+        write("rtrisk_test_proxies.csv", P + "ACME,DAX,1.2,\n");
+        CHECK(load_book({f, data_dir + "/eu_stock_markets.csv", "rtrisk_test_proxies.csv", 200}, demo_market())
+                  .state.spots()[static_cast<std::size_t>(4)] == 48);
         // A proxied symbol's scenarios are beta x its proxy's returns.
         write("rtrisk_test_positions.csv", H + "FIRM/a,ACME,10,50,,,,,,\n");
         write("rtrisk_test_proxies.csv", P + "ACME,DAX,1.5,60\n");

@@ -312,7 +312,16 @@ inline loaded_book load_book(const book_files& files, const market_parameters& m
     auto in = detail::open(files.positions);
     const auto records = detail::read_records(in, files.positions, position_fields());
     if (records.empty()) throw book_error(files.positions + ": no positions");
-    // First pass: underlyings (history columns, then proxied symbols in order of appearance).
+    // A proxied symbol without a price in the proxies file starts at the entry price of its
+    // first linear position.
+    std::map<std::string, double> first_linear_price;
+    for (const auto& r : records) {
+        const auto* sym = r.get("symbol");
+        if (sym && !r.get("type") && r.get("price") && !first_linear_price.contains(*sym)) {
+            first_linear_price.emplace(*sym, detail::positive(r, "price"));
+        }
+    }
+    // Underlyings: history columns, then proxied symbols in order of appearance.
     std::vector<loaded_book::proxy> proxies;
     auto underlying_of = [&](const detail::record& r, const std::string& field) -> std::size_t {
         const auto& sym = required(r, field);
@@ -323,8 +332,13 @@ inline loaded_book load_book(const book_files& files, const market_parameters& m
                              (files.proxies.empty() ? " and no proxy (--proxies)" : " and no proxy in " + files.proxies));
         }
         const std::size_t u = names.size();
+        const auto linear = first_linear_price.find(sym);
+        if (!p->second.price && linear == first_linear_price.end()) {
+            throw book_error(r.where + ": field '" + field + "': '" + detail::printable(sym) + "' follows a proxy but has no price: give one in " +
+                             files.proxies + " (no linear position holds it)");
+        }
         names.push_back(sym);
-        spots.push_back(p->second.price ? *p->second.price : detail::positive(r, "price"));
+        spots.push_back(p->second.price ? *p->second.price : linear->second);
         column.emplace(sym, u);
         proxies.push_back({u, p->second.proxy, p->second.beta});
         return u;
