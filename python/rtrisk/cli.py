@@ -2,6 +2,7 @@
 
     rtrisk report --prices data/eu_stock_markets.csv --weights DAX=0.4,SMI=0.3,CAC=0.2,FTSE=0.1
     rtrisk report --returns data/edhec_returns.csv --confidence 0.95 --format json
+    rtrisk report --prices data/eu_stock_markets.csv --format csv     # every figure, for scripts
 
 Prints VaR and ES by every method, component VaR, and a backtest of rolling historical VaR over
 the file. A label column (a first column headed date/day/time/timestamp/datetime/period or
@@ -111,6 +112,8 @@ def parse_weights(spec: str | None, names):
             w[names.index(sym)] = float(val)
         except ValueError:
             raise InputError(f"weight {val!r} for {sym} is not a number") from None
+        if not math.isfinite(w[names.index(sym)]):
+            raise InputError(f"weight {val!r} for {sym} is not a finite number")
     return w
 
 
@@ -133,7 +136,9 @@ def report(args) -> dict:
         out["methods"][m] = {"var": rtrisk.var(values, w, c, m), "es": rtrisk.expected_shortfall(values, w, c, m)}
     out["component_var"] = dict(zip(names, np.asarray(rtrisk.component_var(values, w, c)).tolist()))
     pnl = values @ w
-    window = min(250, len(pnl) // 2)
+    window = args.window if args.window is not None else min(250, len(pnl) // 2)
+    if not 2 <= window < len(pnl):
+        raise InputError(f"--window {window} must be in [2, {len(pnl)}) for {len(pnl)} rows of returns")
     needed = math.ceil(1 / (1 - c) - 1e-9)
     if window >= needed:
         forecasts = np.array([rtrisk.var(pnl[t - window:t], confidence=c) for t in range(window, len(pnl))])
@@ -149,6 +154,18 @@ def report(args) -> dict:
     else:
         out["backtest"] = {"skipped": f"a rolling window of {window} rows is too short for confidence {c} (needs {needed})"}
     return out
+
+
+def csv_rows(args) -> list:
+    """(name, method, confidence, VaR, ES) for each column alone and the weighted portfolio, by every
+    method at 95 %, 97.5 % and 99 %: every figure, for scripts and cross-checks."""
+    names, values, _ = read_table(args.prices or args.returns)
+    if args.prices:
+        values = values[1:] / values[:-1] - 1.0
+    w = parse_weights(args.weights, names)
+    series = [(n, values[:, [j]], np.ones(1)) for j, n in enumerate(names)] + [("portfolio", values, w)]
+    return [(n, m, c, rtrisk.var(r, x, c, m), rtrisk.expected_shortfall(r, x, c, m))
+            for n, r, x in series for c in (0.95, 0.975, 0.99) for m in rtrisk.METHODS]
 
 
 def print_table(r: dict) -> None:
@@ -181,14 +198,21 @@ def main(argv=None) -> int:
     p.add_argument("--returns", help="CSV of simple returns (a label column, then one column per instrument)")
     p.add_argument("--weights", help="SYMBOL=WEIGHT,... (default: equal weights)")
     p.add_argument("--confidence", type=float, default=0.99)
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--window", type=int, help="rolling window of the backtest, in rows [default min(250, rows / 2)]")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                   help="csv: VaR and ES of each column and the portfolio by every method at 95, 97.5 and 99 %%")
     args = parser.parse_args(argv)
     try:
         r = report(args)
+        rows = csv_rows(args) if args.format == "csv" else None
     except (InputError, ValueError, TypeError) as e:
         print(f"rtrisk: error: {e}", file=sys.stderr)
         return 2
-    if args.format == "json":
+    if rows is not None:
+        print("name,method,confidence,var,es")
+        for n, m, c, v, e in rows:
+            print(f"{n},{m},{c:.3f},{v!r},{e!r}")
+    elif args.format == "json":
         json.dump(r, sys.stdout, indent=2)
         print()
     else:

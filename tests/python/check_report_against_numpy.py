@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Checks risk_report's figures on the real data against independent Python computations.
+"""Checks the report's figures (`rtrisk report --format csv`) on the real data against independent
+Python computations. Run by tests/python/test_report_vs_numpy.py, or by hand:
 
-Usage: check_report_against_numpy.py RISK_REPORT DATA_DIR
+Usage: check_report_against_numpy.py DATA_DIR REPORT_COMMAND...
+  e.g. check_report_against_numpy.py data .venv/bin/python -m rtrisk report
 
 - historical VaR: -numpy.percentile(r, 100 (1 - c)) (method "linear", numpy's default, which is
   R's quantile type 7); historical ES: -mean(r[r <= that percentile]).
@@ -53,7 +55,7 @@ def reference(r, c):
 
 
 def check(report, args, columns, returns):
-    text = subprocess.run([report, *args, "--format", "csv"], check=True, capture_output=True, text=True).stdout
+    text = subprocess.run([*report, *args, "--format", "csv"], check=True, capture_output=True, text=True).stdout
     got = {}
     for line in text.strip().splitlines()[1:]:
         name, method, conf, var, es = line.split(",")
@@ -74,14 +76,18 @@ def check(report, args, columns, returns):
     return failures
 
 
-def main():
-    report, data = sys.argv[1], sys.argv[2]
+def run(data, report):
+    """Number of mismatches; `report` is the command (a list) that prints the report."""
     failures = 0
     cols, prices = load(f"{data}/eu_stock_markets.csv")
     failures += check(report, ["--prices", f"{data}/eu_stock_markets.csv"], cols, prices[1:] / prices[:-1] - 1.0)
     cols, rets = load(f"{data}/edhec_returns.csv")
     failures += check(report, ["--returns", f"{data}/edhec_returns.csv"], cols, rets)
-    sys.exit(1 if failures else 0)
+    return failures
+
+
+def main():
+    sys.exit(1 if run(sys.argv[1], sys.argv[2:]) else 0)
 
 
 if __name__ == "__main__":

@@ -152,3 +152,56 @@ def test_directory_missing_file_and_bad_prices(tmp_path):
     f.write_text("day,X,Y\n1,10,20\n")
     p = run("report", "--prices", str(f))
     assert p.returncode == 2 and "returns need at least 2 rows of prices, got 1" in p.stderr
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--confidence", "abc"], "--confidence: invalid float value: 'abc'"),
+    (["--confidence", "0.99x"], "--confidence: invalid float value: '0.99x'"),
+    (["--confidence", "1.5"], "confidence 1.5 is outside (0, 1)"),
+    (["--confidence", "nan"], "confidence nan is outside (0, 1)"),
+    (["--window", "25x"], "--window: invalid int value: '25x'"),
+    (["--window", "-1"], "--window -1 must be in [2, 1859)"),
+    (["--window", "1859"], "--window 1859 must be in [2, 1859)"),
+    (["--weights", "DAX=0.4x"], "weight '0.4x' for DAX is not a number"),
+    (["--weights", "DAX=inf"], "weight 'inf' for DAX is not a finite number"),
+    (["--weights", "NOPE=1"], "unknown symbol 'NOPE'"),
+    (["--format", "xml"], "invalid choice: 'xml'"),
+    (["--window"], "--window: expected one argument"),
+])
+def test_bad_arguments_exit_2_naming_the_value(args, needle):
+    p = run("report", "--prices", str(DATA / "eu_stock_markets.csv"), *args)
+    assert p.returncode == 2, (args, p.returncode, p.stdout, p.stderr)
+    assert needle in p.stderr
+    assert p.stdout == ""
+
+
+def test_csv_format_has_every_figure_of_every_column_and_the_portfolio(eu_returns):
+    p = run("report", "--prices", str(DATA / "eu_stock_markets.csv"), "--format", "csv", "--weights", "DAX=1")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == "name,method,confidence,var,es"
+    rows = [line.split(",") for line in lines[1:]]
+    assert len(rows) == 5 * 3 * 4  # 4 columns + the portfolio, 3 confidences, 4 methods
+    for name, method, conf, var, es in rows:
+        if name in ("DAX", "portfolio"):  # the portfolio is all DAX here
+            c = float(conf)
+            assert float(var) == rtrisk.var(eu_returns["DAX"].to_numpy(), confidence=c, method=method) or method == "monte_carlo"
+            assert float(es) > 0
+
+
+def test_the_cpp_example_prints_the_libraries_numbers(eu_returns):
+    """examples/risk_report (the core from C++, a short example) and the Python API give the same figures."""
+    from conftest import BUILD
+    example = BUILD / "examples" / "risk_report"
+    assert example.exists(), f"{example} is missing: build the C++ targets first (scripts/build.sh)"
+    out = subprocess.run([str(example), str(DATA / "eu_stock_markets.csv")], check=True, capture_output=True, text=True).stdout
+    w = pd.Series(0.25, index=eu_returns.columns)
+    lines = out.splitlines()[1:]
+    assert len(lines) == 12
+    for line in lines:
+        method, conf, v, e = line.split(",")
+        c = float(conf)
+        assert rtrisk.var(eu_returns, w, c, method) == pytest.approx(float(v), rel=1e-15), (method, c)
+        assert rtrisk.expected_shortfall(eu_returns, w, c, method) == pytest.approx(float(e), rel=1e-15), (method, c)
+    missing = subprocess.run([str(example), "/nonexistent.csv"], capture_output=True, text=True)
+    assert missing.returncode == 2 and "cannot open '/nonexistent.csv'" in missing.stderr

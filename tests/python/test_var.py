@@ -69,25 +69,6 @@ def test_value_horizon_and_layouts(eu_returns):
     assert rtrisk.var(eu_returns, ws) == pytest.approx(rtrisk.var(R, np.array([0.4, 0.3, 0.2, 0.1])), rel=1e-15)
 
 
-def test_same_numbers_as_the_cpp_core(eu_returns):
-    """risk_report (the C++ program on the same core) prints the same figures for the same file."""
-    report = BUILD / "examples" / "risk_report"
-    assert report.exists(), f"{report} is missing: build the C++ targets first (scripts/build.sh)"
-    out = subprocess.run([str(report), "--prices", str(DATA / "eu_stock_markets.csv"), "--format", "csv"],
-                         check=True, capture_output=True, text=True).stdout.splitlines()[1:]
-    w = pd.Series(0.25, index=eu_returns.columns)
-    checked = 0
-    for line in out:
-        name, method, conf, v, e = line.split(",")
-        if name != "portfolio":
-            continue
-        c = float(conf)
-        assert rtrisk.var(eu_returns, w, c, method) == pytest.approx(float(v), rel=1e-15), (method, c)
-        assert rtrisk.expected_shortfall(eu_returns, w, c, method) == pytest.approx(float(e), rel=1e-15), (method, c)
-        checked += 1
-    assert checked == 12
-
-
 QUANTILE_METHODS = ["nearest", "lower", "higher", "midpoint", "inverted_cdf", "linear", "hazen", "weibull",
                     "median_unbiased", "normal_unbiased", "interpolated_inverted_cdf"]
 
