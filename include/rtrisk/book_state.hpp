@@ -282,7 +282,15 @@ public:
     };
     components component_var(std::size_t n, double confidence) const {
         detail::check_confidence(confidence);
-        const auto q = locate(n, confidence);
+        return component_var(n, locate(n, confidence));
+    }
+    /// The scenario(s) at node n's VaR quantile, to share one selection between
+    /// component_var and top_contributors.
+    detail::quantile_scenarios var_scenarios(std::size_t n, double confidence) const {
+        detail::check_confidence(confidence);
+        return locate(n, confidence);
+    }
+    components component_var(std::size_t n, const detail::quantile_scenarios& q) const {
         components out;
         for (const std::size_t c : m_nodes[n].children) out.children.push_back(-at(m_node_pnl[c], q));
         for (const std::size_t p : m_nodes[n].positions) out.positions.push_back(position_component(p, q));
@@ -293,7 +301,10 @@ public:
     /// (position, component) pairs, largest first, at most `count`.
     std::vector<std::pair<std::size_t, Real>> top_contributors(std::size_t n, double confidence, std::size_t count) const {
         detail::check_confidence(confidence);
-        const auto q = locate(n, confidence);
+        return top_contributors(n, locate(n, confidence), count);
+    }
+    std::vector<std::pair<std::size_t, Real>> top_contributors(std::size_t n, const detail::quantile_scenarios& q,
+                                                               std::size_t count) const {
         std::vector<std::pair<std::size_t, Real>> all;
         std::vector<std::size_t> stack{n};
         while (!stack.empty()) {

@@ -103,18 +103,17 @@ public:
             st.set_spot(k.underlying, t.price);
         } else {
             std::size_t node = rtrisk::book_state::npos, p = rtrisk::book_state::npos;
+            const auto held = st.positions_of(c);
             if (!t.node.empty()) {
                 detail::check_node(t.node);
                 node = st.find_node(t.node);
                 if (node != rtrisk::book_state::npos) p = st.find_position(node, c);
             } else {
-                const auto held = st.positions_of(c);
                 if (held.size() != 1) {
                     throw std::invalid_argument("a trade on '" + k.symbol + "' needs a node: " + std::to_string(held.size()) + " nodes hold it");
                 }
                 p = held[0];
             }
-            const auto held = st.positions_of(c);
             const double multiplier = p != rtrisk::book_state::npos ? st.positions()[p].multiplier
                                       : held.empty()                ? 1.0
                                                                     : st.positions()[held[0]].multiplier;
@@ -172,9 +171,10 @@ public:
             r.var_99 = tail.var;
             r.es_975 = tail.es;
             if (nodes[n].parent == rtrisk::book_state::npos) r.component_var = tail.var;
-            const auto comp = st.component_var(n, 0.99);
+            const auto q = st.var_scenarios(n, 0.99); // one selection for the components and the top contributors
+            const auto comp = st.component_var(n, q);
             for (std::size_t i = 0; i < nodes[n].children.size(); ++i) s.nodes[nodes[n].children[i]].component_var = comp.children[i];
-            for (const auto& [p, v] : st.top_contributors(n, 0.99, top_contributors)) {
+            for (const auto& [p, v] : st.top_contributors(n, q, top_contributors)) {
                 const auto& pos = st.positions()[p];
                 r.top_contributors.push_back({nodes[pos.node].path, st.contracts()[pos.contract].symbol, v});
             }
