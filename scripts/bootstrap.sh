@@ -11,8 +11,8 @@ packages=(
   python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-pybind11 pybind11-dev
   python3-pytest python3-scipy quantlib-python
   python3-nbclient python3-nbformat python3-ipykernel python3-matplotlib
-  python3-websockets python3-jsonschema chromium
-  libcli11-dev clang-14 libclang-rt-14-dev
+  python3-websockets python3-jsonschema python3-confluent-kafka chromium
+  libcli11-dev clang-14 libclang-rt-14-dev librdkafka-dev
 )
 
 missing=()

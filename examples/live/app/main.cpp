@@ -30,6 +30,10 @@
 #include "../http/listener.hpp"
 #include "../sinks/sink.hpp"
 #include "../sinks/websocket_fanout.hpp"
+#include "../kafka/kafka_source.hpp"
+#include "../kafka/mock_cluster.hpp"
+#include "../kafka/risk_sinks.hpp"
+#include "../kafka/trading_system.hpp"
 #include "../sources/file_replay.hpp"
 #include "../wire/publication.hpp"
 #include "../wire/snapshot_json.hpp"
@@ -46,6 +50,7 @@ std::atomic<bool> g_stop{false};
 /// can send ends it: every exception is counted and logged with its place.
 void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, rate_limited_log& log, std::atomic<bool>& client_ready,
                 const std::vector<sink*>& sinks) {
+    const snapshot_parts every{true, true, !cfg.kafka.vectors_topic.empty()};
     publisher pub(static_cast<std::size_t>(cfg.history_points));
     publish_schedule schedule(cfg.publish_hz, cfg.positions_hz, cfg.low_latency, steady::now());
     const nlohmann::json server_info = {{"publish_ms", 1000.0 / cfg.publish_hz}, {"heartbeat_ms", cfg.heartbeat_ms}, {"history_points", cfg.history_points}};
@@ -64,6 +69,10 @@ void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, 
             log.write(std::string("tick source failed, stopped: ") + e.what());
             live = false;
         }
+        if (src.take_reset()) { // a Kafka rebalance: start again from the files, keeping this engine's nodes
+            eng = engine(load_book(cfg.book, cfg.market, [&src](std::string_view node) { return src.holds(node); }));
+            log.write("partitions reassigned: the state is rebuilt from the book files and a replay of the topics");
+        }
         reject_sample.clear();
         m.tick_rejects_total += src.take_rejects(reject_sample);
         for (const auto& r : reject_sample) log.write("rejected tick: " + r);
@@ -73,8 +82,10 @@ void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, 
             } catch (const std::exception& e) {
                 m.tick_rejects_total++;
                 log.write("rejected tick: " + src.where(t) + ": " + e.what());
+                src.rejected(t, e.what());
             }
         }
+        src.applied();
         m.ticks_total = eng.ticks();
         const auto now = steady::now();
         if (now - second_start >= std::chrono::seconds(1)) {
@@ -87,7 +98,9 @@ void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, 
             client_ready.store(false, std::memory_order_relaxed);
             const auto t0 = steady::now();
             try {
-                const auto snap = eng.snapshot(d.parts);
+                auto parts = d.parts;
+                parts.own_vectors = every.own_vectors;
+                auto snap = eng.snapshot(parts);
                 auto data = to_wire(snap);
                 data["server"] = server_info; // constant: sent in snapshots, never again in deltas
                 auto p = pub.next(std::move(data), snap.event_time_us, now_us() / 1000);
@@ -95,6 +108,7 @@ void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, 
                 report["seq"] = p->version;
                 report["event_time_us"] = snap.event_time_us;
                 p->risk_body = report.dump();
+                p->snapshot = std::make_shared<const risk_snapshot>(std::move(snap));
                 m.observe_publish(std::chrono::duration<double>(steady::now() - t0).count());
                 const publication_ptr shared = std::move(p);
                 for (auto* s : sinks) s->consume(shared);
@@ -125,15 +139,43 @@ int main(int argc, char** argv) {
     try {
         metrics m;
         std::unique_ptr<engine> eng_ptr;
+        kafka::settings kcfg = cfg.kafka;
+        rate_limited_log kafka_log;
+        std::unique_ptr<kafka::mock_cluster> mock;
+        std::unique_ptr<kafka::producer> kafka_out;
         std::unique_ptr<source> src;
+        std::unique_ptr<kafka::trading_system> traders;
         try { // the files named on the command line: a bad one is a usage error
             eng_ptr = std::make_unique<engine>(load_book(cfg.book, cfg.market));
-            if (cfg.once) {
+            if (cfg.once) { // with --ticks: the file applied first, as a batch computation
+                if (!cfg.ticks_file.empty()) {
+                    file_source f(cfg.ticks_file, eng_ptr->symbol_index());
+                    std::vector<tick> batch;
+                    while (f.next(batch, 8192)) {
+                        for (const auto& t : batch) eng_ptr->apply(t);
+                        batch.clear();
+                    }
+                    std::vector<std::string> why;
+                    if (f.take_rejects(why)) throw std::invalid_argument(why.empty() ? "a tick line was refused" : why.front());
+                }
                 std::puts(risk_report(eng_ptr->snapshot()).dump().c_str());
                 return 0;
             }
-            if (cfg.ticks_file.empty()) src = eng_ptr->make_simulator(cfg.rate, cfg.market_speed, cfg.seed);
-            else src = std::make_unique<file_source>(cfg.ticks_file, eng_ptr->symbol_index());
+            if (!cfg.kafka.brokers.empty()) {
+                if (cfg.kafka.brokers == "mock") { // the whole pipeline in this process: mock brokers, the simulator as the trading system
+                    mock = std::make_unique<kafka::mock_cluster>(3, std::vector<std::pair<std::string, int>>{
+                        {cfg.kafka.ticks_topic, 4}, {cfg.kafka.trades_topic, 4}, {cfg.kafka.dead_letter_topic, 1}, {cfg.kafka.risk_topic.empty() ? "risk" : cfg.kafka.risk_topic, 4},
+                        {cfg.kafka.vectors_topic.empty() ? "risk.vectors" : cfg.kafka.vectors_topic, 4}});
+                    kcfg.brokers = mock->bootstraps();
+                    traders = std::make_unique<kafka::trading_system>(kcfg, *eng_ptr, cfg.rate, cfg.seed);
+                }
+                kafka_out = std::make_unique<kafka::producer>(kcfg, m);
+                src = std::make_unique<kafka::kafka_source>(kcfg, eng_ptr->symbol_index(), *kafka_out, m, kafka_log);
+            } else if (cfg.ticks_file.empty()) {
+                src = eng_ptr->make_simulator(cfg.rate, cfg.market_speed, cfg.seed);
+            } else {
+                src = std::make_unique<file_source>(cfg.ticks_file, eng_ptr->symbol_index());
+            }
         } catch (const std::exception& e) {
             std::fprintf(stderr, "rtrisk live: %s\n", e.what());
             return 2;
@@ -170,13 +212,21 @@ int main(int argc, char** argv) {
             g_stop = true;
             ioc.stop();
         });
+        const std::string feed = !kcfg.brokers.empty() ? "kafka " + kcfg.brokers + (mock ? " (mock cluster, simulated trading system)" : "")
+                                 : cfg.ticks_file.empty() ? std::string("simulator") : cfg.ticks_file;
         std::printf("rtrisk live: http://%s:%u/  (WebSocket /ws/risk, /api/risk, /healthz, /metrics; %s; instance %s; up to %d connections)\n",
-                    cfg.bind.c_str(), l->port(), cfg.ticks_file.empty() ? "simulator" : cfg.ticks_file.c_str(), ctx.instance.c_str(),
+                    cfg.bind.c_str(), l->port(), feed.c_str(), ctx.instance.c_str(),
                     ctx.limits.max);
         std::fflush(stdout);
 
         websocket_sink ws_sink(ioc, h);
-        const std::vector<sink*> sinks{&ws_sink};
+        std::vector<sink*> sinks{&ws_sink};
+        std::unique_ptr<sink> risk_out, vectors_out;
+        if (kafka_out && !kcfg.risk_topic.empty()) sinks.push_back((risk_out = std::make_unique<kafka::risk_sink>(*kafka_out, kcfg.risk_topic, ctx.instance)).get());
+        if (kafka_out && !kcfg.vectors_topic.empty()) {
+            vectors_out = std::make_unique<kafka::vectors_sink>(*kafka_out, static_cast<const kafka::kafka_source&>(*src), kcfg.vectors_topic, ctx.instance);
+            sinks.push_back(vectors_out.get());
+        }
         std::thread engine_thread([&] {
             try {
                 run_engine(cfg, eng, *src, m, ctx.log, h.client_ready, sinks);

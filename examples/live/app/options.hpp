@@ -18,6 +18,7 @@
 #include "../engine/book_files.hpp"
 #include "../sources/tick_line.hpp"
 #include "../http/access_policy.hpp"
+#include "../kafka/kafka_settings.hpp"
 
 namespace rtrisk_live {
 
@@ -46,6 +47,8 @@ struct server_config {
     double market_speed = 0.1;   ///< simulated trading days per second of wall time
     int history_points = 600;    ///< rolling chart history (60 s at 10 Hz)
     std::uint64_t seed = 7;
+    kafka::settings kafka;       ///< brokers empty: no Kafka
+    bool aggregate = false;      ///< serve the sum of the engines' vectors (docs/scaling.md)
 };
 
 /// A bad command line; main() prints it and exits with status 2.
@@ -112,6 +115,19 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     app.add_option("--max-connections", max_conn, "open connections at most, 0 for the open-file limit minus 64, else in [1, 1000000] [default 0]");
     app.add_flag("--no-deflate", [&](std::int64_t) { c.deflate = false; }, "do not offer permessage-deflate");
     app.add_flag("--low-latency", c.low_latency, "publish as soon as a client is ready (a few clients)");
+    std::string trade_ids;
+    std::vector<std::string> kafka_props;
+    app.add_option("--kafka", c.kafka.brokers, "consume ticks and trades from these Kafka brokers (host:port,...); 'mock': an in-process mock cluster fed by the simulator");
+    app.add_option("--kafka-group", c.kafka.group, "consumer group of the engines sharing the trades partitions [default rtrisk]");
+    app.add_option("--engine-id", c.kafka.engine_id, "this engine's stable name within the group (its ticks group is GROUP.ticks.ID) [default 0]");
+    app.add_option("--ticks-topic", c.kafka.ticks_topic, "[default ticks]");
+    app.add_option("--trades-topic", c.kafka.trades_topic, "[default trades]");
+    app.add_option("--dead-letter-topic", c.kafka.dead_letter_topic, "refused messages go here [default rtrisk.dead-letter]");
+    app.add_option("--risk-topic", c.kafka.risk_topic, "per-node figures, keyed by node path; '' for none [default risk]");
+    app.add_option("--vectors-topic", c.kafka.vectors_topic, "scale-out: publish this engine's scenario P&L vectors per trades partition here (docs/scaling.md)");
+    app.add_option("--trade-ids", trade_ids, "trade ids remembered for de-duplication, in [0, 100000000] [default 1000000]");
+    app.add_option("--kafka-property", kafka_props, "a librdkafka property KEY=VALUE for every client, repeatable")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_flag("--aggregate", c.aggregate, "scale-out aggregator: serve the firm's risk summed from --vectors-topic (needs --kafka; no book files)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
@@ -182,6 +198,20 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
         if (!hp.valid || hp.port != 0) {
             throw usage_error("--allow-host: '" + detail::excerpt(h) + "' is not a host name");
         }
+    }
+    if (app.count("--trade-ids")) c.kafka.trade_ids = parse_option<std::size_t>("--trade-ids", trade_ids, 0, 100000000, "[0, 100000000]");
+    for (const auto& kv : kafka_props) {
+        const auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) throw usage_error("--kafka-property: '" + detail::excerpt(kv) + "' is not KEY=VALUE");
+        c.kafka.extra.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+    for (const auto* t : {&c.kafka.ticks_topic, &c.kafka.trades_topic, &c.kafka.dead_letter_topic, &c.kafka.group, &c.kafka.engine_id}) {
+        if (t->empty() || t->size() > 249) throw usage_error("Kafka topic, group and engine names must be 1 to 249 bytes (got '" + detail::excerpt(*t) + "')");
+    }
+    if (c.aggregate) {
+        if (c.kafka.brokers.empty() || c.kafka.brokers == "mock") throw usage_error("--aggregate: needs --kafka BROKERS of the engines' cluster");
+        if (c.kafka.vectors_topic.empty()) c.kafka.vectors_topic = "risk.vectors";
+        return c;
     }
     if (c.book.positions.empty()) throw usage_error("--book: a positions file is required (the demo: data/demo_book.csv)");
     if (c.book.history.empty()) throw usage_error("--history: a price history file is required (the demo: data/eu_stock_markets.csv)");

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -66,6 +67,9 @@ struct loaded_book {
     std::size_t history_columns = 0;   ///< underlyings 0 .. history_columns - 1 are the history's columns
     Eigen::MatrixXd history_returns;   ///< every daily return of the history (rows x history_columns)
     std::vector<proxy> proxies;
+    /// Per contract: the multiplier of its first position in the file (1 when none), the
+    /// multiplier of a position a trade opens.
+    std::vector<double> multipliers;
 };
 
 namespace detail {
@@ -242,7 +246,10 @@ inline const std::set<std::string>& position_fields() {
 }
 
 /// Loads a book; throws book_error (file, line, field) on the first bad value.
-inline loaded_book load_book(const book_files& files, const market_parameters& market) {
+/// `holds`, when given, selects the nodes this process keeps positions for (a scaled-out engine
+/// keeps those of its Kafka partitions, docs/scaling.md); every contract is kept either way.
+inline loaded_book load_book(const book_files& files, const market_parameters& market,
+                             const std::function<bool(std::string_view node)>& holds = {}) {
     using detail::required;
     if (files.scenarios != 0 && files.scenarios < 100) {
         throw book_error("--scenarios " + std::to_string(files.scenarios) + " must be at least 100 (VaR 99 %)");
@@ -272,7 +279,7 @@ inline loaded_book load_book(const book_files& files, const market_parameters& m
                          std::to_string(std::max<Eigen::Index>(T, 100)) +
                          (files.scenarios != 0 ? " scenarios asked (--scenarios)" : " needed for VaR 99 %"));
     }
-    loaded_book out{rtrisk::book_state({}, {}, {}, rtrisk::scenario_matrix<double>::Zero(1, 0), 0), 0, {}, {}};
+    loaded_book out{rtrisk::book_state({}, {}, {}, rtrisk::scenario_matrix<double>::Zero(1, 0), 0), 0, {}, {}, {}};
     out.history_returns = rtrisk::returns_from_prices(hist.values);
     out.history_columns = hist.columns.size();
 
@@ -402,8 +409,8 @@ inline loaded_book load_book(const book_files& files, const market_parameters& m
         rtrisk::book_state st(names, spots, dividends, std::move(R), market.rate);
         for (std::size_t u = 0; u < names.size(); ++u) st.add_contract({names[u], u, false, rtrisk::option_kind::call, 0, 0, 0});
         for (const auto& p : rows_in) {
-            std::size_t node;
-            try {
+            std::size_t node = rtrisk::book_state::npos;
+            if (!holds || holds(p.node)) try {
                 node = st.add_node(p.node);
             } catch (const std::exception& e) {
                 throw book_error(p.r->where + ": field 'node': " + e.what());
@@ -427,11 +434,16 @@ inline loaded_book load_book(const book_files& files, const market_parameters& m
                     }
                 }
             }
+            if (out.multipliers.size() <= c) out.multipliers.resize(c + 1, 0.0);
+            if (out.multipliers[c] == 0) out.multipliers[c] = p.multiplier;
+            if (node == rtrisk::book_state::npos) continue; // another engine's node
             if (st.find_position(node, c) != rtrisk::book_state::npos) {
                 throw book_error(p.r->where + ": field 'symbol': '" + detail::printable(p.symbol) + "' appears twice at node '" + detail::printable(p.node) + "'");
             }
             st.add_position(node, c, p.quantity, p.multiplier, p.price);
         }
+        out.multipliers.resize(st.contracts().size(), 0.0);
+        for (auto& m : out.multipliers) m = m == 0 ? 1.0 : m;
         out.state = std::move(st);
     } catch (const book_error&) {
         throw;

@@ -114,9 +114,7 @@ public:
                 }
                 p = held[0];
             }
-            const double multiplier = p != rtrisk::book_state::npos ? st.positions()[p].multiplier
-                                      : held.empty()                ? 1.0
-                                                                    : st.positions()[held[0]].multiplier;
+            const double multiplier = p != rtrisk::book_state::npos ? st.positions()[p].multiplier : m_book.multipliers.at(c);
             const double quantity = (p != rtrisk::book_state::npos ? st.positions()[p].quantity : 0.0) + t.quantity;
             const double unit = k.is_option ? st.unit_greeks(c).price : t.price;
             const double value = quantity * unit * multiplier;
@@ -134,7 +132,7 @@ public:
                 }
                 p = st.add_position(node, c, 0.0, multiplier, 0.0);
             }
-            if (!k.is_option) st.set_spot(k.underlying, t.price);
+            if (!k.is_option && t.sets_spot) st.set_spot(k.underlying, t.price);
             st.apply_trade(p, t.quantity, t.price);
         }
         m_last_event_us = std::max(m_last_event_us, t.event_time_us);
@@ -143,6 +141,7 @@ public:
     std::uint64_t ticks() const { return m_ticks; }
     std::int64_t last_event_us() const { return m_last_event_us; }
     const rtrisk::book_state& state() const { return m_book.state; }
+    const loaded_book& book() const { return m_book; }
     rtrisk::book_state& state() { return m_book.state; }
 
     /// The current risk, exact (no rounding): every node's figures, and the parts asked for.
@@ -186,7 +185,7 @@ public:
         }
         if (parts.positions) {
             std::vector<double> comp(st.positions().size(), 0.0);
-            for (const auto& [p, v] : st.top_contributors(0, 0.99, st.positions().size())) comp[p] = v;
+            if (!nodes.empty()) for (const auto& [p, v] : st.top_contributors(0, 0.99, st.positions().size())) comp[p] = v;
             auto& rows = s.positions.emplace();
             for (std::size_t p = 0; p < st.positions().size(); ++p) {
                 const auto& pos = st.positions()[p];
@@ -212,7 +211,30 @@ public:
                 for (std::size_t j = 0; j < grid.vol.size(); ++j) grid.pnl.back().push_back(values(i, j));
             }
         }
-        if (parts.var_methods) {
+        if (parts.own_vectors) {
+            auto& own = s.own_vectors.emplace();
+            rtrisk::book_state::vector_type v;
+            for (std::size_t n = 0; n < nodes.size(); ++n) {
+                if (nodes[n].positions.empty()) continue;
+                own_vector o;
+                o.path = nodes[n].path;
+                o.scenario_pnl.assign(st.scenario_count(), 0.0);
+                for (const std::size_t p : nodes[n].positions) {
+                    const auto t = st.position_totals(p);
+                    o.market_value += t.market_value;
+                    o.pnl += t.pnl;
+                    o.net_delta += t.net_delta;
+                    o.gross_exposure += t.gross_exposure;
+                    o.vega += t.vega;
+                    o.theta += t.theta;
+                    ++o.positions_count;
+                    st.position_pnl(p, v);
+                    for (std::size_t i = 0; i < o.scenario_pnl.size(); ++i) o.scenario_pnl[i] += v(static_cast<Eigen::Index>(i));
+                }
+                own.push_back(std::move(o));
+            }
+        }
+        if (parts.var_methods && !nodes.empty()) {
             const auto pnl = st.pnl(0);
             s.var_methods = var_by_method{rtrisk::gaussian_var(pnl, 0.99), rtrisk::cornish_fisher_var(pnl, 0.99), s.nodes[0].var_99};
         }

@@ -59,6 +59,16 @@ struct var_by_method {
     double gaussian = 0, cornish_fisher = 0, historical = 0;
 };
 
+/// What one node holds directly (not its children): the sums of node_totals over its own
+/// positions and their scenario P&L (T values). Vectors add, VaRs do not: an aggregator sums
+/// these up the hierarchy (docs/scaling.md).
+struct own_vector {
+    std::string path;
+    double market_value = 0, pnl = 0, net_delta = 0, gross_exposure = 0, vega = 0, theta = 0;
+    std::size_t positions_count = 0;
+    std::vector<double> scenario_pnl;
+};
+
 struct risk_snapshot {
     std::uint64_t ticks_total = 0;
     std::int64_t event_time_us = 0; ///< event time of the newest tick included
@@ -71,12 +81,14 @@ struct risk_snapshot {
     std::optional<std::vector<stress_result>> stress;
     std::optional<spot_vol_grid> grid;
     std::optional<var_by_method> var_methods;
+    std::optional<std::vector<own_vector>> own_vectors; ///< nodes holding positions, in node order
 };
 
 /// Which of the slower parts a snapshot computes.
 struct snapshot_parts {
     bool positions = true; ///< positions, Greeks, stress and the grid
     bool var_methods = true;
+    bool own_vectors = false; ///< scale-out (docs/scaling.md)
 };
 
 } // namespace rtrisk_live

@@ -28,6 +28,17 @@ struct metrics {
     std::atomic<std::uint64_t> accept_errors_total{0};
     std::atomic<std::uint64_t> refused_connections_total{0};
     std::atomic<std::uint64_t> internal_errors_total{0};
+    // Kafka (docs/protocol.md, "Kafka topics"); zero without --kafka.
+    std::atomic<std::uint64_t> kafka_messages_total{0};
+    std::atomic<std::uint64_t> kafka_replayed_total{0};
+    std::atomic<std::uint64_t> kafka_rejects_total{0};
+    std::atomic<std::uint64_t> kafka_dead_letters_total{0};
+    std::atomic<std::uint64_t> kafka_duplicate_trades_total{0};
+    std::atomic<std::uint64_t> kafka_stale_ticks_total{0};
+    std::atomic<std::uint64_t> kafka_rebalances_total{0};
+    std::atomic<std::uint64_t> kafka_produced_total{0};
+    std::atomic<std::uint64_t> kafka_produce_errors_total{0};
+    std::atomic<std::uint64_t> kafka_errors_total{0};
     // Publish latency histogram (seconds to build a publication), Prometheus buckets.
     static constexpr double bounds[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25};
     std::atomic<std::uint64_t> publish_buckets[std::size(bounds) + 1]{};
@@ -66,6 +77,16 @@ struct metrics {
         line("rtrisk_accept_errors_total", "counter", "Failed accepts (out of file descriptors and the like).", double(accept_errors_total));
         line("rtrisk_refused_connections_total", "counter", "Connections past the limit (answered /healthz or 503, or shed).", double(refused_connections_total));
         line("rtrisk_internal_errors_total", "counter", "Exceptions caught in a handler or a publication (logged).", double(internal_errors_total));
+        line("rtrisk_kafka_messages_total", "counter", "Kafka messages consumed live (ticks and trades topics).", double(kafka_messages_total));
+        line("rtrisk_kafka_replayed_total", "counter", "Kafka messages read again below the committed offsets to rebuild the state after a start or rebalance.", double(kafka_replayed_total));
+        line("rtrisk_kafka_rejects_total", "counter", "Kafka messages refused (malformed, unknown symbol, mis-keyed, refused by the engine); each goes to the dead-letter topic.", double(kafka_rejects_total));
+        line("rtrisk_kafka_dead_letters_total", "counter", "Messages delivered to the dead-letter topic.", double(kafka_dead_letters_total));
+        line("rtrisk_kafka_duplicate_trades_total", "counter", "Trades skipped because their id was already applied.", double(kafka_duplicate_trades_total));
+        line("rtrisk_kafka_stale_ticks_total", "counter", "Ticks skipped because a newer tick (event time) of the symbol was applied.", double(kafka_stale_ticks_total));
+        line("rtrisk_kafka_rebalances_total", "counter", "Partition assignments and revocations.", double(kafka_rebalances_total));
+        line("rtrisk_kafka_produced_total", "counter", "Messages delivered to the risk and vectors topics.", double(kafka_produced_total));
+        line("rtrisk_kafka_produce_errors_total", "counter", "Messages that could not be produced or delivered (queue full, broker error).", double(kafka_produce_errors_total));
+        line("rtrisk_kafka_errors_total", "counter", "Consumer errors reported by librdkafka (broker down and the like; it retries).", double(kafka_errors_total));
         line("rtrisk_rejected_upgrades_total", "counter", "WebSocket upgrades refused (Origin, token, path).", double(rejected_upgrades_total));
         out += "# HELP rtrisk_publish_seconds Time to build one publication.\n# TYPE rtrisk_publish_seconds histogram\n";
         std::uint64_t cum = 0;

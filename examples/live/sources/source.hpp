@@ -12,6 +12,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -32,6 +33,7 @@ struct tick {
     double quantity = 0;
     std::uint64_t origin = 0; ///< where the tick came from (a file's line number), for messages
     std::string node;         ///< a trade's node path; empty: the one node holding the contract
+    bool sets_spot = true;    ///< a linear trade's price is also the new spot (not on Kafka: ticks alone move prices)
 };
 
 class source {
@@ -44,6 +46,15 @@ public:
     virtual std::uint64_t take_rejects(std::vector<std::string>& sample) { (void)sample; return 0; }
     /// Where a tick of this source came from ("FILE:LINE"), for messages about it.
     virtual std::string where(const tick&) const { return "tick"; }
+    /// The engine refused this tick of the last batch (after counting and logging it).
+    virtual void rejected(const tick&, const std::string& reason) { (void)reason; }
+    /// Every tick of the last batch has been applied or refused: a source that acknowledges
+    /// its input (Kafka offsets) does so now, never before.
+    virtual void applied() {}
+    /// True once after the source's input was reassigned (a Kafka rebalance): the engine starts
+    /// again from the book files, keeping the nodes holds() selects, before the next batch.
+    virtual bool take_reset() { return false; }
+    virtual bool holds(std::string_view node) const { (void)node; return true; }
 };
 
 } // namespace rtrisk_live

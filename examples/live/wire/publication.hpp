@@ -18,6 +18,8 @@
 
 namespace rtrisk_live {
 
+struct risk_snapshot; // engine/risk_snapshot.hpp
+
 struct publication {
     std::uint64_t version = 0;       ///< strictly increasing; the wire "seq"
     std::int64_t event_time_us = 0;  ///< event time of the newest tick included
@@ -27,6 +29,7 @@ struct publication {
     std::vector<std::string> changed; ///< fields that changed against version - 1
     nlohmann::json history_point;    ///< the point this publication appended
     std::string risk_body;           ///< GET /api/risk: the report of this snapshot with seq and event time
+    std::shared_ptr<const risk_snapshot> snapshot; ///< the typed figures, for sinks that re-encode them
 };
 using publication_ptr = std::shared_ptr<const publication>;
 

@@ -1,0 +1,87 @@
+#pragma once
+// Publications onto Kafka (docs/protocol.md, "Kafka topics"). Both run on the engine thread and
+// only queue (producer.hpp): a full local queue drops and counts, the next publication supersedes.
+//   risk_sink:    one record per node, keyed by node path: the node's figures as in /api/risk,
+//                 plus instance, seq, event_time_us and scenarios.
+//   vectors_sink: scale-out (docs/scaling.md): one record per trades partition this engine owns,
+//                 keyed "partition-P", holding what each node of that partition holds directly and
+//                 its scenario P&L vector; an aggregator adds them up the hierarchy.
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "../engine/risk_snapshot.hpp"
+#include "../sinks/sink.hpp"
+#include "../wire/snapshot_json.hpp"
+#include "kafka_source.hpp"
+#include "producer.hpp"
+
+namespace rtrisk_live::kafka {
+
+class risk_sink : public sink {
+public:
+    risk_sink(producer& out, std::string topic, std::string instance) : m_out(out), m_topic(std::move(topic)), m_instance(std::move(instance)) {}
+    void consume(const publication_ptr& p) override {
+        if (!p->snapshot) return;
+        for (const auto& n : p->snapshot->nodes) {
+            auto j = rtrisk_live::detail::node_json(n, rtrisk_live::detail::exact);
+            j["instance"] = m_instance;
+            j["seq"] = p->version;
+            j["event_time_us"] = p->event_time_us;
+            j["scenarios"] = p->snapshot->scenarios;
+            m_out.produce(m_topic, n.path, j.dump());
+        }
+        m_out.poll();
+    }
+
+private:
+    producer& m_out;
+    std::string m_topic;
+    std::string m_instance;
+};
+
+/// Encodes the own vectors of the nodes of one trades partition (the wire format of the vectors
+/// topic; aggregate.hpp reads it).
+inline nlohmann::json partition_record(const risk_snapshot& s, std::int32_t partition, std::int32_t partitions, const std::string& instance,
+                                       std::uint64_t seq) {
+    nlohmann::json nodes = nlohmann::json::array();
+    if (s.own_vectors) {
+        for (const auto& o : *s.own_vectors) {
+            if (key_partition(o.path, partitions) != partition) continue;
+            nodes.push_back({{"path", o.path},
+                             {"market_value", o.market_value},
+                             {"pnl", o.pnl},
+                             {"net_delta", o.net_delta},
+                             {"gross_exposure", o.gross_exposure},
+                             {"vega", o.vega},
+                             {"theta", o.theta},
+                             {"positions_count", o.positions_count},
+                             {"scenario_pnl", o.scenario_pnl}});
+        }
+    }
+    return {{"instance", instance}, {"seq", seq},         {"event_time_us", s.event_time_us}, {"ticks_total", s.ticks_total},
+            {"partition", partition}, {"partitions", partitions}, {"scenarios", s.scenarios}, {"nodes", std::move(nodes)}};
+}
+
+class vectors_sink : public sink {
+public:
+    vectors_sink(producer& out, const kafka_source& src, std::string topic, std::string instance)
+        : m_out(out), m_src(src), m_topic(std::move(topic)), m_instance(std::move(instance)) {}
+    void consume(const publication_ptr& p) override {
+        if (!p->snapshot || m_src.trades_partitions() == 0) return;
+        for (const auto partition : m_src.owned_partitions()) {
+            const auto j = partition_record(*p->snapshot, partition, m_src.trades_partitions(), m_instance, p->version);
+            m_out.produce(m_topic, "partition-" + std::to_string(partition), j.dump());
+        }
+        m_out.poll();
+    }
+
+private:
+    producer& m_out;
+    const kafka_source& m_src;
+    std::string m_topic;
+    std::string m_instance;
+};
+
+} // namespace rtrisk_live::kafka
