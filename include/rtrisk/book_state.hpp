@@ -80,6 +80,13 @@ struct basic_node_totals {
     Real market_value{}, pnl{}, net_delta{}, gross_exposure{}, vega{}, theta{};
 };
 
+/// The P&L of `v` at located quantile scenarios (interpolated as the quantile was): the Euler
+/// component of `v` in the VaR of a sum holding it.
+template <std::floating_point Real>
+Real pnl_at(std::span<const Real> v, const detail::quantile_scenarios& q) {
+    return static_cast<Real>((1 - q.frac) * v[static_cast<std::size_t>(q.lo)] + q.frac * v[static_cast<std::size_t>(q.hi)]);
+}
+
 template <std::floating_point Real = double>
 class basic_book_state {
 public:
@@ -253,24 +260,11 @@ public:
     // ---- queries ----------------------------------------------------------------------------
 
     /// VaR at `var_confidence` and ES at `es_confidence` of node n's scenario P&L, O(T).
-    struct tail_risk {
-        Real var{};
-        Real es{};
-    };
+    using tail_risk = basic_tail_risk<Real>;
     tail_risk tail(std::size_t n, double var_confidence, double es_confidence) const {
-        detail::check_confidence(var_confidence);
-        detail::check_confidence(es_confidence);
         const auto& v = m_node_pnl.at(n);
-        const auto t = static_cast<std::size_t>(v.size());
-        detail::check_tail_size(t, var_confidence, "historical VaR");
-        detail::check_tail_size(t, es_confidence, "historical ES");
-        std::copy(v.data(), v.data() + t, m_scratch.begin());
-        const std::span<Real> s(m_scratch);
-        tail_risk out;
-        out.var = -detail::select_quantile(s, 1.0 - var_confidence, quantile_method::linear);
-        const Real q_es = detail::select_quantile(s, 1.0 - es_confidence, quantile_method::linear);
-        out.es = -detail::tail_mean(std::span<const Real>(m_scratch), q_es);
-        return out;
+        return historical_tail(std::span<const Real>(v.data(), static_cast<std::size_t>(v.size())), var_confidence, es_confidence,
+                               std::span<Real>(m_scratch));
     }
 
     /// Euler components of node n's historical VaR at `confidence`: the P&L, in the scenario(s)
@@ -449,7 +443,7 @@ private:
                                        quantile_method::linear);
     }
     static Real at(const vector_type& v, const detail::quantile_scenarios& q) {
-        return static_cast<Real>((1 - q.frac) * v(q.lo) + q.frac * v(q.hi));
+        return pnl_at(std::span<const Real>(v.data(), static_cast<std::size_t>(v.size())), q);
     }
     Real position_component(std::size_t p, const detail::quantile_scenarios& q) const {
         const auto& pos = m_positions[p];

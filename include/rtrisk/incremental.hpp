@@ -36,13 +36,6 @@
 
 namespace rtrisk {
 
-/// VaR and ES read together from one selection.
-template <std::floating_point Real>
-struct basic_tail_risk {
-    Real var{};
-    Real es{};
-};
-
 template <std::floating_point Real = double>
 class basic_incremental_state {
 public:

@@ -111,6 +111,33 @@ Real cornish_fisher_quantile(Real z, Real skew, Real exkurt) {
 
 } // namespace detail
 
+/// VaR and ES (positive losses), read together from one selection.
+template <std::floating_point Real>
+struct basic_tail_risk {
+    Real var{};
+    Real es{};
+};
+
+/// Historical VaR at `var_confidence` and ES at `es_confidence` of `pnl` by selection (linear
+/// quantile, quantile.hpp), O(T); `scratch` (at least T values) is overwritten. The one
+/// definition behind book_state::tail and any sum of book_state vectors (a scale-out aggregator).
+template <std::floating_point Real>
+basic_tail_risk<Real> historical_tail(std::span<const Real> pnl, double var_confidence, double es_confidence, std::span<Real> scratch) {
+    detail::check_confidence(var_confidence);
+    detail::check_confidence(es_confidence);
+    const auto t = pnl.size();
+    detail::check_tail_size(t, var_confidence, "historical VaR");
+    detail::check_tail_size(t, es_confidence, "historical ES");
+    if (scratch.size() < t) throw std::invalid_argument("historical_tail: scratch holds fewer values than the P&L");
+    std::copy(pnl.begin(), pnl.end(), scratch.begin());
+    const std::span<Real> s = scratch.first(t);
+    basic_tail_risk<Real> out;
+    out.var = -detail::select_quantile(s, 1.0 - var_confidence, quantile_method::linear);
+    const Real q_es = detail::select_quantile(s, 1.0 - es_confidence, quantile_method::linear);
+    out.es = -detail::tail_mean(std::span<const Real>(s), q_es);
+    return out;
+}
+
 /// VaR of a normal distribution with mean `mean` and standard deviation `std_dev`:
 /// -(mean + std_dev z), z the standard normal quantile of 1 - confidence.
 template <std::floating_point Real>

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "../engine/aggregate.hpp"
 #include "../engine/engine.hpp"
 #include "../engine/publish_schedule.hpp"
 #include "../http/listener.hpp"
@@ -46,14 +47,97 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
+/// A snapshot onto the wire, once, for every sink: the publication (snapshot and delta bodies),
+/// the /api/risk report and the typed figures.
+class publishing {
+public:
+    publishing(const server_config& cfg, metrics& m, const std::vector<sink*>& sinks)
+        : m_pub(static_cast<std::size_t>(cfg.history_points)), m_metrics(m), m_sinks(sinks),
+          m_server_info{{"publish_ms", 1000.0 / cfg.publish_hz}, {"heartbeat_ms", cfg.heartbeat_ms}, {"history_points", cfg.history_points}} {}
+
+    /// Publishes `snap` (a snapshot without nodes is not published: nothing to show yet).
+    void publish(risk_snapshot snap, steady::time_point started) {
+        if (snap.nodes.empty()) return;
+        auto data = to_wire(snap);
+        data["server"] = m_server_info; // constant: sent in snapshots, never again in deltas
+        auto p = m_pub.next(std::move(data), snap.event_time_us, now_us() / 1000);
+        auto report = risk_report(snap);
+        report["seq"] = p->version;
+        report["event_time_us"] = snap.event_time_us;
+        p->risk_body = report.dump();
+        p->snapshot = std::make_shared<const risk_snapshot>(std::move(snap));
+        m_metrics.observe_publish(std::chrono::duration<double>(steady::now() - started).count());
+        const publication_ptr shared = std::move(p);
+        for (auto* s : m_sinks) s->consume(shared);
+    }
+
+private:
+    publisher m_pub;
+    metrics& m_metrics;
+    const std::vector<sink*>& m_sinks;
+    nlohmann::json m_server_info;
+};
+
+/// The scale-out aggregator's loop (docs/scaling.md): the newest vectors record of every trades
+/// partition, summed up the hierarchy and published like an engine's snapshot. A bad record is
+/// counted and logged; the previous one of its partition stands.
+void run_aggregator(const server_config& cfg, metrics& m, rate_limited_log& log, std::atomic<bool>& client_ready, const std::vector<sink*>& sinks) {
+    auto props = kafka::common_properties(cfg.kafka);
+    props.insert(props.end(), {{"group.id", cfg.kafka.group + ".aggregator." + std::to_string(now_us())},
+                               {"auto.offset.reset", "earliest"},
+                               {"enable.auto.commit", "false"},
+                               {"fetch.wait.max.ms", "10"}});
+    props.insert(props.end(), cfg.kafka.extra.begin(), cfg.kafka.extra.end());
+    auto rk = kafka::make_client(RD_KAFKA_CONSUMER, props);
+    rd_kafka_poll_set_consumer(rk.get());
+    kafka::partition_list topics(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(topics.get(), cfg.kafka.vectors_topic.c_str(), RD_KAFKA_PARTITION_UA);
+    if (const auto err = rd_kafka_subscribe(rk.get(), topics.get())) throw std::runtime_error(std::string("subscribe: ") + rd_kafka_err2str(err));
+    vector_aggregate agg;
+    publishing out(cfg, m, sinks);
+    publish_schedule schedule(cfg.publish_hz, cfg.positions_hz, cfg.low_latency, steady::now());
+    std::int64_t newest = 0;
+    while (!g_stop) {
+        for (int i = 0; i < 256; ++i) {
+            kafka::message msg(rd_kafka_consumer_poll(rk.get(), i == 0 ? 5 : 0));
+            if (!msg) break;
+            if (msg->err) {
+                m.kafka_errors_total++;
+                log.write(std::string("kafka: ") + rd_kafka_message_errstr(msg.get()));
+                continue;
+            }
+            m.kafka_messages_total++;
+            try {
+                auto r = kafka::decode_partition(std::string_view(msg->payload ? static_cast<const char*>(msg->payload) : "", msg->len));
+                newest = std::max(newest, r.event_time_us);
+                agg.put(std::move(r));
+            } catch (const std::exception& e) {
+                m.kafka_rejects_total++;
+                log.write(cfg.kafka.vectors_topic + "[" + std::to_string(msg->partition) + "]@" + std::to_string(msg->offset) + ": " + e.what());
+            }
+        }
+        const auto now = steady::now();
+        const auto d = schedule.poll(now, newest, client_ready.load(std::memory_order_relaxed));
+        if (d.publish && agg.partitions_seen() > 0) {
+            client_ready.store(false, std::memory_order_relaxed);
+            try {
+                out.publish(agg.snapshot(), now);
+            } catch (const std::exception& e) {
+                m.internal_errors_total++;
+                log.write(std::string("publication failed, the previous one stands: ") + e.what());
+            }
+        }
+    }
+    rd_kafka_consumer_close(rk.get());
+}
+
 /// The engine thread's loop: apply ticks, publish at the fixed rate. Nothing a tick source
 /// can send ends it: every exception is counted and logged with its place.
 void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, rate_limited_log& log, std::atomic<bool>& client_ready,
                 const std::vector<sink*>& sinks) {
     const snapshot_parts every{true, true, !cfg.kafka.vectors_topic.empty()};
-    publisher pub(static_cast<std::size_t>(cfg.history_points));
+    publishing out(cfg, m, sinks);
     publish_schedule schedule(cfg.publish_hz, cfg.positions_hz, cfg.low_latency, steady::now());
-    const nlohmann::json server_info = {{"publish_ms", 1000.0 / cfg.publish_hz}, {"heartbeat_ms", cfg.heartbeat_ms}, {"history_points", cfg.history_points}};
     std::vector<tick> batch;
     batch.reserve(8192);
     std::vector<std::string> reject_sample;
@@ -100,18 +184,7 @@ void run_engine(const server_config& cfg, engine& eng, source& src, metrics& m, 
             try {
                 auto parts = d.parts;
                 parts.own_vectors = every.own_vectors;
-                auto snap = eng.snapshot(parts);
-                auto data = to_wire(snap);
-                data["server"] = server_info; // constant: sent in snapshots, never again in deltas
-                auto p = pub.next(std::move(data), snap.event_time_us, now_us() / 1000);
-                auto report = risk_report(snap);
-                report["seq"] = p->version;
-                report["event_time_us"] = snap.event_time_us;
-                p->risk_body = report.dump();
-                p->snapshot = std::make_shared<const risk_snapshot>(std::move(snap));
-                m.observe_publish(std::chrono::duration<double>(steady::now() - t0).count());
-                const publication_ptr shared = std::move(p);
-                for (auto* s : sinks) s->consume(shared);
+                out.publish(eng.snapshot(parts), t0);
             } catch (const std::exception& e) {
                 m.internal_errors_total++;
                 log.write(std::string("publication failed, the previous one stands: ") + e.what());
@@ -146,6 +219,9 @@ int main(int argc, char** argv) {
         std::unique_ptr<source> src;
         std::unique_ptr<kafka::trading_system> traders;
         try { // the files named on the command line: a bad one is a usage error
+            if (cfg.aggregate) {
+                kafka_out = std::make_unique<kafka::producer>(kcfg, m); // for the risk topic
+            } else {
             eng_ptr = std::make_unique<engine>(load_book(cfg.book, cfg.market));
             if (cfg.once) { // with --ticks: the file applied first, as a batch computation
                 if (!cfg.ticks_file.empty()) {
@@ -176,11 +252,11 @@ int main(int argc, char** argv) {
             } else {
                 src = std::make_unique<file_source>(cfg.ticks_file, eng_ptr->symbol_index());
             }
+            }
         } catch (const std::exception& e) {
             std::fprintf(stderr, "rtrisk live: %s\n", e.what());
             return 2;
         }
-        engine& eng = *eng_ptr;
 
         net::io_context ioc(1);
         websocket_fanout h(m);
@@ -212,7 +288,8 @@ int main(int argc, char** argv) {
             g_stop = true;
             ioc.stop();
         });
-        const std::string feed = !kcfg.brokers.empty() ? "kafka " + kcfg.brokers + (mock ? " (mock cluster, simulated trading system)" : "")
+        const std::string feed = cfg.aggregate ? "aggregating " + kcfg.vectors_topic + " from kafka " + kcfg.brokers
+                                 : !kcfg.brokers.empty() ? "kafka " + kcfg.brokers + (mock ? " (mock cluster, simulated trading system)" : "")
                                  : cfg.ticks_file.empty() ? std::string("simulator") : cfg.ticks_file;
         std::printf("rtrisk live: http://%s:%u/  (WebSocket /ws/risk, /api/risk, /healthz, /metrics; %s; instance %s; up to %d connections)\n",
                     cfg.bind.c_str(), l->port(), feed.c_str(), ctx.instance.c_str(),
@@ -223,13 +300,14 @@ int main(int argc, char** argv) {
         std::vector<sink*> sinks{&ws_sink};
         std::unique_ptr<sink> risk_out, vectors_out;
         if (kafka_out && !kcfg.risk_topic.empty()) sinks.push_back((risk_out = std::make_unique<kafka::risk_sink>(*kafka_out, kcfg.risk_topic, ctx.instance)).get());
-        if (kafka_out && !kcfg.vectors_topic.empty()) {
+        if (kafka_out && !kcfg.vectors_topic.empty() && !cfg.aggregate) {
             vectors_out = std::make_unique<kafka::vectors_sink>(*kafka_out, static_cast<const kafka::kafka_source&>(*src), kcfg.vectors_topic, ctx.instance);
             sinks.push_back(vectors_out.get());
         }
         std::thread engine_thread([&] {
             try {
-                run_engine(cfg, eng, *src, m, ctx.log, h.client_ready, sinks);
+                if (cfg.aggregate) run_aggregator(cfg, m, ctx.log, h.client_ready, sinks);
+                else run_engine(cfg, *eng_ptr, *src, m, ctx.log, h.client_ready, sinks);
             } catch (const std::exception& e) {
                 std::fprintf(stderr, "rtrisk live: engine stopped: %s\n", e.what());
                 g_stop = true;

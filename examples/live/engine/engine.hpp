@@ -25,34 +25,54 @@
 #include "../sources/source.hpp"
 #include "../sources/tick_line.hpp"
 #include "book_files.hpp"
+#include "grid_axes.hpp"
 #include "risk_snapshot.hpp"
 
 namespace rtrisk_live {
 
-/// Relative moves of the spot x vol grid (docs/protocol.md, "grid").
-inline const std::vector<double>& grid_spot_moves() {
-    static const std::vector<double> v = {-0.3, -0.25, -0.2, -0.15, -0.1, -0.05, 0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3};
-    return v;
-}
-inline const std::vector<double>& grid_vol_shifts() {
-    static const std::vector<double> v = {-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0};
-    return v;
-}
-
-/// The whole book as one derivatives_book (holdings summed per contract), for the core's stress,
-/// spot x vol grid and Greeks by underlying.
-inline rtrisk::derivatives_book whole_book(const rtrisk::book_state& st) {
+/// The positions `held` of the book as one derivatives_book (holdings summed per contract), for
+/// the core's stress, spot x vol grid and Greeks by underlying.
+template <class Positions>
+rtrisk::derivatives_book positions_book(const rtrisk::book_state& st, const Positions& held) {
     rtrisk::derivatives_book b(st.rate());
     for (std::size_t u = 0; u < st.underlyings().size(); ++u) b.add_underlying(st.underlyings()[u], st.spots()[u], st.dividends()[u]);
+    std::vector<double> units(st.contracts().size(), 0.0);
+    for (const std::size_t p : held) units[st.positions()[p].contract] += st.positions()[p].quantity * st.positions()[p].multiplier;
     for (std::size_t c = 0; c < st.contracts().size(); ++c) {
-        double units = 0;
-        for (const std::size_t p : st.positions_of(c)) units += st.positions()[p].quantity * st.positions()[p].multiplier;
-        if (units == 0) continue;
+        if (units[c] == 0) continue;
         const auto& k = st.contracts()[c];
-        if (k.is_option) b.add_option(k.underlying, k.kind, k.strike, k.expiry, k.vol, units, 1.0);
-        else b.add_linear(k.underlying, units, 1.0);
+        if (k.is_option) b.add_option(k.underlying, k.kind, k.strike, k.expiry, k.vol, units[c], 1.0);
+        else b.add_linear(k.underlying, units[c], 1.0);
     }
     return b;
+}
+
+/// The whole book as one derivatives_book.
+inline rtrisk::derivatives_book whole_book(const rtrisk::book_state& st) {
+    std::vector<std::size_t> all(st.positions().size());
+    for (std::size_t p = 0; p < all.size(); ++p) all[p] = p;
+    return positions_book(st, all);
+}
+
+/// Greeks by underlying (those with a non-zero figure unless `every`), standard stress P&L and
+/// the spot x vol grid of `book`, by full revaluation.
+inline void book_parts(const rtrisk::book_state& st, const rtrisk::derivatives_book& book, bool every, std::vector<underlying_greeks>& greeks,
+                       std::vector<stress_result>& stress, spot_vol_grid& grid) {
+    const auto by_u = book.greeks_by_underlying();
+    for (std::size_t u = 0; u < by_u.size(); ++u) {
+        const auto& g = by_u[u];
+        if (every || g.delta != 0 || g.gamma != 0 || g.vega != 0 || g.theta != 0) {
+            greeks.push_back({st.underlyings()[u], g.delta, g.dollar_delta, g.gamma, g.vega, g.theta});
+        }
+    }
+    for (const auto& sc : rtrisk::standard_scenarios()) stress.push_back({sc.name, rtrisk::apply(sc, book).pnl});
+    grid.spot = grid_spot_moves();
+    grid.vol = grid_vol_shifts();
+    const auto values = rtrisk::spot_vol_grid(book, grid.spot, grid.vol);
+    for (std::size_t i = 0; i < grid.spot.size(); ++i) {
+        grid.pnl.emplace_back();
+        for (std::size_t j = 0; j < grid.vol.size(); ++j) grid.pnl.back().push_back(values(i, j));
+    }
 }
 
 class engine {
@@ -187,29 +207,8 @@ public:
             std::vector<double> comp(st.positions().size(), 0.0);
             if (!nodes.empty()) for (const auto& [p, v] : st.top_contributors(0, 0.99, st.positions().size())) comp[p] = v;
             auto& rows = s.positions.emplace();
-            for (std::size_t p = 0; p < st.positions().size(); ++p) {
-                const auto& pos = st.positions()[p];
-                const auto& k = st.contracts()[pos.contract];
-                const auto t = st.position_totals(p);
-                rows.push_back({nodes[pos.node].path, k.symbol, k.is_option ? rtrisk::to_string(k.kind) : "linear", pos.quantity,
-                                st.unit_greeks(pos.contract).price, t.market_value, t.pnl, t.net_delta, comp[p]});
-            }
-            const auto book = whole_book(st);
-            auto& g = s.greeks.emplace();
-            const auto by_u = book.greeks_by_underlying();
-            for (std::size_t u = 0; u < by_u.size(); ++u) {
-                g.push_back({st.underlyings()[u], by_u[u].delta, by_u[u].dollar_delta, by_u[u].gamma, by_u[u].vega, by_u[u].theta});
-            }
-            auto& stress = s.stress.emplace();
-            for (const auto& sc : rtrisk::standard_scenarios()) stress.push_back({sc.name, rtrisk::apply(sc, book).pnl});
-            auto& grid = s.grid.emplace();
-            grid.spot = grid_spot_moves();
-            grid.vol = grid_vol_shifts();
-            const auto values = rtrisk::spot_vol_grid(book, grid.spot, grid.vol);
-            for (std::size_t i = 0; i < grid.spot.size(); ++i) {
-                grid.pnl.emplace_back();
-                for (std::size_t j = 0; j < grid.vol.size(); ++j) grid.pnl.back().push_back(values(i, j));
-            }
+            for (std::size_t p = 0; p < st.positions().size(); ++p) rows.push_back(position_row(p, comp[p]));
+            book_parts(st, whole_book(st), true, s.greeks.emplace(), s.stress.emplace(), s.grid.emplace());
         }
         if (parts.own_vectors) {
             auto& own = s.own_vectors.emplace();
@@ -228,8 +227,20 @@ public:
                     o.vega += t.vega;
                     o.theta += t.theta;
                     ++o.positions_count;
+                    const auto& pos = st.positions()[p];
+                    const auto& k = st.contracts()[pos.contract];
+                    if (!k.is_option) o.linear_exposure += pos.quantity * pos.multiplier * st.spots()[k.underlying];
                     st.position_pnl(p, v);
                     for (std::size_t i = 0; i < o.scenario_pnl.size(); ++i) o.scenario_pnl[i] += v(static_cast<Eigen::Index>(i));
+                    if (parts.positions) {
+                        auto& d = o.detail ? *o.detail : o.detail.emplace();
+                        d.positions.push_back(position_row(p, 0.0));
+                        d.position_pnl.emplace_back(v.data(), v.data() + v.size());
+                    }
+                }
+                if (parts.positions) {
+                    auto& d = *o.detail;
+                    book_parts(st, positions_book(st, nodes[n].positions), false, d.greeks, d.stress, d.grid);
                 }
                 own.push_back(std::move(o));
             }
@@ -242,6 +253,15 @@ public:
     }
 
 private:
+    position_risk position_row(std::size_t p, double component_var) const {
+        const auto& st = m_book.state;
+        const auto& pos = st.positions()[p];
+        const auto& k = st.contracts()[pos.contract];
+        const auto t = st.position_totals(p);
+        return {st.nodes()[pos.node].path, k.symbol, k.is_option ? rtrisk::to_string(k.kind) : "linear", pos.quantity,
+                st.unit_greeks(pos.contract).price, t.market_value, t.pnl, t.net_delta, component_var};
+    }
+
     loaded_book m_book;
     std::unordered_map<std::string, std::uint32_t> m_index;
     std::uint64_t m_ticks = 0;

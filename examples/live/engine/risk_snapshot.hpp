@@ -65,8 +65,19 @@ struct var_by_method {
 struct own_vector {
     std::string path;
     double market_value = 0, pnl = 0, net_delta = 0, gross_exposure = 0, vega = 0, theta = 0;
+    double linear_exposure = 0; ///< sum of the linear positions' q m S (risk_snapshot::net_exposure)
     std::size_t positions_count = 0;
     std::vector<double> scenario_pnl;
+    /// With the positions part: the node's own positions (component_var left to the
+    /// aggregator, from position_pnl at the firm's VaR scenarios) and its additive parts.
+    struct detail_part {
+        std::vector<position_risk> positions;
+        std::vector<std::vector<double>> position_pnl; ///< scenario P&L of each position
+        std::vector<underlying_greeks> greeks;         ///< the underlyings it holds
+        std::vector<stress_result> stress;
+        spot_vol_grid grid;
+    };
+    std::optional<detail_part> detail;
 };
 
 struct risk_snapshot {

@@ -214,7 +214,7 @@ private:
         const std::string_view payload(msg->payload ? static_cast<const char*>(msg->payload) : "", msg->len);
         const std::size_t index = m_batch.size();
         const std::int32_t partition = msg->partition;
-        m_batch.push_back({&c, replay, std::move(msg)});
+        m_batch.push_back({&c, replay, std::move(msg), outcome::applied, {}});
         auto& e = m_batch.back();
         try {
             auto mm = parse_market_message(payload, c.is_trades);

@@ -16,6 +16,7 @@
 #include "../wire/snapshot_json.hpp"
 #include "kafka_source.hpp"
 #include "producer.hpp"
+#include "vectors_record.hpp"
 
 namespace rtrisk_live::kafka {
 
@@ -41,29 +42,6 @@ private:
     std::string m_instance;
 };
 
-/// Encodes the own vectors of the nodes of one trades partition (the wire format of the vectors
-/// topic; aggregate.hpp reads it).
-inline nlohmann::json partition_record(const risk_snapshot& s, std::int32_t partition, std::int32_t partitions, const std::string& instance,
-                                       std::uint64_t seq) {
-    nlohmann::json nodes = nlohmann::json::array();
-    if (s.own_vectors) {
-        for (const auto& o : *s.own_vectors) {
-            if (key_partition(o.path, partitions) != partition) continue;
-            nodes.push_back({{"path", o.path},
-                             {"market_value", o.market_value},
-                             {"pnl", o.pnl},
-                             {"net_delta", o.net_delta},
-                             {"gross_exposure", o.gross_exposure},
-                             {"vega", o.vega},
-                             {"theta", o.theta},
-                             {"positions_count", o.positions_count},
-                             {"scenario_pnl", o.scenario_pnl}});
-        }
-    }
-    return {{"instance", instance}, {"seq", seq},         {"event_time_us", s.event_time_us}, {"ticks_total", s.ticks_total},
-            {"partition", partition}, {"partitions", partitions}, {"scenarios", s.scenarios}, {"nodes", std::move(nodes)}};
-}
-
 class vectors_sink : public sink {
 public:
     vectors_sink(producer& out, const kafka_source& src, std::string topic, std::string instance)
@@ -71,7 +49,8 @@ public:
     void consume(const publication_ptr& p) override {
         if (!p->snapshot || m_src.trades_partitions() == 0) return;
         for (const auto partition : m_src.owned_partitions()) {
-            const auto j = partition_record(*p->snapshot, partition, m_src.trades_partitions(), m_instance, p->version);
+            const auto n = m_src.trades_partitions();
+            const auto j = encode_partition(*p->snapshot, partition, n, m_instance, p->version, [n](const std::string& path) { return key_partition(path, n); });
             m_out.produce(m_topic, "partition-" + std::to_string(partition), j.dump());
         }
         m_out.poll();
