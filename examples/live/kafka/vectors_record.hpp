@@ -170,7 +170,7 @@ inline partition_vectors decode_partition(std::string_view value) {
     r.ticks_total = static_cast<std::uint64_t>(integer(j, "ticks_total", 0, INT64_MAX));
     r.partitions = static_cast<std::int32_t>(integer(j, "partitions", 1, 100000));
     r.partition = static_cast<std::int32_t>(integer(j, "partition", 0, r.partitions - 1));
-    r.scenarios = static_cast<std::size_t>(integer(j, "scenarios", 1, max_record_scenarios));
+    r.scenarios = static_cast<std::size_t>(integer(j, "scenarios", 100, max_record_scenarios)); // as book files
     const auto& nodes = field(j, "nodes");
     if (!nodes.is_array()) throw std::invalid_argument("\"nodes\" must be an array");
     for (const auto& n : nodes) {
