@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The C++ suites and the live server's tests again, built with AddressSanitizer +
 # UndefinedBehaviorSanitizer (RTRISK_SANITIZE) in ./build-asan: the doctest suites through ctest,
-# then the protocol conformance and fault suites against the sanitized rtrisk_live. Any report
+# then the protocol conformance, fault and Kafka suites against the sanitized rtrisk_live. Any report
 # (leak, overflow, use after free, undefined behaviour) fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRTRISK_SANITIZE=ON -DRTRISK_NATIVE=OFF \
   -DRTRISK_BUILD_BENCHMARKS=OFF -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
-cmake --build build-asan -j"$(nproc)" --target rtrisk_tests rtrisk_live risk_report
+cmake --build build-asan -j"$(nproc)" --target rtrisk_tests rtrisk_live rtrisk_kafka_mock risk_report
 # A 16 MiB quarantine (default 256): the fault suite bounds the server's memory while it churns
 # through a garbage tick file, and freed blocks held for use-after-free detection count as RSS.
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:strict_string_checks=1:quarantine_size_mb=16"
@@ -16,4 +16,4 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # The consumer projects and header_standalone only build code; the main build covers them.
 (cd build-asan && ctest --output-on-failure -j"$(nproc)" -E '^(consumer_|header_standalone)')
 RTRISK_BUILD_DIR="$PWD/build-asan" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
-  tests/python/test_live_protocol.py tests/python/test_live_faults.py
+  tests/python/test_live_protocol.py tests/python/test_live_faults.py tests/python/test_kafka.py

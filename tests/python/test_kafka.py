@@ -35,6 +35,12 @@ def cluster():
     c.stop()
 
 
+def stop(server):
+    """Stops a server and checks it exited cleanly (under the sanitizers: no leak or error report)."""
+    server.stop()
+    assert server.proc.returncode == 0, server.proc.stderr.read()[-3000:]
+
+
 def engine(cluster, *args, group="rtrisk"):
     return Server("--kafka", cluster.bootstrap, "--kafka-group", group, "--publish-hz", "20", *args)
 
@@ -91,7 +97,7 @@ def test_100k_messages_end_in_the_offline_state(cluster, tmp_path):
         assert s.metric("rtrisk_kafka_rejects_total") == 0
         assert s.metric("rtrisk_kafka_messages_total") == len(stream.messages)  # a new group: nothing committed, all live
     finally:
-        s.stop()
+        stop(s)
     assert any(n["path"].startswith("FIRM/Kafka/") for n in live["nodes"])  # trades opened positions at new nodes
     assert_same_risk(live, offline(stream, tmp_path))
 
@@ -114,7 +120,7 @@ def test_a_broker_down_and_up_mid_stream_loses_and_doubles_nothing(cluster, tmp_
         live = wait_applied(s, applied)
         assert s.metric("rtrisk_kafka_rejects_total") == 0
     finally:
-        s.stop()
+        stop(s)
     assert_same_risk(live, offline(stream, tmp_path))
 
 
@@ -142,7 +148,7 @@ def test_an_engine_killed_mid_stream_resumes_from_its_committed_offsets(cluster,
         assert replayed >= half * 0.9, "the restart did not start at the committed offsets"
         assert len(stream.messages) - half <= consumed <= len(stream.messages) - half * 0.9
     finally:
-        second.stop()
+        stop(second)
     assert_same_risk(live, offline(stream, tmp_path))
 
 
@@ -180,7 +186,7 @@ def test_malformed_messages_go_to_the_dead_letter_topic_and_metrics(cluster):
         assert s.metric("rtrisk_kafka_dead_letters_total") == expected_bad
         wait_applied(s, 2)  # the stream went on: the good tick and the right-partition trade
     finally:
-        s.stop()
+        stop(s)
     letters = consume_all(cluster.bootstrap, "rtrisk.dead-letter", lambda r: len(r) >= expected_bad)
     assert len(letters) == expected_bad
     reasons = [dict(m.headers())["rtrisk.error"].decode() for m in letters]
@@ -202,7 +208,7 @@ def test_the_risk_topic_holds_every_node_keyed_by_its_path(cluster):
         nodes = {n["path"]: n for n in json.loads(s.get("/api/risk")[1])["nodes"]}
         records = consume_all(cluster.bootstrap, "risk", lambda r: {m.key().decode() for m in r} >= set(nodes))
     finally:
-        s.stop()
+        stop(s)
     assert {m.key().decode() for m in records} >= set(nodes)
     for m in records[-len(nodes):]:
         v = json.loads(m.value())
@@ -257,7 +263,7 @@ def test_two_engines_in_one_group_and_the_aggregator_give_one_engine_s_risk(clus
         whole, summed = run(first_snapshot(single.url)), run(first_snapshot(agg.url))
     finally:
         for s in (agg, a, b, single):
-            s.stop()
+            stop(s)
     assert_same_risk(report, batch)  # every node: VaR 99, ES 97.5, components and the additive figures
     cents = dict(rel=1e-9, abs=0.011)
     rows = {(r["node"], r["symbol"]): r for r in whole["positions"]}
@@ -279,3 +285,21 @@ def test_two_engines_in_one_group_and_the_aggregator_give_one_engine_s_risk(clus
         assert r1 == pytest.approx(r2, **cents)
     for k in ["var_99", "es_975", "total_pnl", "net_exposure", "gross_exposure", "positions_count"]:
         assert summed[k] == pytest.approx(whole[k], **cents), k
+
+
+def test_kafka_mock_runs_the_whole_pipeline_in_one_process():
+    """`scripts/run --kafka mock`: mock brokers, the simulator producing ticks and trades into
+    them, the engine consuming them, the risk topic and the dashboard's stream, in one process."""
+    s = Server("--kafka", "mock", "--rate", "2000")
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and not (s.metric("rtrisk_kafka_messages_total") > 2000 and s.metric("rtrisk_kafka_produced_total") > 0):
+            time.sleep(0.3)
+        assert s.metric("rtrisk_kafka_messages_total") > 2000
+        assert s.metric("rtrisk_kafka_produced_total") > 0  # the risk topic
+        assert s.metric("rtrisk_kafka_rejects_total") == 0
+        assert s.metric("rtrisk_kafka_duplicate_trades_total") == 0
+        data = run(first_snapshot(s.url))
+        assert data["ticks_total"] > 0 and data["var_99"] > 0
+    finally:
+        stop(s)
