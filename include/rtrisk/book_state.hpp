@@ -78,6 +78,16 @@ struct book_node {
 template <std::floating_point Real>
 struct basic_node_totals {
     Real market_value{}, pnl{}, net_delta{}, gross_exposure{}, vega{}, theta{};
+    /// Totals of a union of disjoint sets of positions: every figure adds.
+    basic_node_totals& operator+=(const basic_node_totals& o) {
+        market_value += o.market_value;
+        pnl += o.pnl;
+        net_delta += o.net_delta;
+        gross_exposure += o.gross_exposure;
+        vega += o.vega;
+        theta += o.theta;
+        return *this;
+    }
 };
 
 /// The P&L of `v` at located quantile scenarios (interpolated as the quantile was): the Euler
@@ -319,15 +329,7 @@ public:
         std::vector<totals> out(m_nodes.size());
         for (std::size_t p = 0; p < m_positions.size(); ++p) {
             const totals t = position_totals(p);
-            for (std::size_t n = m_positions[p].node; n != npos; n = m_nodes[n].parent) {
-                auto& o = out[n];
-                o.market_value += t.market_value;
-                o.pnl += t.pnl;
-                o.net_delta += t.net_delta;
-                o.gross_exposure += t.gross_exposure;
-                o.vega += t.vega;
-                o.theta += t.theta;
-            }
+            for (std::size_t n = m_positions[p].node; n != npos; n = m_nodes[n].parent) out[n] += t;
         }
         return out;
     }

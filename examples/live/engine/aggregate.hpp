@@ -91,6 +91,7 @@ public:
         for (std::size_t k = 0; k < n; ++k) rank[order[k]] = k;
         std::vector<std::vector<double>> pnl(n, std::vector<double>(T, 0.0));
         std::vector<std::size_t> parent(n, SIZE_MAX);
+        std::vector<rtrisk::basic_node_totals<double>> sums(n);
         s.nodes.resize(n);
         for (std::size_t k = 0; k < n; ++k) {
             const auto& path = paths[order[k]];
@@ -103,12 +104,7 @@ public:
                 parent[k] = rank[index.at(r.parent)];
             }
             if (const auto* o = own[order[k]]) {
-                r.market_value = o->market_value;
-                r.pnl = o->pnl;
-                r.net_delta = o->net_delta;
-                r.gross_exposure = o->gross_exposure;
-                r.vega = o->vega;
-                r.theta = o->theta;
+                sums[k] = o->totals;
                 r.positions_count = o->positions_count;
                 pnl[k] = o->scenario_pnl;
                 s.net_exposure += o->linear_exposure;
@@ -116,19 +112,13 @@ public:
         }
         for (std::size_t k = n; k-- > 0;) { // children (deeper) first: add each node into its parent
             if (parent[k] == SIZE_MAX) continue;
-            auto& up = s.nodes[parent[k]];
-            const auto& r = s.nodes[k];
-            up.market_value += r.market_value;
-            up.pnl += r.pnl;
-            up.net_delta += r.net_delta;
-            up.gross_exposure += r.gross_exposure;
-            up.vega += r.vega;
-            up.theta += r.theta;
-            up.positions_count += r.positions_count;
+            sums[parent[k]] += sums[k];
+            s.nodes[parent[k]].positions_count += s.nodes[k].positions_count;
             for (std::size_t i = 0; i < T; ++i) pnl[parent[k]][i] += pnl[k][i];
         }
         std::vector<double> scratch(T);
         for (std::size_t k = 0; k < n; ++k) {
+            set_totals(s.nodes[k], sums[k]);
             const std::span<const double> v(pnl[k]);
             const auto tail = rtrisk::historical_tail(v, 0.99, 0.975, std::span<double>(scratch));
             s.nodes[k].var_99 = tail.var;

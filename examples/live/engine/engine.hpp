@@ -179,13 +179,7 @@ public:
             r.path = nodes[n].path;
             r.parent = nodes[n].parent == rtrisk::book_state::npos ? std::string() : nodes[nodes[n].parent].path;
             r.depth = nodes[n].depth;
-            const auto& t = totals[n];
-            r.market_value = t.market_value;
-            r.pnl = t.pnl;
-            r.net_delta = t.net_delta;
-            r.gross_exposure = t.gross_exposure;
-            r.vega = t.vega;
-            r.theta = t.theta;
+            set_totals(r, totals[n]);
             const auto tail = st.tail(n, 0.99, 0.975);
             r.var_99 = tail.var;
             r.es_975 = tail.es;
@@ -219,13 +213,7 @@ public:
                 o.path = nodes[n].path;
                 o.scenario_pnl.assign(st.scenario_count(), 0.0);
                 for (const std::size_t p : nodes[n].positions) {
-                    const auto t = st.position_totals(p);
-                    o.market_value += t.market_value;
-                    o.pnl += t.pnl;
-                    o.net_delta += t.net_delta;
-                    o.gross_exposure += t.gross_exposure;
-                    o.vega += t.vega;
-                    o.theta += t.theta;
+                    o.totals += st.position_totals(p);
                     ++o.positions_count;
                     const auto& pos = st.positions()[p];
                     const auto& k = st.contracts()[pos.contract];

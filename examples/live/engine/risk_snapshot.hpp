@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <rtrisk/book_state.hpp>
+
 namespace rtrisk_live {
 
 /// A position's Euler component in a node's VaR 99.
@@ -29,6 +31,16 @@ struct node_risk {
     double component_var = 0; ///< Euler component of this node in its parent's VaR 99 (the root: its own VaR)
     std::vector<contributor> top_contributors; ///< largest components in this node's VaR 99
 };
+
+/// Sets a node's additive figures from book_state totals.
+inline void set_totals(node_risk& r, const rtrisk::basic_node_totals<double>& t) {
+    r.market_value = t.market_value;
+    r.pnl = t.pnl;
+    r.net_delta = t.net_delta;
+    r.gross_exposure = t.gross_exposure;
+    r.vega = t.vega;
+    r.theta = t.theta;
+}
 
 /// One position: `price` is the unit value (the spot, or the option's model price).
 struct position_risk {
@@ -64,7 +76,7 @@ struct var_by_method {
 /// these up the hierarchy (docs/scaling.md).
 struct own_vector {
     std::string path;
-    double market_value = 0, pnl = 0, net_delta = 0, gross_exposure = 0, vega = 0, theta = 0;
+    rtrisk::basic_node_totals<double> totals;
     double linear_exposure = 0; ///< sum of the linear positions' q m S (risk_snapshot::net_exposure)
     std::size_t positions_count = 0;
     std::vector<double> scenario_pnl;

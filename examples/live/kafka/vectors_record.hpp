@@ -53,9 +53,10 @@ nlohmann::json encode_partition(const risk_snapshot& s, std::int32_t partition, 
     if (s.own_vectors) {
         for (const auto& o : *s.own_vectors) {
             if (partition_of(o.path) != partition) continue;
-            nlohmann::json node = {{"path", o.path},                     {"market_value", o.market_value}, {"pnl", o.pnl},
-                                   {"net_delta", o.net_delta},           {"gross_exposure", o.gross_exposure}, {"vega", o.vega},
-                                   {"theta", o.theta},                   {"linear_exposure", o.linear_exposure},
+            const auto& t = o.totals;
+            nlohmann::json node = {{"path", o.path},                     {"market_value", t.market_value}, {"pnl", t.pnl},
+                                   {"net_delta", t.net_delta},           {"gross_exposure", t.gross_exposure}, {"vega", t.vega},
+                                   {"theta", t.theta},                   {"linear_exposure", o.linear_exposure},
                                    {"positions_count", o.positions_count}, {"scenario_pnl", o.scenario_pnl}};
             if (o.detail) {
                 const auto& d = *o.detail;
@@ -180,12 +181,7 @@ inline partition_vectors decode_partition(std::string_view value) {
         o.path = path.get<std::string>();
         if (o.path.empty()) throw std::invalid_argument("\"path\" is empty");
         rtrisk_live::detail::check_node(o.path);
-        o.market_value = number(n, "market_value");
-        o.pnl = number(n, "pnl");
-        o.net_delta = number(n, "net_delta");
-        o.gross_exposure = number(n, "gross_exposure");
-        o.vega = number(n, "vega");
-        o.theta = number(n, "theta");
+        o.totals = {number(n, "market_value"), number(n, "pnl"), number(n, "net_delta"), number(n, "gross_exposure"), number(n, "vega"), number(n, "theta")};
         o.linear_exposure = number(n, "linear_exposure");
         o.positions_count = static_cast<std::size_t>(integer(n, "positions_count", 0, INT32_MAX));
         const auto& v = field(n, "scenario_pnl");
