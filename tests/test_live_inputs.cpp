@@ -89,7 +89,7 @@ TEST_CASE("tick lines parse strictly") {
         CHECK(refusal(R"({"symbol":"DAX","price":1,"quantiy":5})") == "unknown field \"quantiy\"");
         CHECK(refusal(R"({"symbol":"DAX"})") == "missing \"price\"");
         CHECK(refusal(R"([1,2])") == "price '2]' is not a finite number"); // not an object: read as CSV
-        CHECK(refusal(R"({"symbol":"DAX","price":{"a":{"b":1}}})") == "NDJSON tick nested too deep");
+        CHECK(refusal(R"({"symbol":"DAX","price":{"a":{"b":1}}})") == "JSON tick nested too deep");
         CHECK(refusal(std::string(2000, 'x')) == "line longer than 1024 bytes");
     }
 }

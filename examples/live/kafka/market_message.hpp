@@ -51,15 +51,7 @@ inline market_message parse_market_message(std::string_view payload, bool is_tra
     if (payload.size() > max_kafka_message_bytes) {
         throw std::invalid_argument("message longer than " + std::to_string(max_kafka_message_bytes) + " bytes");
     }
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(payload, [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-            if (depth > 2) throw std::invalid_argument("message nested too deep");
-            return true;
-        });
-    } catch (const nlohmann::json::exception& e) {
-        throw std::invalid_argument(std::string("malformed JSON: ") + e.what());
-    }
+    const auto j = detail::parse_json(payload, 2, "JSON message");
     if (!j.is_object()) throw std::invalid_argument("a message must be a JSON object");
     market_message m;
     m.is_trade = is_trade;

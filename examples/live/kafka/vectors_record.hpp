@@ -132,15 +132,7 @@ own_vector::detail_part decode_detail(const nlohmann::json& d, std::size_t scena
 inline partition_vectors decode_partition(std::string_view value) {
     using nlohmann::json;
     if (value.size() > max_vectors_record_bytes) throw std::invalid_argument("record longer than 64 MiB");
-    json j;
-    try {
-        j = json::parse(value, [](int depth, json::parse_event_t, json&) {
-            if (depth > 8) throw std::invalid_argument("record nested too deep");
-            return true;
-        });
-    } catch (const json::exception& e) {
-        throw std::invalid_argument(std::string("malformed JSON: ") + e.what());
-    }
+    const json j = rtrisk_live::detail::parse_json(value, 8, "JSON record");
     auto field = [](const json& o, const char* k) -> const json& {
         if (!o.is_object() || !o.contains(k)) throw std::invalid_argument(std::string("missing \"") + k + "\"");
         return o[k];

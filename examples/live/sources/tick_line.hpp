@@ -89,6 +89,19 @@ inline void check_bounds(double price, double quantity) {
     }
 }
 
+/// Parses untrusted JSON nested at most `max_depth` deep; throws std::invalid_argument
+/// ("malformed WHAT: ..." or "WHAT nested too deep").
+inline nlohmann::json parse_json(std::string_view text, int max_depth, const std::string& what) {
+    try {
+        return nlohmann::json::parse(text, [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+            if (depth > max_depth) throw std::invalid_argument(what + " nested too deep");
+            return true;
+        });
+    } catch (const nlohmann::json::exception& e) {
+        throw std::invalid_argument("malformed " + what + ": " + e.what());
+    }
+}
+
 inline double parse_number(std::string_view field, const char* what) {
     const auto v = rtrisk_examples::parse_number<double>(field);
     if (!v) throw std::invalid_argument(std::string(what) + " '" + excerpt(field) + "' is not a finite number");
@@ -104,15 +117,7 @@ inline tick_fields parse_tick_line(std::string_view line) {
     if (line.size() > max_tick_line_bytes) throw std::invalid_argument("line longer than " + std::to_string(max_tick_line_bytes) + " bytes");
     tick_fields t;
     if (detail::trim(line).substr(0, 1) == "{") {
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(line, [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-                if (depth > 2) throw std::invalid_argument("NDJSON tick nested too deep");
-                return true;
-            });
-        } catch (const nlohmann::json::exception& e) {
-            throw std::invalid_argument(std::string("malformed JSON tick: ") + e.what());
-        }
+        const auto j = detail::parse_json(line, 2, "JSON tick");
         if (!j.is_object()) throw std::invalid_argument("a JSON tick must be an object");
         bool has_symbol = false, has_price = false;
         for (const auto& [k, v] : j.items()) {
