@@ -301,7 +301,7 @@ int main(int argc, char** argv) {
         std::unique_ptr<sink> risk_out, vectors_out;
         if (kafka_out && !kcfg.risk_topic.empty()) sinks.push_back((risk_out = std::make_unique<kafka::risk_sink>(*kafka_out, kcfg.risk_topic, ctx.instance)).get());
         if (kafka_out && !kcfg.vectors_topic.empty() && !cfg.aggregate) {
-            vectors_out = std::make_unique<kafka::vectors_sink>(*kafka_out, static_cast<const kafka::kafka_source&>(*src), kcfg.vectors_topic, ctx.instance);
+            vectors_out = std::make_unique<kafka::vectors_sink>(*kafka_out, static_cast<const kafka::kafka_source&>(*src), kcfg, ctx.instance);
             sinks.push_back(vectors_out.get());
         }
         std::thread engine_thread([&] {

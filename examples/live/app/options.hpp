@@ -125,6 +125,8 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     app.add_option("--dead-letter-topic", c.kafka.dead_letter_topic, "refused messages go here [default rtrisk.dead-letter]");
     app.add_option("--risk-topic", c.kafka.risk_topic, "per-node figures, keyed by node path; '' for none [default risk]");
     app.add_option("--vectors-topic", c.kafka.vectors_topic, "scale-out: publish this engine's scenario P&L vectors per trades partition here (docs/scaling.md)");
+    app.add_option("--trades-partitioner", c.kafka.trades_partitioner, "how the trading system keys trades to partitions by node path: murmur2 (Java clients) or consistent (librdkafka's default, CRC32) [default murmur2]")
+        ->check(CLI::IsMember({"murmur2", "consistent"}));
     app.add_option("--trade-ids", trade_ids, "trade ids remembered for de-duplication, in [0, 100000000] [default 1000000]");
     app.add_option("--kafka-property", kafka_props, "a librdkafka property KEY=VALUE for every client, repeatable")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_flag("--aggregate", c.aggregate, "scale-out aggregator: serve the firm's risk summed from --vectors-topic (needs --kafka; no book files)");

@@ -66,10 +66,12 @@ inline handle make_client(rd_kafka_type_t type, const properties& props, void* o
     return handle(rk);
 }
 
-/// The partition Kafka's Java clients (and librdkafka's `murmur2_random` partitioner) give a
-/// non-empty key: murmur2(key) & 0x7fffffff modulo the partition count.
-inline std::int32_t key_partition(std::string_view key, std::int32_t partitions) {
-    return rd_kafka_msg_partitioner_murmur2(nullptr, key.data(), key.size(), partitions, nullptr, nullptr);
+/// The partition of a non-empty key: `murmur2` as Kafka's Java clients and librdkafka's
+/// `murmur2_random` partitioner (murmur2(key) & 0x7fffffff mod the count), `consistent` as
+/// librdkafka's default `consistent_random` for keyed messages (CRC32 mod the count).
+inline std::int32_t key_partition(std::string_view key, std::int32_t partitions, std::string_view partitioner = "murmur2") {
+    return partitioner == "consistent" ? rd_kafka_msg_partitioner_consistent(nullptr, key.data(), key.size(), partitions, nullptr, nullptr)
+                                       : rd_kafka_msg_partitioner_murmur2(nullptr, key.data(), key.size(), partitions, nullptr, nullptr);
 }
 
 /// Partition count of `topic`, from the cluster's metadata; throws when it is not known.

@@ -22,6 +22,7 @@ struct settings {
     std::string dead_letter_topic = "rtrisk.dead-letter";
     std::string risk_topic = "risk";              ///< per-node figures, keyed by node path; empty: none
     std::string vectors_topic;                    ///< scale-out: scenario P&L vectors per trades partition; empty: none
+    std::string trades_partitioner = "murmur2";   ///< how trades are keyed to partitions: murmur2 or consistent (CRC32)
     std::size_t trade_ids = 1'000'000;            ///< trade ids remembered for de-duplication
     properties extra;                             ///< --kafka-property KEY=VALUE, applied last
 };

@@ -18,8 +18,10 @@
 // - Per-partition order is kept. A tick older (event time) than the newest applied for its symbol
 //   is counted and skipped, so the last price of a symbol does not depend on how partitions
 //   interleave. On Kafka a trade books at its price; only ticks move prices.
-// - A trade must arrive on the partition its node path maps to (murmur2, as Java clients and
-//   librdkafka's `murmur2_random` partitioner): that is what lets engines split a book.
+// - While engines share the trades partitions, a trade must arrive on the partition its node path
+//   maps to (--trades-partitioner: murmur2, as Java clients and librdkafka's `murmur2_random`, or
+//   consistent, librdkafka's default CRC32): that is what lets engines split a book. An engine
+//   owning every partition takes a trade from any.
 // - A malformed or refused message is counted, logged with topic[partition]@offset (rate-limited)
 //   and forwarded with headers saying why to the dead-letter topic; the stream goes on.
 
@@ -155,7 +157,7 @@ public:
         return true;
     }
     bool holds(std::string_view node) const override {
-        return m_trades.partitions > 0 && m_trades.assigned.count(key_partition(node, m_trades.partitions)) > 0;
+        return m_trades.partitions > 0 && m_trades.assigned.count(key_partition(node, m_trades.partitions, m_settings.trades_partitioner)) > 0;
     }
 
     /// The trades partitions this engine owns now, and how many the topic has (0: none yet).
@@ -221,10 +223,13 @@ private:
             const auto it = m_symbols.find(mm.symbol);
             if (it == m_symbols.end()) throw std::invalid_argument("unknown symbol '" + detail::excerpt(mm.symbol) + "'");
             if (c.is_trades) {
-                const auto want = c.partitions > 0 ? key_partition(mm.node, c.partitions) : partition;
+                // Sharing the book needs each node on its own partition; one engine owning every
+                // partition takes a trade from any.
+                const bool shared = c.partitions > 0 && c.assigned.size() < static_cast<std::size_t>(c.partitions);
+                const auto want = shared ? key_partition(mm.node, c.partitions, m_settings.trades_partitioner) : partition;
                 if (want != partition) {
-                    throw std::invalid_argument("node '" + detail::excerpt(mm.node) + "' belongs to partition " + std::to_string(want) +
-                                                " (murmur2 of the node path): produce trades keyed by node");
+                    throw std::invalid_argument("node '" + detail::excerpt(mm.node) + "' belongs to partition " + std::to_string(want) + " (" +
+                                                m_settings.trades_partitioner + " of the node path): produce trades keyed by node");
                 }
                 if (!m_ids.insert(mm.id)) {
                     e.result = outcome::duplicate;

@@ -44,13 +44,13 @@ private:
 
 class vectors_sink : public sink {
 public:
-    vectors_sink(producer& out, const kafka_source& src, std::string topic, std::string instance)
-        : m_out(out), m_src(src), m_topic(std::move(topic)), m_instance(std::move(instance)) {}
+    vectors_sink(producer& out, const kafka_source& src, const settings& s, std::string instance)
+        : m_out(out), m_src(src), m_topic(s.vectors_topic), m_partitioner(s.trades_partitioner), m_instance(std::move(instance)) {}
     void consume(const publication_ptr& p) override {
         if (!p->snapshot || m_src.trades_partitions() == 0) return;
         for (const auto partition : m_src.owned_partitions()) {
             const auto n = m_src.trades_partitions();
-            const auto j = encode_partition(*p->snapshot, partition, n, m_instance, p->version, [n](const std::string& path) { return key_partition(path, n); });
+            const auto j = encode_partition(*p->snapshot, partition, n, m_instance, p->version, [&](const std::string& path) { return key_partition(path, n, m_partitioner); });
             m_out.produce(m_topic, "partition-" + std::to_string(partition), j.dump());
         }
         m_out.poll();
@@ -60,6 +60,7 @@ private:
     producer& m_out;
     const kafka_source& m_src;
     std::string m_topic;
+    std::string m_partitioner;
     std::string m_instance;
 };
 
