@@ -7,6 +7,7 @@
 //                 keyed "partition-P", holding what each node of that partition holds directly and
 //                 its scenario P&L vector; an aggregator adds them up the hierarchy.
 
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -46,22 +47,38 @@ class vectors_sink : public sink {
 public:
     vectors_sink(producer& out, const kafka_source& src, const settings& s, std::string instance)
         : m_out(out), m_src(src), m_topic(s.vectors_topic), m_partitioner(s.trades_partitioner), m_instance(std::move(instance)) {}
+    /// Publishes when the state or the partitions owned changed since the last record, and
+    /// with the positions part when the last detailed record is older than the state: an idle
+    /// engine sends nothing, and the aggregator's last record of each partition is current.
     void consume(const publication_ptr& p) override {
         if (!p->snapshot || m_src.trades_partitions() == 0) return;
-        for (const auto partition : m_src.owned_partitions()) {
-            const auto n = m_src.trades_partitions();
-            const auto j = encode_partition(*p->snapshot, partition, n, m_instance, p->version, [&](const std::string& path) { return key_partition(path, n, m_partitioner); });
+        const auto& snap = *p->snapshot;
+        const state now{snap.ticks_total, m_src.trades_partitions(), m_src.owned_partitions()};
+        const bool detailed = snap.positions.has_value();
+        if (now == m_sent && !(detailed && !(now == m_sent_detailed))) return;
+        const auto n = now.partitions;
+        for (const auto partition : now.owned) {
+            const auto j = encode_partition(snap, partition, n, m_instance, p->version, [&](const std::string& path) { return key_partition(path, n, m_partitioner); });
             m_out.produce(m_topic, "partition-" + std::to_string(partition), j.dump());
         }
+        m_sent = now;
+        if (detailed) m_sent_detailed = now;
         m_out.poll();
     }
 
 private:
+    struct state {
+        std::uint64_t ticks = ~0ull;
+        std::int32_t partitions = 0;
+        std::set<std::int32_t> owned;
+        bool operator==(const state&) const = default;
+    };
     producer& m_out;
     const kafka_source& m_src;
     std::string m_topic;
     std::string m_partitioner;
     std::string m_instance;
+    state m_sent, m_sent_detailed;
 };
 
 } // namespace rtrisk_live::kafka
