@@ -222,36 +222,36 @@ int main(int argc, char** argv) {
             if (cfg.aggregate) {
                 kafka_out = std::make_unique<kafka::producer>(kcfg, m); // for the risk topic
             } else {
-            eng_ptr = std::make_unique<engine>(load_book(cfg.book, cfg.market));
-            if (cfg.once) { // with --ticks: the file applied first, as a batch computation
-                if (!cfg.ticks_file.empty()) {
-                    file_source f(cfg.ticks_file, eng_ptr->symbol_index());
-                    std::vector<tick> batch;
-                    while (f.next(batch, 8192)) {
-                        for (const auto& t : batch) eng_ptr->apply(t);
-                        batch.clear();
+                eng_ptr = std::make_unique<engine>(load_book(cfg.book, cfg.market));
+                if (cfg.once) { // with --ticks: the file applied first, as a batch computation
+                    if (!cfg.ticks_file.empty()) {
+                        file_source f(cfg.ticks_file, eng_ptr->symbol_index());
+                        std::vector<tick> batch;
+                        while (f.next(batch, 8192)) {
+                            for (const auto& t : batch) eng_ptr->apply(t);
+                            batch.clear();
+                        }
+                        std::vector<std::string> why;
+                        if (f.take_rejects(why)) throw std::invalid_argument(why.empty() ? "a tick line was refused" : why.front());
                     }
-                    std::vector<std::string> why;
-                    if (f.take_rejects(why)) throw std::invalid_argument(why.empty() ? "a tick line was refused" : why.front());
+                    std::puts(risk_report(eng_ptr->snapshot()).dump().c_str());
+                    return 0;
                 }
-                std::puts(risk_report(eng_ptr->snapshot()).dump().c_str());
-                return 0;
-            }
-            if (!cfg.kafka.brokers.empty()) {
-                if (cfg.kafka.brokers == "mock") { // the whole pipeline in this process: mock brokers, the simulator as the trading system
-                    mock = std::make_unique<kafka::mock_cluster>(3, std::vector<std::pair<std::string, int>>{
-                        {cfg.kafka.ticks_topic, 4}, {cfg.kafka.trades_topic, 4}, {cfg.kafka.dead_letter_topic, 1}, {cfg.kafka.risk_topic.empty() ? "risk" : cfg.kafka.risk_topic, 4},
-                        {cfg.kafka.vectors_topic.empty() ? "risk.vectors" : cfg.kafka.vectors_topic, 4}});
-                    kcfg.brokers = mock->bootstraps();
-                    traders = std::make_unique<kafka::trading_system>(kcfg, *eng_ptr, cfg.rate, cfg.seed);
+                if (!cfg.kafka.brokers.empty()) {
+                    if (cfg.kafka.brokers == "mock") { // the whole pipeline in this process: mock brokers, the simulator as the trading system
+                        mock = std::make_unique<kafka::mock_cluster>(3, std::vector<std::pair<std::string, int>>{
+                            {cfg.kafka.ticks_topic, 4}, {cfg.kafka.trades_topic, 4}, {cfg.kafka.dead_letter_topic, 1}, {cfg.kafka.risk_topic.empty() ? "risk" : cfg.kafka.risk_topic, 4},
+                            {cfg.kafka.vectors_topic.empty() ? "risk.vectors" : cfg.kafka.vectors_topic, 4}});
+                        kcfg.brokers = mock->bootstraps();
+                        traders = std::make_unique<kafka::trading_system>(kcfg, *eng_ptr, cfg.rate, cfg.seed);
+                    }
+                    kafka_out = std::make_unique<kafka::producer>(kcfg, m);
+                    src = std::make_unique<kafka::kafka_source>(kcfg, eng_ptr->symbol_index(), *kafka_out, m, kafka_log);
+                } else if (cfg.ticks_file.empty()) {
+                    src = eng_ptr->make_simulator(cfg.rate, cfg.market_speed, cfg.seed);
+                } else {
+                    src = std::make_unique<file_source>(cfg.ticks_file, eng_ptr->symbol_index());
                 }
-                kafka_out = std::make_unique<kafka::producer>(kcfg, m);
-                src = std::make_unique<kafka::kafka_source>(kcfg, eng_ptr->symbol_index(), *kafka_out, m, kafka_log);
-            } else if (cfg.ticks_file.empty()) {
-                src = eng_ptr->make_simulator(cfg.rate, cfg.market_speed, cfg.seed);
-            } else {
-                src = std::make_unique<file_source>(cfg.ticks_file, eng_ptr->symbol_index());
-            }
             }
         } catch (const std::exception& e) {
             std::fprintf(stderr, "rtrisk live: %s\n", e.what());

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -117,6 +118,7 @@ public:
             for (std::size_t i = 0; i < T; ++i) pnl[parent[k]][i] += pnl[k][i];
         }
         std::vector<double> scratch(T);
+        std::vector<std::optional<rtrisk::detail::quantile_scenarios>> var_scenarios(n); // located once per parent
         for (std::size_t k = 0; k < n; ++k) {
             set_totals(s.nodes[k], sums[k]);
             const std::span<const double> v(pnl[k]);
@@ -126,8 +128,9 @@ public:
             if (parent[k] == SIZE_MAX) {
                 s.nodes[k].component_var = tail.var;
             } else {
-                const std::span<const double> up(pnl[parent[k]]);
-                s.nodes[k].component_var = -rtrisk::pnl_at(v, rtrisk::detail::locate_quantile(up, 1.0 - 0.99, rtrisk::quantile_method::linear));
+                auto& q = var_scenarios[parent[k]];
+                if (!q) q = rtrisk::detail::locate_quantile(std::span<const double>(pnl[parent[k]]), 1.0 - 0.99, rtrisk::quantile_method::linear);
+                s.nodes[k].component_var = -rtrisk::pnl_at(v, *q);
             }
         }
         if (n == 0) return s;

@@ -66,8 +66,8 @@ private:
                 send(m_settings.ticks_topic, m_symbols[t.instrument], nlohmann::json{{"symbol", m_symbols[t.instrument]}, {"price", t.price}, {"ts", t.event_time_us}}.dump());
                 if (++n % m_trade_every == 0 && !m_linear.empty()) {
                     const auto& h = m_linear[std::uniform_int_distribution<std::size_t>(0, m_linear.size() - 1)(m_rng)];
-                    const double px = last[h.contract] > 0 ? last[h.contract] : t.price;
-                    if (last[h.contract] <= 0) continue;
+                    if (last[h.contract] <= 0) continue; // no price yet for that symbol
+                    const double px = last[h.contract];
                     int q = std::uniform_int_distribution<int>(-5, 5)(m_rng);
                     if (q == 0) q = 1;
                     send(m_settings.trades_topic, h.node,
