@@ -151,9 +151,9 @@ public:
         m_reset = false;
         m_ids.clear();
         m_clock.clear();
-        for (auto* c : {&m_trades, &m_ticks}) {
-            if (!std::exchange(c->rebalanced, false)) rewind(*c);
-        }
+        // Every consumer, the rebalanced one too: a poll that served a rebalance may go on to
+        // return a message of the new assignment, and that message went with the cleared batch.
+        for (auto* c : {&m_trades, &m_ticks}) rewind(*c);
         return true;
     }
     bool holds(std::string_view node) const override {
@@ -170,7 +170,6 @@ private:
         handle rk;
         std::string topic;
         bool is_trades = false;
-        bool rebalanced = false;
         std::int32_t partitions = 0;
         std::set<std::int32_t> assigned;
         std::map<std::int32_t, std::int64_t> replay_end; ///< committed offset at assignment
@@ -315,7 +314,6 @@ private:
             c.assigned.clear();
             c.replay_end.clear();
         }
-        c.rebalanced = true;
         self.m_reset = true;
     }
 
