@@ -13,6 +13,7 @@ packages=(
   python3-nbclient python3-nbformat python3-ipykernel python3-matplotlib
   python3-websockets python3-jsonschema python3-confluent-kafka chromium
   libcli11-dev clang-14 libclang-rt-14-dev librdkafka-dev
+  postgresql-15 libpq-dev python3-psycopg2
 )
 
 missing=()

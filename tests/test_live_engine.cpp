@@ -329,7 +329,7 @@ TEST_CASE("a catch-up delta equals applying every skipped delta in turn") {
     std::vector<publication_ptr> pubs;
     for (int v = 0; v < 6; ++v) {
         nlohmann::json d = {{"total_pnl", 10.0 * v}, {"var_99", 5.0 + (v % 2)}, {"constant", 1}, {"list", {v / 3}}};
-        pubs.push_back(pub.next(d, 1000 + v, 100 + v));
+        pubs.push_back(pub.next(d, 1000 + v, (100 + v) * 1000));
         recent.push(pubs.back());
     }
     // The client holds version 2: replay deltas 3..6 by hand.

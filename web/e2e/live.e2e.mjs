@@ -5,8 +5,11 @@
 // (SIGSTOP: alive but silent) and the page must leave LIVE and show stale, then recover after
 // SIGCONT. A render pending when the socket closes must not bring LIVE back: the server is killed
 // several times on a slowed-down CPU (where renders lag, as on a busy machine) and the status text
-// must never return to LIVE before the restart. The page must log no Content-Security-Policy
-// violation and throw no error.
+// must never return to LIVE before the restart. Once the server holds more of the last 5 minutes
+// than a snapshot carries, a reloaded page must show more chart points right after its first
+// snapshot than the stream alone could have delivered (so they came from GET /api/history), and
+// "1 h" must ask for 5 s buckets and still show points. The page must log no
+// Content-Security-Policy violation and throw no error.
 // Screenshots, measurements and the sampled timelines go to $E2E_ARTIFACTS (default ../build/e2e).
 //
 // Usage: node e2e/live.e2e.mjs   (after `npx vite build` and building rtrisk_live)
@@ -30,6 +33,7 @@ const CLOSE_GRACE_MS = 1000; // the browser needs a moment to see a killed serve
 const CLOCK_SLACK_MS = 500; // the page re-evaluates its status every 250 ms
 const KILL_CYCLES = 8; // the pre-fix page showed LIVE again after ~40 % of kills at 6x CPU throttling
 const CPU_THROTTLE = 6;
+const HISTORY_EXTRA = 200; // publications the server holds beyond a snapshot's history before the reload (20 s at 10 Hz)
 
 const freePort = () =>
   new Promise((res) => {
@@ -164,6 +168,81 @@ function checkOutage(name, o, liveUntil, expectStatuses) {
   for (const s of expectStatuses) if (!seen.has(s)) fail(`${name}: status ${s} never shown (saw ${[...seen].join(", ")})`);
 }
 
+const chartPoints = (page, id) =>
+  page.evaluate((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.getAttribute("data-points") ?? NaN), id);
+
+// The server's timing and history length, from a snapshot on a connection of our own.
+const serverInfo = (page) =>
+  page.evaluate(() => new Promise((res, rej) => {
+    const ws = new WebSocket(`ws://${location.host}/ws/risk`);
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === "snapshot") res(m.data.server), ws.close();
+    };
+    ws.onerror = () => rej(new Error("no snapshot: the WebSocket failed"));
+    setTimeout(() => rej(new Error("no snapshot in 10 s")), 10000);
+  }));
+
+// Waits until the server's last 5 minutes of `node` hold `target` points or more; returns the count,
+// or null after a failure (an answer other than 200 stops at once: a server without /api/history).
+async function waitForServerHistory(port, node, target, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await fetch(`http://127.0.0.1:${port}/api/history?${new URLSearchParams({ node })}`);
+    if (!r.ok) return fail(`GET /api/history answered ${r.status}: ${(await r.text()).trim()}`), null;
+    const n = (await r.json()).points.length;
+    if (n >= target) return n;
+    if (Date.now() > end) return fail(`/api/history held ${n} points of the last 5 minutes after ${timeoutMs} ms, ${target} needed`), null;
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+}
+
+// The stream alone can deliver at most a snapshot's history (server.history_points) plus one point
+// per publication since the reload; a page filled from /api/history shows more at once. Then "1 h"
+// must request step=5 and show points, fewer than the raw 5 minutes (5 s buckets).
+async function historyCheck(page, port, node) {
+  const info = await serverInfo(page);
+  const out = { server: info };
+  out.server_points = await waitForServerHistory(port, node, info.history_points + HISTORY_EXTRA,
+    (info.history_points + HISTORY_EXTRA) * info.publish_ms * 1.5 + 30000);
+  if (out.server_points === null) return out;
+  const reloaded = Date.now();
+  await page.reload();
+  const filled = page.locator('[data-testid="charts"][data-source]');
+  const note = page.getByTestId("history-note");
+  await filled.or(note).first().waitFor({ timeout: 15000 });
+  out.first_points = await chartPoints(page, "chart-pnl");
+  out.first_after_ms = Date.now() - reloaded;
+  out.live_max = info.history_points + Math.ceil(out.first_after_ms / info.publish_ms) + 1;
+  if ((await note.count()) !== 0) return fail(`the page says: ${await note.textContent()}`), out;
+  out.source = await filled.getAttribute("data-source");
+  if (!["raw", "1m", "1h", "memory"].includes(out.source)) fail(`data-source is '${out.source}'`);
+  if (!(out.first_points > out.live_max)) {
+    fail(`after the reload the P&L chart shows ${out.first_points} points, no more than the stream alone could deliver (${out.live_max}): not filled from /api/history`);
+  }
+  await page.screenshot({ path: `${artifacts}/history-5min.png` });
+
+  const hourRequest = page.waitForRequest((r) => {
+    const u = new URL(r.url());
+    return u.pathname === "/api/history" && u.searchParams.get("step") === "5";
+  }, { timeout: 10000 });
+  const hour = page.getByRole("button", { name: "1 h", exact: true });
+  await hour.click();
+  const request = await hourRequest.catch(() => null);
+  if (!request) return fail('"1 h" sent no /api/history request with step=5'), out;
+  out.hour_request = request.url().replace(/^https?:\/\/[^/]+/, "");
+  const response = await request.response();
+  if (response?.status() !== 200) fail(`"1 h": /api/history answered ${response?.status()}: ${await response?.text()}`);
+  if ((await hour.getAttribute("aria-pressed")) !== "true") fail('"1 h" is not marked pressed');
+  await filled.or(note).first().waitFor({ timeout: 10000 });
+  if ((await note.count()) !== 0) return fail(`"1 h": the page says: ${await note.textContent()}`), out;
+  out.hour_points = { pnl: await chartPoints(page, "chart-pnl"), var: await chartPoints(page, "chart-var") };
+  if (!(out.hour_points.pnl > 0 && out.hour_points.var > 0)) fail(`"1 h": the charts show ${JSON.stringify(out.hour_points)} points`);
+  if (!(out.hour_points.pnl < out.first_points)) fail(`"1 h" shows ${out.hour_points.pnl} points, not fewer than the raw 5 minutes (${out.first_points})`);
+  await page.screenshot({ path: `${artifacts}/history-1h.png` });
+  return out;
+}
+
 const port = await freePort();
 let server = await startServer(port);
 const browser = await chromium.launch({
@@ -237,7 +316,10 @@ try {
   if (frozen.firstNotLive && frozen.firstNotLive.t - frozen.start < STALE_AFTER_MS - 300) fail(`silent server: not LIVE after only ${frozen.firstNotLive.t - frozen.start} ms`);
   results.silent = frozen.report;
 
+  // 4. History: a reload fills the charts from GET /api/history (the reload loses __e2e: keep its CSP log).
   const csp = await page.evaluate(() => window.__e2e.csp.slice());
+  results.history = await historyCheck(page, port, apiRisk.nodes[0].path);
+  csp.push(...(await page.evaluate(() => window.__e2e.csp.slice())));
   results.csp_violations = [...csp, ...consoleErrors.filter((e) => /Content Security Policy/i.test(e))];
   if (results.csp_violations.length) fail(`CSP violations: ${results.csp_violations.join(" | ")}`);
   results.console_errors = consoleErrors.length; // expected: failed WebSocket connections during the outages

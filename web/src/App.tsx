@@ -1,6 +1,6 @@
-import { memo, useMemo } from "react";
-import { Chart } from "./components/Chart";
+import { memo } from "react";
 import { Heatmap } from "./components/Heatmap";
+import { HistoryCharts } from "./components/HistoryCharts";
 import { NodesTable } from "./components/NodesTable";
 import { PositionsTable } from "./components/PositionsTable";
 import { fmt } from "./format";
@@ -26,11 +26,8 @@ function Card({ label, value, tone, testId }: { label: string; value: string; to
 }
 
 // The numbers, re-rendered only when the data changes (not on the clock that ages them).
-const Panels = memo(function Panels({ d }: { d: RiskData }) {
-  const history = useMemo<[[number[], number[]], [number[], number[]]]>(() => {
-    const t = d.history.map((p) => p[0] / 1000);
-    return [[t, d.history.map((p) => p[1])], [t, d.history.map((p) => p[2])]];
-  }, [d.history]);
+// `snapshots` counts the snapshots taken: each one refetches the charts' history.
+const Panels = memo(function Panels({ d, snapshots }: { d: RiskData; snapshots: number }) {
   return (
     <>
       <section className="cards">
@@ -42,10 +39,7 @@ const Panels = memo(function Panels({ d }: { d: RiskData }) {
         <Card label="Net delta ($)" value={fmt(d.net_delta)} />
       </section>
       <section className="row">
-        <div className="panel grow">
-          <Chart title="P&L" series="P&L" color="#4caf50" data={history[0]} />
-          <Chart title="VaR 99%" series="VaR" color="#e57373" data={history[1]} />
-        </div>
+        <HistoryCharts node={d.nodes[0].path} live={d.history} snapshots={snapshots} publishMs={d.server?.publish_ms ?? 100} />
         <div className="panel">
           <h3>Stress scenarios</h3>
           <table>
@@ -107,7 +101,7 @@ export default function App() {
       )}
       {d && (
         <main className={stale ? "data stale" : "data"} data-testid="data" data-stale={stale}>
-          <Panels d={d} />
+          <Panels d={d} snapshots={state.snapshots} />
         </main>
       )}
     </div>

@@ -24,7 +24,7 @@ export type HistoryPoint = [number, number, number];
 export type RiskChanges = Partial<Omit<RiskData, "history">> & {history_append: HistoryPoint[]};
 
 /**
- * Every message of /ws/risk (docs/protocol.md) and the risk report of GET /api/risk and --once (docs/book.md). The conformance suite validates every message it receives against this file; web/src/protocol.generated.ts is generated from it (npm run gen:protocol). Money in currency; VaR/ES positive losses; times in microseconds since the Unix epoch unless named _ms.
+ * Every message of /ws/risk (docs/protocol.md), the risk report of GET /api/risk and --once (docs/book.md), and the answer of GET /api/history. The conformance suite validates every message it receives against this file; web/src/protocol.generated.ts is generated from it (npm run gen:protocol). Money in currency; VaR/ES positive losses; times in microseconds since the Unix epoch unless named _ms.
  */
 export interface ProtocolTypes {
   ServerMessage?: ServerMessage;
@@ -41,6 +41,7 @@ export interface ProtocolTypes {
   UnderlyingGreeks?: UnderlyingGreeks;
   SpotVolGrid?: SpotVolGrid;
   RiskReport?: RiskReport;
+  history_response?: HistoryResponse;
 }
 /**
  * This interface was referenced by `ProtocolTypes`'s JSON-Schema
@@ -353,4 +354,40 @@ export interface RiskReport {
   nodes: [NodeRisk, ...NodeRisk[]];
   seq?: number;
   event_time_us?: number;
+}
+/**
+ * GET /api/history?node=PATH&from=ISO&to=ISO&step=SECONDS: one node's figures over [from, to], oldest first. step 0: every publication; step > 0: one point per bucket of step seconds, with the bucket's start time and the last values in it.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "history_response".
+ */
+export interface HistoryResponse {
+  /**
+   * the node's path, as in NodeRisk
+   */
+  node: string;
+  /**
+   * ISO 8601 instant, UTC
+   */
+  from: string;
+  /**
+   * ISO 8601 instant, UTC
+   */
+  to: string;
+  /**
+   * seconds per bucket, 0 for raw points
+   */
+  step: number;
+  /**
+   * the database's raw points, its 1-minute or 1-hour rollups, or the server's memory
+   */
+  source: "raw" | "1m" | "1h" | "memory";
+  /**
+   * the meaning of each point's entries
+   */
+  columns: ["time_ms", "pnl", "var_99", "es_975", "gross_exposure", "net_delta"];
+  /**
+   * @maxItems 100000
+   */
+  points: [number, number, number, number, number, number][];
 }

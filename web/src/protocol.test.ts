@@ -28,6 +28,7 @@ describe("protocol state machine", () => {
     expect(s.data?.es_975).toBe(12); // unchanged fields are kept
     expect(s.data?.history).toHaveLength(2);
     expect(s.latencyMs.at(-1)).toBe(3); // 2003 ms - 2,000,000 us
+    expect(s.snapshots).toBe(1); // deltas are not snapshots
   });
 
   it("asks for a resync on a sequence gap and keeps its state", () => {
@@ -84,6 +85,7 @@ describe("server instances and snapshot order", () => {
       expect(r.state.seq).toBe(10);
       expect(r.state.data?.var_99).toBe(10);
       expect(r.state.lastUpdate).toBe(0); // an ignored message does not make the numbers look current
+      expect(r.state.snapshots).toBe(1); // nor counts as a snapshot taken
     }
     expect(apply(s, snap(11, data({ var_99: 3 }), "a"), 0).state.data?.var_99).toBe(3); // newer: taken
   });
@@ -96,6 +98,7 @@ describe("server instances and snapshot order", () => {
     const r = apply(gap.state, snap(10, data({ var_99: 5 })), 0);
     expect(r.state.data?.var_99).toBe(5);
     expect(r.state.awaitingSnapshot).toBe(false);
+    expect(r.state.snapshots).toBe(2); // a snapshot after a gap: the charts refetch their history
   });
 
   it("accepts a not-newer snapshot on a new connection (an older server without instance restarted)", () => {

@@ -6,7 +6,7 @@
 
 // The message types are generated from docs/protocol.schema.json (npm run gen:protocol).
 import type { HistoryPoint, RiskData, ServerMessage } from "./protocol.generated";
-export type { HistoryPoint, NodeRisk, Position, RiskData, ServerInfo, ServerMessage } from "./protocol.generated";
+export type { HistoryPoint, HistoryResponse, NodeRisk, Position, RiskData, ServerInfo, ServerMessage } from "./protocol.generated";
 
 export interface ClientState {
   data: RiskData | null;
@@ -16,10 +16,11 @@ export interface ClientState {
   latencyMs: number[]; // event time -> received, recent samples
   instance: string | null; // server instance of the held data, null if unknown
   awaitingSnapshot: boolean; // a snapshot was asked for (resync or new connection): take it even if not newer
+  snapshots: number; // snapshots taken: each may follow a gap in the history (reconnect, resync)
 }
 
 export const initialState = (): ClientState =>
-  ({ data: null, seq: 0, lastEventTime: 0, lastUpdate: 0, latencyMs: [], instance: null, awaitingSnapshot: false });
+  ({ data: null, seq: 0, lastEventTime: 0, lastUpdate: 0, latencyMs: [], instance: null, awaitingSnapshot: false, snapshots: 0 });
 
 /** Call on every new connection: its first snapshot is taken whatever its seq (the server may have restarted). */
 export const expectSnapshot = (state: ClientState): ClientState => ({ ...state, awaitingSnapshot: true });
@@ -41,7 +42,8 @@ export function apply(state: ClientState, msg: ServerMessage, nowMs: number): Ap
     }
     const kept = newInstance ? [] : state.latencyMs.slice(-(LATENCY_SAMPLES - 1)); // a new process: fresh start
     return {
-      state: { data: msg.data, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs: [...kept, latency], instance, awaitingSnapshot: false },
+      state: { data: msg.data, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs: [...kept, latency], instance,
+        awaitingSnapshot: false, snapshots: state.snapshots + 1 },
       resync: false,
     };
   }

@@ -24,12 +24,14 @@ declare global {
 
 const CLOCK_MS = 250; // without data, re-render this often so that the age counts and the status can expire
 
+/** The page's ?token=, passed on to the server (docs/security.md). */
+export const pageToken = (): string | null => new URLSearchParams(window.location.search).get("token");
+
 export function wsUrl(): string {
-  const params = new URLSearchParams(window.location.search);
-  const explicit = params.get("ws");
+  const explicit = new URLSearchParams(window.location.search).get("ws");
   if (explicit) return explicit;
   const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
-  const token = params.get("token");
+  const token = pageToken();
   return `${proto}//${window.location.host}/ws/risk${token ? `?token=${encodeURIComponent(token)}` : ""}`;
 }
 

@@ -29,6 +29,7 @@
 #include "../engine/engine.hpp"
 #include "../engine/publish_schedule.hpp"
 #include "../http/listener.hpp"
+#include "../sinks/history_sink.hpp"
 #include "../sinks/sink.hpp"
 #include "../sinks/websocket_fanout.hpp"
 #include "../kafka/kafka_source.hpp"
@@ -60,7 +61,7 @@ public:
         if (snap.nodes.empty()) return;
         auto data = to_wire(snap);
         data["server"] = m_server_info; // constant: sent in snapshots, never again in deltas
-        auto p = m_pub.next(std::move(data), snap.event_time_us, now_us() / 1000);
+        auto p = m_pub.next(std::move(data), snap.event_time_us, now_us());
         auto report = risk_report(snap);
         report["seq"] = p->version;
         report["event_time_us"] = snap.event_time_us;
@@ -218,6 +219,9 @@ int main(int argc, char** argv) {
         std::unique_ptr<kafka::producer> kafka_out;
         std::unique_ptr<source> src;
         std::unique_ptr<kafka::trading_system> traders;
+        const std::string instance = make_instance_id();
+        rate_limited_log history_log;
+        std::unique_ptr<history_sink> db_out;
         try { // the files named on the command line: a bad one is a usage error
             if (cfg.aggregate) {
                 kafka_out = std::make_unique<kafka::producer>(kcfg, m); // for the risk topic
@@ -253,6 +257,7 @@ int main(int argc, char** argv) {
                     src = std::make_unique<file_source>(cfg.ticks_file, eng_ptr->symbol_index());
                 }
             }
+            if (!cfg.history.url.empty()) db_out = std::make_unique<history_sink>(cfg.history, instance, m, history_log);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "rtrisk live: %s\n", e.what());
             return 2;
@@ -262,7 +267,7 @@ int main(int argc, char** argv) {
         websocket_fanout h(m);
         auto l = std::make_shared<listener>(ioc, tcp::endpoint(net::ip::make_address(cfg.bind), cfg.port), h, nullptr);
         server_context ctx{cfg, m, access_policy(cfg.bind, l->port(), cfg.allowed_hosts, cfg.allowed_origins, cfg.token),
-                           static_root(cfg.static_dir), make_instance_id(), rate_limited_log(), connection_limits{}};
+                           static_root(cfg.static_dir), instance, rate_limited_log(), connection_limits{}};
         const int fd_limit = raise_open_file_limit();
         ctx.limits.max = cfg.max_connections > 0 ? cfg.max_connections : std::max(16, fd_limit - connection_reserve);
         ctx.limits.m = &m;
@@ -297,7 +302,15 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
 
         websocket_sink ws_sink(ioc, h);
-        std::vector<sink*> sinks{&ws_sink};
+        history::ring recent;
+        ctx.recent = &recent;
+        std::vector<sink*> sinks{&ws_sink, &recent};
+        std::unique_ptr<history::reader> db_in;
+        if (db_out) {
+            sinks.push_back(db_out.get());
+            db_in = std::make_unique<history::reader>(cfg.history.url, [&db_out] { return db_out->storage(); });
+            ctx.stored = db_in.get();
+        }
         std::unique_ptr<sink> risk_out, vectors_out;
         if (kafka_out && !kcfg.risk_topic.empty()) sinks.push_back((risk_out = std::make_unique<kafka::risk_sink>(*kafka_out, kcfg.risk_topic, ctx.instance)).get());
         if (kafka_out && !kcfg.vectors_topic.empty() && !cfg.aggregate) {

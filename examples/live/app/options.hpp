@@ -19,6 +19,8 @@
 #include "../sources/tick_line.hpp"
 #include "../http/access_policy.hpp"
 #include "../kafka/kafka_settings.hpp"
+#include "../store/history_settings.hpp"
+#include "../store/pg.hpp"
 
 namespace rtrisk_live {
 
@@ -49,6 +51,7 @@ struct server_config {
     std::uint64_t seed = 7;
     kafka::settings kafka;       ///< brokers empty: no Kafka
     bool aggregate = false;      ///< serve the sum of the engines' vectors (docs/scaling.md)
+    history_settings history;    ///< url empty: history in memory only (docs/history.md)
 };
 
 /// A bad command line; main() prints it and exits with status 2.
@@ -130,6 +133,15 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     app.add_option("--trade-ids", trade_ids, "trade ids remembered for de-duplication, in [0, 100000000] [default 1000000]");
     app.add_option("--kafka-property", kafka_props, "a librdkafka property KEY=VALUE for every client, repeatable")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_flag("--aggregate", c.aggregate, "scale-out aggregator: serve the firm's risk summed from --vectors-topic (needs --kafka; no book files)");
+    bool no_db = false;
+    std::string db_queue, db_positions, db_retention, db_refresh;
+    app.add_option("--db", c.history.url, "write the risk history to this PostgreSQL database (libpq URL, e.g. postgresql://user@host/db) and serve /api/history from it (docs/history.md)");
+    app.add_flag("--no-db", no_db, "keep the history in memory only (the default of rtrisk_live; scripts/run starts a database unless given this)");
+    app.add_option("--db-journal", c.history.journal, "journal file for rows the database has not taken yet [default rtrisk_history.journal]");
+    app.add_option("--db-queue-rows", db_queue, "rows queued for the database writer at most, in [1000, 100000000] [default 1000000]");
+    app.add_option("--db-positions-every", db_positions, "seconds between writes of the leaf positions, in [0, 86400] [default 1]");
+    app.add_option("--db-retention-days", db_retention, "native storage: days of daily partitions kept, in [1, 36600] [default 30]");
+    app.add_option("--db-refresh-seconds", db_refresh, "native storage: refresh the 1-minute bars this often (the 1-hour bars 10 times less), in [1, 86400] [default 60]");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
@@ -200,6 +212,22 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
         if (!hp.valid || hp.port != 0) {
             throw usage_error("--allow-host: '" + detail::excerpt(h) + "' is not a host name");
         }
+    }
+    if (no_db && !c.history.url.empty()) throw usage_error("--no-db: cannot be given with --db");
+    if (!c.history.url.empty()) {
+        try {
+            pg::check_conninfo(c.history.url);
+        } catch (const std::invalid_argument& e) {
+            throw usage_error(e.what());
+        }
+    }
+    if (c.history.journal.empty()) throw usage_error("--db-journal: a file name is required");
+    if (app.count("--db-queue-rows")) c.history.queue_rows = parse_option<std::size_t>("--db-queue-rows", db_queue, 1000, 100000000, "[1000, 100000000]");
+    if (app.count("--db-positions-every")) c.history.positions_every_s = parse_option<double>("--db-positions-every", db_positions, 0.0, 86400.0, "[0, 86400]");
+    if (app.count("--db-retention-days")) c.history.retention_days = parse_option<int>("--db-retention-days", db_retention, 1, 36600, "[1, 36600]");
+    if (app.count("--db-refresh-seconds")) {
+        c.history.refresh_1m_s = parse_option<int>("--db-refresh-seconds", db_refresh, 1, 86400, "[1, 86400]");
+        c.history.refresh_1h_s = 10 * c.history.refresh_1m_s;
     }
     if (app.count("--trade-ids")) c.kafka.trade_ids = parse_option<std::size_t>("--trade-ids", trade_ids, 0, 100000000, "[0, 100000000]");
     for (const auto& kv : kafka_props) {

@@ -21,6 +21,8 @@
 #include "../http/static_files.hpp"
 #include "../rate_limited_log.hpp"
 #include "../sources/source.hpp"
+#include "../store/history_reader.hpp"
+#include "../store/history_ring.hpp"
 #include "options.hpp"
 
 namespace rtrisk_live {
@@ -96,6 +98,8 @@ struct server_context {
     std::string instance;
     rate_limited_log log;
     connection_limits limits;
+    history::ring* recent = nullptr;   ///< every node's recent points (GET /api/history)
+    history::reader* stored = nullptr; ///< the database's series, when there is one
 };
 
 

@@ -15,6 +15,7 @@
 
 #include "../app/server_context.hpp"
 #include "../sinks/websocket_fanout.hpp"
+#include "history_request.hpp"
 #include "request_target.hpp"
 
 namespace rtrisk_live {
@@ -137,17 +138,64 @@ private:
             return reply(req, {http::status::not_found, "no WebSocket at " + path + "\n"});
         }
         if (path == "/healthz") return reply(req, {http::status::ok, "ok\n"});
-        if (path == "/api/risk") {
+        if (path == "/api/risk" || path == "/api/history") {
             const auto token = target.param("token");
             if (!m_ctx.policy.token_ok(sv(req[http::field::authorization]), token ? &*token : nullptr)) {
                 return reply(req, {http::status::unauthorized, "bearer token required\n", {}, "no-cache", false,
                                    {{http::field::www_authenticate, "Bearer"}}});
             }
+            if (path == "/api/history") return serve_history(req, target);
             if (!m_hub.latest()) return reply(req, {http::status::service_unavailable, "no risk computed yet\n"});
             return reply(req, {http::status::ok, m_hub.latest()->risk_body, "application/json", "no-cache"});
         }
         if (path == "/metrics") return reply(req, {http::status::ok, m_ctx.m.prometheus(m_ctx.instance), "text/plain; version=0.0.4"});
         serve_file(req, target);
+    }
+
+    /// GET /api/history (docs/protocol.md, "History"): from the database on the reader's thread
+    /// (the answer comes back to this session's executor), else, or when that fails, from the
+    /// in-memory ring.
+    void serve_history(const http::request<http::string_body>& req, const request_target& target) {
+        history_request q;
+        try {
+            q = parse_history_request(target, now_us());
+        } catch (const bad_history_request& e) {
+            m_ctx.m.bad_requests_total++;
+            return reply(req, {http::status::bad_request, std::string(e.what()) + "\n"});
+        }
+        if (!m_ctx.recent) return reply(req, {http::status::not_found, "no history kept\n"});
+        if (m_ctx.stored) {
+            auto self = shared_from_this();
+            auto shared_req = std::make_shared<http::request<http::string_body>>(req);
+            const bool queued = m_ctx.stored->submit(q.node, q.from_us, q.to_us, q.step_s, [self, shared_req, q](history::series s, std::string error) {
+                net::post(self->m_stream.get_executor(), [self, shared_req, q, s = std::move(s), error = std::move(error)]() mutable {
+                    self->answer_history(*shared_req, q, std::move(s), error);
+                });
+            });
+            if (queued) return;
+            m_ctx.m.history_query_errors_total++;
+            return reply(req, {http::status::service_unavailable, "too many history queries waiting\n", {}, "no-cache", false, {{http::field::retry_after, "1"}}});
+        }
+        answer_history(req, q, m_ctx.recent->query(q.node, q.from_us, q.to_us, q.step_s), {});
+    }
+
+    void answer_history(const http::request<http::string_body>& req, const history_request& q, history::series s, const std::string& db_error) {
+        if (!db_error.empty()) {
+            m_ctx.m.history_query_errors_total++;
+            m_ctx.log.write("history: query failed, answered from memory: " + db_error);
+            s = m_ctx.recent->query(q.node, q.from_us, q.to_us, q.step_s);
+        }
+        if (static_cast<std::int64_t>(s.points.size()) > history::max_points) {
+            m_ctx.m.bad_requests_total++;
+            return reply(req, {http::status::bad_request, "step: more than " + std::to_string(history::max_points) + " points in this range; give a step or narrow from/to\n"});
+        }
+        if (s.points.empty() && !m_ctx.recent->knows(q.node)) {
+            if (!m_hub.latest()) return reply(req, {http::status::service_unavailable, "no risk computed yet\n", {}, "no-cache", false, {{http::field::retry_after, "1"}}});
+            m_ctx.m.bad_requests_total++;
+            return reply(req, {http::status::bad_request, "node: no node '" + q.node.substr(0, 200) + "' in the book or its history\n"});
+        }
+        m_ctx.m.history_queries_total++;
+        reply(req, {http::status::ok, history_json(q, s), "application/json", "no-cache"});
     }
 
     void serve_file(const http::request<http::string_body>& req, const request_target& target) {

@@ -39,6 +39,18 @@ struct metrics {
     std::atomic<std::uint64_t> kafka_produced_total{0};
     std::atomic<std::uint64_t> kafka_produce_errors_total{0};
     std::atomic<std::uint64_t> kafka_errors_total{0};
+    // Risk history (docs/history.md); zero without a database.
+    std::atomic<std::uint64_t> history_db_up{0};
+    std::atomic<std::uint64_t> history_rows_written_total{0};
+    std::atomic<std::uint64_t> history_rows_journaled_total{0};
+    std::atomic<std::uint64_t> history_rows_replayed_total{0};
+    std::atomic<std::uint64_t> history_dropped_rows_total{0};
+    std::atomic<std::uint64_t> history_queue_rows{0};
+    std::atomic<std::uint64_t> history_journal_bytes{0};
+    std::atomic<std::uint64_t> history_journal_bad_lines_total{0};
+    std::atomic<std::uint64_t> history_write_errors_total{0};
+    std::atomic<std::uint64_t> history_queries_total{0};
+    std::atomic<std::uint64_t> history_query_errors_total{0};
     // Publish latency histogram (seconds to build a publication), Prometheus buckets.
     static constexpr double bounds[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25};
     std::atomic<std::uint64_t> publish_buckets[std::size(bounds) + 1]{};
@@ -87,6 +99,17 @@ struct metrics {
         line("rtrisk_kafka_produced_total", "counter", "Messages delivered to the risk and vectors topics.", double(kafka_produced_total));
         line("rtrisk_kafka_produce_errors_total", "counter", "Messages that could not be produced or delivered (queue full, broker error).", double(kafka_produce_errors_total));
         line("rtrisk_kafka_errors_total", "counter", "Consumer errors reported by librdkafka (broker down and the like; it retries).", double(kafka_errors_total));
+        line("rtrisk_history_db_up", "gauge", "1 while the history writer is connected to the database.", double(history_db_up));
+        line("rtrisk_history_rows_written_total", "counter", "Risk history rows written to the database (journal replays included).", double(history_rows_written_total));
+        line("rtrisk_history_rows_journaled_total", "counter", "Rows put in the local journal (database down, slow, or a backlog ahead of them).", double(history_rows_journaled_total));
+        line("rtrisk_history_rows_replayed_total", "counter", "Rows written from the journal.", double(history_rows_replayed_total));
+        line("rtrisk_history_dropped_rows_total", "counter", "Rows not stored: the queue was full, or the journal's disk refused them (logged).", double(history_dropped_rows_total));
+        line("rtrisk_history_queue_rows", "gauge", "Rows waiting for the history writer.", double(history_queue_rows));
+        line("rtrisk_history_journal_bytes", "gauge", "Bytes in the journal not yet written to the database.", double(history_journal_bytes));
+        line("rtrisk_history_journal_bad_lines_total", "counter", "Journal lines that did not parse (torn by a crash), skipped.", double(history_journal_bad_lines_total));
+        line("rtrisk_history_write_errors_total", "counter", "Failed connections and writes of the history writer (it journals and retries).", double(history_write_errors_total));
+        line("rtrisk_history_queries_total", "counter", "GET /api/history answered.", double(history_queries_total));
+        line("rtrisk_history_query_errors_total", "counter", "GET /api/history database errors (answered from memory or 503).", double(history_query_errors_total));
         line("rtrisk_rejected_upgrades_total", "counter", "WebSocket upgrades refused (Origin, token, path).", double(rejected_upgrades_total));
         out += "# HELP rtrisk_publish_seconds Time to build one publication.\n# TYPE rtrisk_publish_seconds histogram\n";
         std::uint64_t cum = 0;

@@ -23,6 +23,7 @@ struct risk_snapshot; // engine/risk_snapshot.hpp
 struct publication {
     std::uint64_t version = 0;       ///< strictly increasing; the wire "seq"
     std::int64_t event_time_us = 0;  ///< event time of the newest tick included
+    std::int64_t published_us = 0;   ///< wall-clock time of the publication (µs since the Unix epoch)
     std::string snapshot_body;       ///< JSON object: every field
     std::string delta_body;          ///< JSON object: changed fields + history_append, against version - 1
     nlohmann::json data;             ///< every field but history (to build catch-up deltas)
@@ -38,8 +39,9 @@ class publisher {
 public:
     explicit publisher(std::size_t history_points) : m_history_points(history_points) {}
 
-    std::shared_ptr<publication> next(nlohmann::json data, std::int64_t event_time_us, std::int64_t now_ms) {
+    std::shared_ptr<publication> next(nlohmann::json data, std::int64_t event_time_us, std::int64_t now_us) {
         using nlohmann::json;
+        const std::int64_t now_ms = now_us / 1000;
         const json point = json::array({now_ms, data.value("total_pnl", 0.0), data.value("var_99", 0.0)});
         m_history.push_back(point);
         if (m_history.size() > m_history_points) m_history.erase(m_history.begin());
@@ -58,6 +60,7 @@ public:
         p->history_point = point;
         p->version = ++m_version;
         p->event_time_us = event_time_us;
+        p->published_us = now_us;
         p->delta_body = changes.dump();
         m_last = std::move(data);
         json full = m_last;

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# A private PostgreSQL 15 cluster in a folder of the project, for the risk history (docs/history.md):
+#   scripts/pg.sh start DIR   creates the cluster in DIR if needed, starts it, prints its URL
+#   scripts/pg.sh stop DIR    stops it (fast shutdown)
+#   scripts/pg.sh url DIR     prints its URL
+# It listens on a Unix socket in DIR/run only (no TCP port) and trusts local connections to that
+# socket, which only this machine's users who can reach DIR can open. When the script runs as
+# root, the cluster runs as the unprivileged `postgres` user (initdb refuses root), which then
+# owns DIR. Nothing outside DIR is touched.
+set -euo pipefail
+cmd=${1:-}; dir=${2:-}
+if [[ -z $cmd || -z $dir ]]; then echo "usage: scripts/pg.sh start|stop|url DIR" >&2; exit 2; fi
+bin=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || true)
+if [[ -z $bin ]]; then echo "pg.sh: PostgreSQL 15 is not installed (scripts/bootstrap.sh installs it)" >&2; exit 1; fi
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+if (( ${#dir} > 90 )); then echo "pg.sh: $dir is too long for a Unix socket path" >&2; exit 2; fi
+url="postgresql://rtrisk@/rtrisk?host=$dir/run"
+
+as_owner() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case $cmd in
+  url) echo "$url" ;;
+  start)
+    if [[ $(id -u) -eq 0 ]]; then chown postgres: "$dir"; fi
+    if [[ ! -f $dir/data/PG_VERSION ]]; then
+      as_owner "$bin/initdb" -D "$dir/data" -U rtrisk --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+        || { cat "$dir/initdb.log" >&2; exit 1; }
+    fi
+    as_owner mkdir -p "$dir/run"
+    if ! as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+      as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-c listen_addresses='' -c unix_socket_directories='$dir/run' -c timezone=UTC" start >/dev/null \
+        || { tail -20 "$dir/server.log" >&2; exit 1; }
+    fi
+    if [[ $("$bin/psql" "postgresql://rtrisk@/postgres?host=$dir/run" -tAc "select 1 from pg_database where datname = 'rtrisk'") != 1 ]]; then
+      "$bin/createdb" -h "$dir/run" -U rtrisk rtrisk
+    fi
+    echo "$url" ;;
+  stop)
+    if [[ -f $dir/data/PG_VERSION ]] && as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+      as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    fi ;;
+  *) echo "usage: scripts/pg.sh start|stop|url DIR" >&2; exit 2 ;;
+esac
