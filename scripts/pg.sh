@@ -6,7 +6,9 @@
 # It listens on a Unix socket in DIR/run only (no TCP port) and trusts local connections to that
 # socket, which only this machine's users who can reach DIR can open. When the script runs as
 # root, the cluster runs as the unprivileged `postgres` user (initdb refuses root), which then
-# owns DIR. Nothing outside DIR is touched.
+# owns DIR. Where the TimescaleDB extension is installed it is preloaded, so the server uses it
+# (RTRISK_PG_PRELOAD sets shared_preload_libraries instead; empty: none). Nothing outside DIR
+# is touched.
 set -euo pipefail
 cmd=${1:-}; dir=${2:-}
 if [[ -z $cmd || -z $dir ]]; then echo "usage: scripts/pg.sh start|stop|url DIR" >&2; exit 2; fi
@@ -16,6 +18,10 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 if (( ${#dir} > 90 )); then echo "pg.sh: $dir is too long for a Unix socket path" >&2; exit 2; fi
 url="postgresql://rtrisk@/rtrisk?host=$dir/run"
+if [[ -z ${RTRISK_PG_PRELOAD+set} ]]; then
+  RTRISK_PG_PRELOAD=""
+  [[ -f $("$bin/pg_config" --pkglibdir)/timescaledb.so ]] && RTRISK_PG_PRELOAD=timescaledb
+fi
 
 as_owner() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -32,7 +38,7 @@ case $cmd in
     as_owner mkdir -p "$dir/run"
     if ! as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
       as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses='' -c unix_socket_directories='$dir/run' -c timezone=UTC" start >/dev/null \
+        -o "-c listen_addresses='' -c unix_socket_directories='$dir/run' -c timezone=UTC -c shared_preload_libraries='$RTRISK_PG_PRELOAD'" start >/dev/null \
         || { tail -20 "$dir/server.log" >&2; exit 1; }
     fi
     if [[ $("$bin/psql" "postgresql://rtrisk@/postgres?host=$dir/run" -tAc "select 1 from pg_database where datname = 'rtrisk'") != 1 ]]; then

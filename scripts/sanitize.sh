@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The C++ suites and the live server's tests again, built with AddressSanitizer +
 # UndefinedBehaviorSanitizer (RTRISK_SANITIZE) in ./build-asan: the doctest suites through ctest,
-# then the protocol conformance, fault and Kafka suites against the sanitized rtrisk_live. Any report
+# then the protocol conformance, fault, Kafka and history suites against the sanitized rtrisk_live. Any report
 # (leak, overflow, use after free, undefined behaviour) fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,4 +16,4 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # The consumer projects and header_standalone only build code; the main build covers them.
 (cd build-asan && ctest --output-on-failure -j"$(nproc)" -E '^(consumer_|header_standalone)')
 RTRISK_BUILD_DIR="$PWD/build-asan" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
-  tests/python/test_live_protocol.py tests/python/test_live_faults.py tests/python/test_kafka.py
+  tests/python/test_live_protocol.py tests/python/test_live_faults.py tests/python/test_kafka.py tests/python/test_history.py

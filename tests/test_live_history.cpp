@@ -53,8 +53,11 @@ TEST_CASE("history request: defaults, and every refusal names its parameter") {
     const auto q = parse_history_request(parse_request_target("/api/history?node=FIRM%2FEU&step=60"), 1795676400000000LL);
     CHECK(q.node == "FIRM/EU");
     CHECK(q.to_us == 1795676400000000LL);
-    CHECK(q.from_us == q.to_us - 300000000LL); // 5 minutes
+    CHECK(q.from_us == q.to_us - 300000000LL); // 5 minutes (1795676400 s is a whole minute)
     CHECK(q.step_s == 60);
+    const auto h = parse_history_request(parse_request_target("/api/history?node=FIRM&from=2026-11-26T07:20:00Z&step=3600"), 1795680000000000LL);
+    CHECK(h.from_us == 1795676400000000LL); // rounded down to the hour: whole buckets
+    CHECK(h.to_us == 1795680000000000LL);
     CHECK(refusal("/api/history") .rfind("node:", 0) == 0);
     CHECK(refusal("/api/history?node=") .rfind("node:", 0) == 0);
     CHECK(refusal("/api/history?node=FIRM&step=-1").rfind("step:", 0) == 0);

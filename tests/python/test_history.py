@@ -31,15 +31,17 @@ pytestmark = pytest.mark.skipif(not Path("/usr/lib/postgresql/15/bin/initdb").ex
 
 
 class Cluster:
-    """A private cluster in a fresh folder (readable by the `postgres` user the script runs it as)."""
+    """A private cluster in a fresh folder (readable by the `postgres` user the script runs it as);
+    `preload`: shared_preload_libraries (None: scripts/pg.sh's choice)."""
 
-    def __init__(self):
+    def __init__(self, preload=None):
         self.dir = Path(tempfile.mkdtemp(prefix="rtrisk_pg_", dir="/tmp"))
         os.chmod(self.dir, 0o755)
+        self.env = dict(os.environ, **({"RTRISK_PG_PRELOAD": preload} if preload is not None else {}))
         self.url = self.start()
 
     def start(self):
-        out = subprocess.run([str(PG), "start", str(self.dir)], capture_output=True, text=True, timeout=120)
+        out = subprocess.run([str(PG), "start", str(self.dir)], capture_output=True, text=True, timeout=120, env=self.env)
         assert out.returncode == 0, out.stderr
         return out.stdout.strip()
 
@@ -119,7 +121,8 @@ def test_migrations_are_applied_once_and_record_the_storage(db, tmp_path):
     finally:
         stop(s)
     first = db.sql("SELECT version, name, storage, applied_at FROM rtrisk_schema_migrations ORDER BY version")
-    timescale = db.sql("SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'")[0][0] > 0
+    timescale = (db.sql("SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'")[0][0] > 0
+                 and "timescaledb" in db.sql("SHOW shared_preload_libraries")[0][0])
     assert [r[0] for r in first] == [1, 2]
     assert {r[2] for r in first} == {"timescale" if timescale else "native"}
     assert all(r[1].endswith(f".{first[0][2]}.sql") for r in first)
@@ -282,3 +285,22 @@ def test_the_timescaledb_path(db, tmp_path):
     assert db.sql("SELECT count(*) FROM timescaledb_information.continuous_aggregates WHERE view_name IN ('risk_history_1m', 'risk_history_1h')")[0][0] == 2
     jobs = {r[0] for r in db.sql("SELECT proc_name FROM timescaledb_information.jobs")}
     assert {"policy_refresh_continuous_aggregate", "policy_compression", "policy_retention"} <= jobs
+
+
+def test_an_installed_but_not_preloaded_timescaledb_falls_back_to_native(tmp_path):
+    other = Cluster(preload="")
+    try:
+        if not other.sql("SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'")[0][0]:
+            pytest.skip("TimescaleDB is not installed on this PostgreSQL: the not-preloaded fallback was not run")
+        s = writer(other, tmp_path)
+        try:
+            wait_for(lambda: other.sql("SELECT to_regclass('risk_history') IS NOT NULL")[0][0] and rows_of(other, s.instance) > 0, what="first rows")
+        finally:
+            s.proc.terminate()
+            s.proc.wait(timeout=10)
+            log = s.proc.stderr.read()
+        assert s.proc.returncode == 0, log[-3000:]
+        assert "native daily partitions" in log and "CREATE EXTENSION timescaledb failed" in log, log[-3000:]
+        assert other.sql("SELECT DISTINCT storage FROM rtrisk_schema_migrations") == [("native",)]
+    finally:
+        other.remove()

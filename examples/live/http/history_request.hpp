@@ -137,6 +137,10 @@ inline history_request parse_history_request(const request_target& t, std::int64
             throw bad_history_request("step: '" + step->substr(0, 40) + "' is not a whole number of seconds in [0, " + std::to_string(max_history_step_s) + "]");
         }
     }
+    if (r.step_s > 0) { // whole buckets: from rounds down to a multiple of step (buckets are aligned on the Unix epoch)
+        const std::int64_t w = r.step_s * 1000000;
+        r.from_us = (r.from_us >= 0 ? r.from_us / w : (r.from_us - w + 1) / w) * w;
+    }
     if (r.step_s > 0 && (r.to_us - r.from_us) / (r.step_s * 1000000) > history::max_points) {
         throw bad_history_request("step: " + std::to_string(r.step_s) + " s over this range gives more than " + std::to_string(history::max_points) +
                                   " points; raise step or narrow from/to");

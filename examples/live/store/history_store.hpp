@@ -213,17 +213,20 @@ inline series query_series(pg::connection& c, storage s, const std::string& node
     const std::string range = range_of("ts");
     std::string sql, source;
     const std::string cols = "pnl, var_99, es_975, gross_exposure, net_delta";
-    const std::string last = "(array_agg(pnl ORDER BY ts DESC))[1], (array_agg(var_99 ORDER BY ts DESC))[1], (array_agg(es_975 ORDER BY ts DESC))[1], "
-                             "(array_agg(gross_exposure ORDER BY ts DESC))[1], (array_agg(net_delta ORDER BY ts DESC))[1]";
     const std::string bin = "date_bin(make_interval(secs => $4::bigint), ts, TIMESTAMPTZ '1970-01-01 00:00:00+00')";
+    // a bucket's last row by time: one sort, DISTINCT ON the bucket
+    const auto last_per_bucket = [&](const std::string& rows) {
+        return "SELECT DISTINCT ON (b) (extract(epoch FROM b) * 1000)::bigint, " + cols + " FROM (SELECT " + bin + " AS b, ts, " + cols + " FROM (" +
+               rows + ") r) x ORDER BY b, ts DESC";
+    };
+    const std::string raw_rows = "SELECT ts, " + cols + " FROM risk_history WHERE node = $1 AND " + range;
     if (step_s == 0) {
         source = "raw";
         sql = "SELECT (extract(epoch FROM ts) * 1000)::bigint, " + cols + " FROM risk_history WHERE node = $1 AND " + range +
               " ORDER BY ts, instance, seq LIMIT " + std::to_string(max_points + 1);
     } else if (step_s % 60 != 0) {
         source = "raw";
-        sql = "SELECT (extract(epoch FROM " + bin + ") * 1000)::bigint AS b, " + last + " FROM risk_history WHERE node = $1 AND " + range +
-              " GROUP BY b ORDER BY b";
+        sql = last_per_bucket(raw_rows);
     } else {
         const bool hourly = step_s % 3600 == 0;
         const std::string view = hourly ? "risk_history_1h" : "risk_history_1m";
@@ -233,10 +236,9 @@ inline series query_series(pg::connection& c, storage s, const std::string& node
         std::string bars = "SELECT bucket AS ts, " + cols + " FROM " + view + " WHERE node = $1 AND " + range_of("bucket");
         if (s == storage::native) {
             const std::string complete = "coalesce((SELECT complete_before FROM rtrisk_bars_refreshed WHERE view_name = '" + view + "'), '-infinity')";
-            bars += " AND bucket < " + complete + " UNION ALL SELECT ts, " + cols + " FROM risk_history WHERE node = $1 AND " + range +
-                    " AND ts >= " + complete;
+            bars += " AND bucket < " + complete + " UNION ALL " + raw_rows + " AND ts >= " + complete;
         }
-        sql = "SELECT (extract(epoch FROM " + bin + ") * 1000)::bigint AS b, " + last + " FROM (" + bars + ") x GROUP BY b ORDER BY b";
+        sql = last_per_bucket(bars);
     }
     auto params = p;
     if (step_s == 0) params.pop_back(); // every parameter sent must be used

@@ -92,5 +92,7 @@ export function Chart({ title, series, color, data, x, syncKey, onZoom, testId }
     plot.current?.setScale("x", { min: x[0], max: x[1] });
   }, [data, x]);
 
-  return <div className="chart" ref={el} data-testid={testId} data-points={data[0].length} />;
+  // data-first-ms: the first point's time, for tests
+  return <div className="chart" ref={el} data-testid={testId} data-points={data[0].length}
+    data-first-ms={data[0].length ? Math.round(data[0][0] * 1000) : undefined} />;
 }
