@@ -100,7 +100,12 @@ private:
                 m_queued_rows = 0;
                 m_metrics.history_queue_rows = 0;
             }
-            step(batch);
+            try {
+                step(batch);
+            } catch (const std::exception& e) { // nothing ends the writer: counted, logged, next batch
+                m_metrics.history_write_errors_total++;
+                m_log.write(std::string("history: writer error: ") + e.what());
+            }
         }
     }
 

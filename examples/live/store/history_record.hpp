@@ -115,6 +115,9 @@ inline std::string encode_line(const record& r) {
 inline record decode_line(std::string_view line) {
     const auto j = rtrisk_live::detail::parse_json(line, 8, "journal line");
     if (!j.is_object() || j.size() != 5) throw std::invalid_argument("journal line: an object with i, s, t, n, p expected");
+    for (const char* k : {"i", "s", "t", "n", "p"}) {
+        if (!j.contains(k)) throw std::invalid_argument(std::string("journal line: no \"") + k + "\"");
+    }
     record r;
     r.instance = detail::text(j.at("i"), "i");
     if (!j.at("s").is_number_unsigned()) throw std::invalid_argument("s: a sequence number expected");

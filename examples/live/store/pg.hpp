@@ -54,6 +54,7 @@ public:
         const char* values[] = {conninfo.c_str(), application.c_str(), timeout.c_str(), nullptr};
         m_c.reset(PQconnectdbParams(keys, values, 1)); // expand_dbname: dbname may be a URL
         if (!m_c || PQstatus(m_c.get()) != CONNECTION_OK) throw pg_error("connect: " + message());
+        PQsetNoticeProcessor(m_c.get(), [](void*, const char*) {}, nullptr); // notices ("already exists, skipping"); errors throw
         exec("SET TIME ZONE 'UTC'");
     }
     connection(connection&&) = default;

@@ -30,8 +30,8 @@ CREATE TABLE IF NOT EXISTS risk_positions (
 );
 SELECT create_hypertable('risk_positions', 'ts', chunk_time_interval => INTERVAL '1 day', if_not_exists => true);
 
-ALTER TABLE risk_history SET (timescaledb.compress, timescaledb.compress_segmentby = 'node', timescaledb.compress_orderby = 'ts DESC');
-ALTER TABLE risk_positions SET (timescaledb.compress, timescaledb.compress_segmentby = 'node, symbol', timescaledb.compress_orderby = 'ts DESC');
+ALTER TABLE risk_history SET (timescaledb.compress, timescaledb.compress_segmentby = 'node', timescaledb.compress_orderby = 'ts DESC, instance, seq');
+ALTER TABLE risk_positions SET (timescaledb.compress, timescaledb.compress_segmentby = 'node, symbol', timescaledb.compress_orderby = 'ts DESC, instance, seq');
 SELECT add_compression_policy('risk_history', INTERVAL '7 days', if_not_exists => true);
 SELECT add_compression_policy('risk_positions', INTERVAL '7 days', if_not_exists => true);
 SELECT add_retention_policy('risk_history', INTERVAL '90 days', if_not_exists => true);
