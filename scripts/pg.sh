@@ -30,12 +30,26 @@ as_owner() {
 case $cmd in
   url) echo "$url" ;;
   start)
-    if [[ $(id -u) -eq 0 ]]; then chown postgres: "$dir"; fi
+    if [[ $dir == *[\'%\"\ ]* ]]; then echo "pg.sh: $dir: a folder without quotes, % or spaces, please (it goes into a URL and server options)" >&2; exit 2; fi
+    if [[ $(id -u) -eq 0 ]]; then
+      chown postgres: "$dir"
+      if ! runuser -u postgres -- test -x "$dir"; then
+        echo "pg.sh: the postgres user cannot reach $dir (a folder above it is not searchable by others, e.g. /root):" \
+             "move the repository, or give --db a server of your own" >&2
+        exit 1
+      fi
+    fi
     if [[ ! -f $dir/data/PG_VERSION ]]; then
       as_owner "$bin/initdb" -D "$dir/data" -U rtrisk --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
     as_owner mkdir -p "$dir/run"
+    # a postmaster.pid left by a crash whose pid now belongs to another process makes pg_ctl
+    # think the server runs: trust the socket instead
+    if as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 && ! "$bin/pg_isready" -q -h "$dir/run" -t 5; then
+      pid=$(head -1 "$dir/data/postmaster.pid" 2>/dev/null || true)
+      if [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) != postgres ]]; then rm -f "$dir/data/postmaster.pid"; fi
+    fi
     if ! as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
       as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-c listen_addresses='' -c unix_socket_directories='$dir/run' -c timezone=UTC -c shared_preload_libraries='$RTRISK_PG_PRELOAD'" start >/dev/null \

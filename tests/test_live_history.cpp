@@ -118,8 +118,31 @@ TEST_CASE("history journal: a line torn by a crash is skipped and counted, and k
     REQUIRE(got.size() == 2);
     CHECK(got[0].seq == 1);
     CHECK(got[1].seq == 3);
+    CHECK(j.bad_lines() == 0); // counted once, when taken
+    j.take();
     CHECK(j.bad_lines() == 1);
     std::remove(path.c_str());
+}
+
+TEST_CASE("history journal: one process at a time (a second writer would truncate the first's rows)") {
+    const std::string path = "rtrisk_test_locked.journal";
+    std::remove(path.c_str());
+    {
+        history::journal first(path);
+        CHECK_THROWS_WITH(history::journal{path}, doctest::Contains("in use by another process"));
+    }
+    CHECK_NOTHROW(history::journal{path}); // released with the first
+    std::remove(path.c_str());
+}
+
+TEST_CASE("UTF-8: well-formed per RFC 3629 (Markus Kuhn's decoder test cases), and names that are not are refused where they enter") {
+    using rtrisk_examples::valid_utf8;
+    for (const char* ok : {"", "FIRM/Équités", "\xF0\x9F\x98\x80", "\xEF\xBF\xBF", "\xF4\x8F\xBF\xBF", "\xED\x9F\xBF"}) CHECK(valid_utf8(ok));
+    for (const char* bad : {"\xC3\x28", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82", "\x80", "\xFE", "a\xF0\x9F\x98"}) {
+        CHECK_MESSAGE(!valid_utf8(bad), bad);
+    }
+    CHECK_THROWS_WITH(rtrisk_live::detail::check_node("FIRM/\xC3\x28"), doctest::Contains("is not UTF-8"));
+    CHECK_THROWS_WITH(rtrisk_live::detail::check_symbol("D\xFFX"), doctest::Contains("is not UTF-8"));
 }
 
 TEST_CASE("history journal lines: NaN round-trips as null; malformed lines are refused with a reason") {

@@ -263,11 +263,16 @@ int main(int argc, char** argv) {
             return 2;
         }
 
-        net::io_context ioc(1);
+        // What sessions refer to is declared before the io_context: the sessions its queued
+        // handlers still hold at exit are destroyed with it, and must find these alive.
         websocket_fanout h(m);
+        history::ring recent;
+        std::unique_ptr<server_context> ctx_storage;
+        net::io_context ioc(1);
         auto l = std::make_shared<listener>(ioc, tcp::endpoint(net::ip::make_address(cfg.bind), cfg.port), h, nullptr);
-        server_context ctx{cfg, m, access_policy(cfg.bind, l->port(), cfg.allowed_hosts, cfg.allowed_origins, cfg.token),
-                           static_root(cfg.static_dir), instance, rate_limited_log(), connection_limits{}};
+        ctx_storage.reset(new server_context{cfg, m, access_policy(cfg.bind, l->port(), cfg.allowed_hosts, cfg.allowed_origins, cfg.token),
+                                             static_root(cfg.static_dir), instance, rate_limited_log(), connection_limits{}});
+        server_context& ctx = *ctx_storage;
         const int fd_limit = raise_open_file_limit();
         ctx.limits.max = cfg.max_connections > 0 ? cfg.max_connections : std::max(16, fd_limit - connection_reserve);
         ctx.limits.m = &m;
@@ -302,7 +307,6 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
 
         websocket_sink ws_sink(ioc, h);
-        history::ring recent;
         ctx.recent = &recent;
         std::vector<sink*> sinks{&ws_sink, &recent};
         std::unique_ptr<history::reader> db_in;

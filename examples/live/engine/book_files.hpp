@@ -31,6 +31,7 @@
 
 #include "../../common/csv.hpp"
 #include "../../common/parse_number.hpp"
+#include "../../common/utf8.hpp"
 
 namespace rtrisk_live {
 
@@ -365,6 +366,9 @@ inline loaded_book load_book(const book_files& files, const market_parameters& m
         p.node = required(r, "node");
         p.symbol = required(r, "symbol");
         if (p.symbol.size() > 64) throw book_error(r.where + ": field 'symbol': longer than 64 bytes");
+        for (const auto* f : {"node", "symbol"}) {
+            if (!rtrisk_examples::valid_utf8(required(r, f))) throw book_error(r.where + ": field '" + f + "': '" + detail::printable(required(r, f)) + "' is not UTF-8");
+        }
         p.quantity = detail::number(r, "quantity");
         if (!(std::abs(p.quantity) <= 1e12)) throw book_error(r.where + ": field 'quantity': " + required(r, "quantity") + " is outside [-1e12, 1e12]");
         p.price = detail::positive(r, "price");

@@ -30,6 +30,7 @@ struct history_request {
 
 inline constexpr std::int64_t default_history_range_us = 5LL * 60 * 1000000; // from = to - 5 min
 inline constexpr std::int64_t max_history_step_s = 366LL * 86400;
+inline constexpr std::int64_t max_raw_grouping_us = 86400LL * 1000000; // steps not multiple of 60 group raw rows: 1 day at most
 
 namespace detail {
 inline bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
@@ -137,9 +138,13 @@ inline history_request parse_history_request(const request_target& t, std::int64
             throw bad_history_request("step: '" + step->substr(0, 40) + "' is not a whole number of seconds in [0, " + std::to_string(max_history_step_s) + "]");
         }
     }
-    if (r.step_s > 0) { // whole buckets: from rounds down to a multiple of step (buckets are aligned on the Unix epoch)
+    if (r.step_s > 0) { // whole buckets (aligned on the Unix epoch): from rounds down, to up
         const std::int64_t w = r.step_s * 1000000;
-        r.from_us = (r.from_us >= 0 ? r.from_us / w : (r.from_us - w + 1) / w) * w;
+        r.from_us = r.from_us / w * w; // both are after 1970
+        r.to_us = (r.to_us + w - 1) / w * w;
+        if (r.step_s % 60 != 0 && r.to_us - r.from_us > max_raw_grouping_us) {
+            throw bad_history_request("step: " + std::to_string(r.step_s) + " s is read from the raw rows (not a multiple of 60), over at most 1 day: use a multiple of 60 or narrow from/to");
+        }
     }
     if (r.step_s > 0 && (r.to_us - r.from_us) / (r.step_s * 1000000) > history::max_points) {
         throw bad_history_request("step: " + std::to_string(r.step_s) + " s over this range gives more than " + std::to_string(history::max_points) +

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -173,8 +174,7 @@ private:
                 });
             });
             if (queued) return;
-            m_ctx.m.history_query_errors_total++;
-            return reply(req, {http::status::service_unavailable, "too many history queries waiting\n", {}, "no-cache", false, {{http::field::retry_after, "1"}}});
+            return answer_history(req, q, {}, "too many history queries waiting");
         }
         answer_history(req, q, m_ctx.recent->query(q.node, q.from_us, q.to_us, q.step_s), {});
     }
@@ -184,6 +184,16 @@ private:
             m_ctx.m.history_query_errors_total++;
             m_ctx.log.write("history: query failed, answered from memory: " + db_error);
             s = m_ctx.recent->query(q.node, q.from_us, q.to_us, q.step_s);
+        } else if (m_ctx.stored) {
+            // rows still on their way to the database (queued, or journaled during an outage):
+            // the ring's newer points follow the database's, a bucket both hold from the ring
+            auto recent = m_ctx.recent->query(q.node, q.from_us, q.to_us, q.step_s);
+            const std::int64_t last = s.points.empty() ? std::numeric_limits<std::int64_t>::min() : s.points.back().time_ms;
+            for (const auto& p : recent.points) {
+                if (p.time_ms < last || (p.time_ms == last && q.step_s == 0)) continue;
+                if (p.time_ms == last) s.points.back() = p;
+                else s.points.push_back(p);
+            }
         }
         if (static_cast<std::int64_t>(s.points.size()) > history::max_points) {
             m_ctx.m.bad_requests_total++;

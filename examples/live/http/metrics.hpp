@@ -45,6 +45,7 @@ struct metrics {
     std::atomic<std::uint64_t> history_rows_journaled_total{0};
     std::atomic<std::uint64_t> history_rows_replayed_total{0};
     std::atomic<std::uint64_t> history_dropped_rows_total{0};
+    std::atomic<std::uint64_t> history_rejected_rows_total{0};
     std::atomic<std::uint64_t> history_queue_rows{0};
     std::atomic<std::uint64_t> history_journal_bytes{0};
     std::atomic<std::uint64_t> history_journal_bad_lines_total{0};
@@ -104,6 +105,7 @@ struct metrics {
         line("rtrisk_history_rows_journaled_total", "counter", "Rows put in the local journal (database down, slow, or a backlog ahead of them).", double(history_rows_journaled_total));
         line("rtrisk_history_rows_replayed_total", "counter", "Rows written from the journal.", double(history_rows_replayed_total));
         line("rtrisk_history_dropped_rows_total", "counter", "Rows not stored: the queue was full, or the journal's disk refused them (logged).", double(history_dropped_rows_total));
+        line("rtrisk_history_rejected_rows_total", "counter", "Rows the database refused as data (logged with the reason), skipped.", double(history_rejected_rows_total));
         line("rtrisk_history_queue_rows", "gauge", "Rows waiting for the history writer.", double(history_queue_rows));
         line("rtrisk_history_journal_bytes", "gauge", "Bytes in the journal not yet written to the database.", double(history_journal_bytes));
         line("rtrisk_history_journal_bad_lines_total", "counter", "Journal lines that did not parse (torn by a crash), skipped.", double(history_journal_bad_lines_total));

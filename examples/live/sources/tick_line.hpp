@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../../common/parse_number.hpp"
+#include "../../common/utf8.hpp"
 
 namespace rtrisk_live {
 
@@ -70,6 +71,7 @@ inline void check_symbol(std::string_view s) {
         const auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7f) throw std::invalid_argument("symbol '" + excerpt(s) + "' holds a control character");
     }
+    if (!rtrisk_examples::valid_utf8(s)) throw std::invalid_argument("symbol '" + excerpt(s) + "' is not UTF-8");
 }
 
 inline void check_node(std::string_view s) {
@@ -78,6 +80,7 @@ inline void check_node(std::string_view s) {
         const auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7f) throw std::invalid_argument("node '" + excerpt(s) + "' holds a control character");
     }
+    if (!rtrisk_examples::valid_utf8(s)) throw std::invalid_argument("node '" + excerpt(s) + "' is not UTF-8");
 }
 
 inline void check_bounds(double price, double quantity) {

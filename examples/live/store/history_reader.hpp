@@ -1,8 +1,8 @@
 #pragma once
 // Reads node series from the database for GET /api/history, on a thread and connection of its
 // own so the network thread never waits on the database. At most `depth` queries wait; past
-// that submit() refuses (the caller answers 503). A query that fails (database down) reports
-// the error; the caller falls back to the in-memory ring.
+// that submit() refuses. A query that fails (database down, 10 s statement timeout) reports
+// the error. In both cases the caller answers from the in-memory ring.
 
 #include <condition_variable>
 #include <deque>
@@ -61,9 +61,10 @@ private:
             }
             series s;
             std::string error;
-            for (int attempt = 0; attempt < 2; ++attempt) { // a connection the server dropped: once more on a new one
+            for (int attempt = 0; attempt < 2; ++attempt) { // a connection the server had dropped: once more on a new one
+                const bool reused = m_db && m_db->ok();
                 try {
-                    if (!m_db || !m_db->ok()) {
+                    if (!reused) {
                         m_db = std::make_unique<pg::connection>(m_url, "rtrisk history reader", 2);
                         m_db->exec("SET statement_timeout = '10s'");
                     }
@@ -72,7 +73,9 @@ private:
                     break;
                 } catch (const std::exception& e) {
                     error = e.what();
+                    if (m_db && m_db->ok()) break; // the query's own failure (a timeout): not again
                     m_db.reset();
+                    if (!reused) break;
                 }
             }
             j.done(std::move(s), std::move(error));

@@ -89,18 +89,33 @@ inline storage migrate(const connect_fn& connect, const log_fn& log) {
     auto done = c.exec("SELECT version FROM rtrisk_schema_migrations");
     std::set<int> applied;
     for (int i = 0; i < done.rows(); ++i) applied.insert(static_cast<int>(done.integer(i, 0)));
-    for (const auto& m : migrations_for(s)) {
-        if (applied.count(m.version)) continue;
-        c.exec("BEGIN");
-        try {
-            c.exec(m.sql);
-            c.exec("INSERT INTO rtrisk_schema_migrations (version, name, storage) VALUES ($1, $2, $3)", {std::to_string(m.version), m.name, to_string(s)});
-            c.exec("COMMIT");
-        } catch (...) {
-            if (c.ok()) c.exec("ROLLBACK");
-            throw;
+    const auto apply = [&](storage with) {
+        for (const auto& m : migrations_for(with)) {
+            if (applied.count(m.version)) continue;
+            c.exec("BEGIN");
+            try {
+                c.exec(m.sql);
+                c.exec("INSERT INTO rtrisk_schema_migrations (version, name, storage) VALUES ($1, $2, $3)", {std::to_string(m.version), m.name, to_string(with)});
+                c.exec("COMMIT");
+            } catch (...) {
+                if (c.ok()) c.exec("ROLLBACK");
+                throw;
+            }
+            applied.insert(m.version);
+            log("history: migration " + m.name + " applied");
         }
-        log("history: migration " + m.name + " applied");
+    };
+    if (s == storage::timescale && applied.empty()) {
+        try { // an extension without the features used (an Apache-only build: no compression) falls back too
+            apply(s);
+        } catch (const pg::pg_error& e) {
+            if (!c.ok()) throw;
+            log(std::string("history: the TimescaleDB schema failed (") + e.what() + "): native daily partitions and materialized views instead");
+            s = storage::native;
+            apply(s);
+        }
+    } else {
+        apply(s);
     }
     c.exec("SELECT pg_advisory_unlock(hashtext('rtrisk.migrations'))");
     return s;
@@ -216,13 +231,13 @@ inline series query_series(pg::connection& c, storage s, const std::string& node
     const std::string bin = "date_bin(make_interval(secs => $4::bigint), ts, TIMESTAMPTZ '1970-01-01 00:00:00+00')";
     // a bucket's last row by time: one sort, DISTINCT ON the bucket
     const auto last_per_bucket = [&](const std::string& rows) {
-        return "SELECT DISTINCT ON (b) (extract(epoch FROM b) * 1000)::bigint, " + cols + " FROM (SELECT " + bin + " AS b, ts, " + cols + " FROM (" +
+        return "SELECT DISTINCT ON (b) floor(extract(epoch FROM b) * 1000)::bigint, " + cols + " FROM (SELECT " + bin + " AS b, ts, " + cols + " FROM (" +
                rows + ") r) x ORDER BY b, ts DESC";
     };
     const std::string raw_rows = "SELECT ts, " + cols + " FROM risk_history WHERE node = $1 AND " + range;
     if (step_s == 0) {
         source = "raw";
-        sql = "SELECT (extract(epoch FROM ts) * 1000)::bigint, " + cols + " FROM risk_history WHERE node = $1 AND " + range +
+        sql = "SELECT floor(extract(epoch FROM ts) * 1000)::bigint, " + cols + " FROM risk_history WHERE node = $1 AND " + range +
               " ORDER BY ts, instance, seq LIMIT " + std::to_string(max_points + 1);
     } else if (step_s % 60 != 0) {
         source = "raw";

@@ -6,6 +6,7 @@
 // a crash) is skipped and counted. Used by one thread only.
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "history_record.hpp"
@@ -25,6 +27,11 @@ public:
     explicit journal(std::string path) : m_path(std::move(path)) {
         m_fd = ::open(m_path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (m_fd < 0) throw std::runtime_error("journal " + m_path + ": " + std::strerror(errno));
+        if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) { // one writer per journal: another's take() would truncate ours
+            const std::string why = errno == EWOULDBLOCK ? "in use by another process (give each server its own --db-journal)" : std::strerror(errno);
+            ::close(m_fd);
+            throw std::runtime_error("journal " + m_path + ": " + why);
+        }
         struct stat st{};
         if (::fstat(m_fd, &st) == 0) m_size = static_cast<std::uint64_t>(st.st_size);
         char last = '\n';
@@ -41,9 +48,9 @@ public:
     const std::string& path() const { return m_path; }
     bool empty() const { return m_read >= m_size; }
     std::uint64_t bytes() const { return m_size - m_read; }
-    std::uint64_t bad_lines() const { return m_bad_lines; }
+    std::uint64_t bad_lines() const { return m_bad_lines; } ///< lines skipped by take() so far
 
-    /// Appends records (one write per call); throws when the disk refuses them.
+    /// Appends records (one write per call, then fdatasync); throws when the disk refuses them.
     void append(const std::vector<record>& records) {
         std::string out;
         for (const auto& r : records) {
@@ -62,6 +69,7 @@ public:
             at += static_cast<std::size_t>(n);
         }
         m_size += out.size();
+        ::fdatasync(m_fd); // the rows are the database's only copy now
     }
 
     /// The oldest records not yet taken, up to about `max_rows` rows (at least one record).
@@ -69,6 +77,7 @@ public:
     std::vector<record> read_oldest(std::size_t max_rows) {
         std::vector<record> out;
         m_pending = m_read;
+        m_pending_bad = 0;
         std::size_t rows = 0;
         std::string buf;
         char chunk[1 << 16];
@@ -85,14 +94,14 @@ public:
                     out.push_back(decode_line(std::string_view(buf).substr(start, nl - start)));
                     rows += out.back().rows();
                 } catch (const std::invalid_argument&) {
-                    ++m_bad_lines;
+                    ++m_pending_bad;
                 }
                 m_pending += nl - start + 1;
                 start = nl + 1;
             }
             buf.erase(0, start);
             if (buf.size() > max_line_bytes) { // no newline within a line's bound: corrupt, skip it
-                ++m_bad_lines;
+                ++m_pending_bad;
                 m_pending += buf.size();
                 buf.clear();
             }
@@ -103,6 +112,7 @@ public:
     /// Drops what read_oldest() returned; an emptied journal is truncated.
     void take() {
         m_read = m_pending;
+        m_bad_lines += std::exchange(m_pending_bad, 0);
         if (m_read >= m_size) {
             if (::ftruncate(m_fd, 0) != 0) throw std::runtime_error("journal " + m_path + ": " + std::strerror(errno));
             m_read = m_pending = m_size = 0;
@@ -114,7 +124,7 @@ public:
 private:
     std::string m_path;
     int m_fd = -1;
-    std::uint64_t m_size = 0, m_read = 0, m_pending = 0, m_bad_lines = 0;
+    std::uint64_t m_size = 0, m_read = 0, m_pending = 0, m_bad_lines = 0, m_pending_bad = 0;
 };
 
 } // namespace rtrisk_live::history

@@ -10,13 +10,23 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rtrisk_live::pg {
 
 struct pg_error : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    explicit pg_error(const std::string& what, std::string state = {}) : std::runtime_error(what), sqlstate(std::move(state)) {}
+    std::string sqlstate; ///< the server's SQLSTATE, empty for a client-side failure
+    /// The statement's data was refused (classes 22 data exception, 23 integrity constraint
+    /// violation): sending it again fails again.
+    bool data_refused() const { return sqlstate.rfind("22", 0) == 0 || sqlstate.rfind("23", 0) == 0; }
 };
+
+inline std::string sqlstate_of(const PGresult* r) {
+    const char* s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    return s ? s : "";
+}
 
 /// Checks a connection string (URL or key=value) without connecting; throws naming what is wrong.
 inline void check_conninfo(const std::string& conninfo) {
@@ -47,12 +57,15 @@ private:
 
 class connection {
 public:
-    /// Connects (at most `timeout_s` seconds); application_name tells the server's sessions apart.
+    /// Connects (at most `timeout_s` seconds); application_name tells the server's sessions
+    /// apart. TCP keepalives and a 20 s TCP user timeout end a connection to a peer that went
+    /// silent, instead of blocking for the kernel's two hours; the URL's own values override these.
     connection(const std::string& conninfo, const std::string& application, int timeout_s = 5) {
-        const char* keys[] = {"dbname", "application_name", "connect_timeout", nullptr};
+        const char* keys[] = {"application_name", "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                              "tcp_user_timeout", "dbname", nullptr};
         const std::string timeout = std::to_string(timeout_s);
-        const char* values[] = {conninfo.c_str(), application.c_str(), timeout.c_str(), nullptr};
-        m_c.reset(PQconnectdbParams(keys, values, 1)); // expand_dbname: dbname may be a URL
+        const char* values[] = {application.c_str(), timeout.c_str(), "1", "5", "2", "3", "20000", conninfo.c_str(), nullptr};
+        m_c.reset(PQconnectdbParams(keys, values, 1)); // expand_dbname: dbname may be a URL, its values applied after ours
         if (!m_c || PQstatus(m_c.get()) != CONNECTION_OK) throw pg_error("connect: " + message());
         PQsetNoticeProcessor(m_c.get(), [](void*, const char*) {}, nullptr); // notices ("already exists, skipping"); errors throw
         exec("SET TIME ZONE 'UTC'");
@@ -85,7 +98,7 @@ public:
         for (;;) {
             result r(PQgetResult(m_c.get()));
             if (!r.get()) break;
-            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) throw pg_error("COPY: " + std::string(PQresultErrorMessage(r.get())));
+            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) throw pg_error("COPY: " + std::string(PQresultErrorMessage(r.get())), sqlstate_of(r.get()));
         }
     }
 
@@ -111,7 +124,7 @@ private:
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             std::string m = r.get() ? PQresultErrorMessage(r.get()) : message();
             while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-            throw pg_error(m + " (in: " + sql.substr(0, 80) + ")");
+            throw pg_error(m + " (in: " + sql.substr(0, 80) + ")", sqlstate_of(r.get()));
         }
         return r;
     }
