@@ -6,6 +6,9 @@ scripts/pg.sh for this module, rtrisk_live writing to it with --db.
 - an outage of 30 s: rows journaled meanwhile, written after the restart in order; seq contiguous
   for the instance, nothing twice (the primary key would refuse it), and a journal left by a
   killed server is written by the next one;
+- a hung database (every process SIGSTOPped for 25 s): publications go on, the writer gives up
+  after its deadline and journals, and writes everything once the database runs again;
+- a record the database refuses as data is skipped and counted, not blocking the journal;
 - GET /api/history: raw, from the bars, from memory; every bad parameter answered 400 naming it;
 - the TimescaleDB path runs where the extension exists, and is reported as skipped (not run)
   where it does not."""
@@ -194,6 +197,53 @@ def test_a_30_s_outage_loses_nothing_and_doubles_nothing(db, tmp_path):
     nodes = db.sql("SELECT count(DISTINCT node) FROM risk_history WHERE instance = %s", s.instance)[0][0]
     per_seq = db.sql("SELECT min(c), max(c) FROM (SELECT count(*) c FROM risk_history WHERE instance = %s GROUP BY seq) x", s.instance)[0]
     assert per_seq == (nodes, nodes)  # every node of every publication, once
+
+
+def cluster_pids(db):
+    main = subprocess.run(["pgrep", "-f", f"{db.dir}/data"], capture_output=True, text=True).stdout.split()
+    children = [c for m in main for c in subprocess.run(["pgrep", "-P", m], capture_output=True, text=True).stdout.split()]
+    return [int(p) for p in main + children]
+
+
+def signal_if_alive(pid, sig):
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:  # a backend whose session had just ended
+        pass
+
+
+def test_a_hung_database_holds_neither_the_engine_nor_the_writer(db, tmp_path):
+    """SIGSTOP on every process of the cluster: the server's socket stays open and nothing answers
+    (no statement timeout, no TCP timeout on a Unix socket). The writer gives up after its own
+    15 s deadline, journals, and writes everything once the database runs again."""
+    s = writer(db, tmp_path)
+    pids = []
+    try:
+        wait_for(lambda: rows_of(db, s.instance) > 0, what="first rows")
+        pids = cluster_pids(db)
+        assert pids
+        for p in pids:
+            signal_if_alive(p, signal.SIGSTOP)
+        hung_seq = risk(s)["seq"]
+        samples = []
+        for _ in range(25):
+            time.sleep(1)
+            samples.append((risk(s)["seq"], s.metric("rtrisk_history_journal_bytes"), s.metric("rtrisk_history_dropped_rows_total")))
+        assert all(b[0] > a[0] for a, b in zip(samples, samples[1:]))  # publications never stopped
+        assert samples[-1][1] > 0  # the writer gave up on the hung database and journaled
+        assert samples[-1][2] == 0
+    finally:
+        for p in pids:
+            signal_if_alive(p, signal.SIGCONT)
+    try:
+        wait_for(lambda: s.metric("rtrisk_history_db_up") == 1 and s.metric("rtrisk_history_journal_bytes") == 0, timeout=90, what="the journal drained")
+        last = risk(s)["seq"]
+        assert last > hung_seq + 200
+        wait_for(lambda: seqs_of(db, s.instance)[-1] >= last, what="the newest seq written")
+    finally:
+        stop(s)
+    seqs = seqs_of(db, s.instance)
+    assert seqs == list(range(1, seqs[-1] + 1))
 
 
 def test_a_journal_left_by_a_killed_server_is_written_by_the_next(db, tmp_path):

@@ -10,8 +10,9 @@
 //
 // - consume() builds the rows and queues them; it never waits. A full queue drops that
 //   publication's rows, counted in rtrisk_history_dropped_rows_total and logged. The writer
-//   blocks on the database for at most a statement's timeout (10 s; a silent peer is cut by TCP
-//   keepalives and a 20 s TCP user timeout), so at R rows/s the queue must hold 10 R rows.
+//   waits on the database at most 15 s per call (a 10 s statement timeout on the server, and
+//   its own deadline for a server that does not answer at all), so at R rows/s the queue must
+//   hold 15 R rows.
 // - The writer COPYs each batch in one transaction. A lost connection puts the batch in the
 //   journal and reconnects every second; while the journal holds anything, new batches go
 //   behind it, so the table receives every instance's seq in order. A queue more than half full
@@ -94,7 +95,10 @@ public:
     history::storage storage() const { return m_storage.load(); }
 
 private:
-    pg::connection connect_db(const char* role) const { return pg::connection(m_settings.url, std::string("rtrisk history ") + role + " " + m_instance); }
+    /// A connection whose calls wait at most `wait` for the server.
+    pg::connection connect_db(const char* role, std::chrono::seconds wait) const {
+        return pg::connection(m_settings.url, std::string("rtrisk history ") + role + " " + m_instance, 5, wait);
+    }
 
     // ---- writer thread ----
 
@@ -201,12 +205,12 @@ private:
         m_next_connect = now + std::chrono::seconds(1);
         try {
             if (!m_migrated) {
-                m_storage = history::migrate([this] { return connect_db("migrations"); }, [this](const std::string& s) { m_log.write(s); });
+                m_storage = history::migrate([this] { return connect_db("migrations", std::chrono::seconds(300)); }, [this](const std::string& s) { m_log.write(s); });
                 m_migrated = true;
                 std::lock_guard lock(m_mutex);
                 m_migrated_flag = true;
             }
-            m_db = std::make_unique<pg::connection>(connect_db("writer"));
+            m_db = std::make_unique<pg::connection>(connect_db("writer", std::chrono::seconds(15)));
             m_db->exec("SET statement_timeout = '10s'");
             m_metrics.history_db_up = 1;
             m_down_logged = false;
@@ -271,7 +275,7 @@ private:
                 continue;
             }
             try {
-                if (!db || !db->ok()) db = std::make_unique<pg::connection>(connect_db("bars"));
+                if (!db || !db->ok()) db = std::make_unique<pg::connection>(connect_db("bars", std::chrono::seconds(1800)));
                 const std::int64_t complete_at = now_us() - 10000000; // rows older than 10 s have been written
                 if (now >= next_1m) {
                     next_1m = now + std::chrono::seconds(m_settings.refresh_1m_s);

@@ -65,7 +65,7 @@ private:
                 const bool reused = m_db && m_db->ok();
                 try {
                     if (!reused) {
-                        m_db = std::make_unique<pg::connection>(m_url, "rtrisk history reader", 2);
+                        m_db = std::make_unique<pg::connection>(m_url, "rtrisk history reader", 2, std::chrono::seconds(12));
                         m_db->exec("SET statement_timeout = '10s'");
                     }
                     s = query_series(*m_db, m_storage(), j.node, j.from_us, j.to_us, j.step_s);

@@ -3,6 +3,11 @@
 // pg_error with the server's message; the caller decides whether to reconnect.
 
 #include <libpq-fe.h>
+#include <poll.h>
+
+#include <cerrno>
+#include <chrono>
+#include <optional>
 
 #include <cstdint>
 #include <cstring>
@@ -45,6 +50,7 @@ class result {
 public:
     explicit result(PGresult* r = nullptr) : m_r(r, &PQclear) {}
     PGresult* get() const { return m_r.get(); }
+    explicit operator bool() const { return m_r != nullptr; }
     int rows() const { return PQntuples(m_r.get()); }
     bool null(int row, int col) const { return PQgetisnull(m_r.get(), row, col) != 0; }
     std::string text(int row, int col) const { return PQgetvalue(m_r.get(), row, col); }
@@ -59,8 +65,12 @@ class connection {
 public:
     /// Connects (at most `timeout_s` seconds); application_name tells the server's sessions
     /// apart. TCP keepalives and a 20 s TCP user timeout end a connection to a peer that went
-    /// silent, instead of blocking for the kernel's two hours; the URL's own values override these.
-    connection(const std::string& conninfo, const std::string& application, int timeout_s = 5) {
+    /// silent; the URL's own values override these. The connection is non-blocking: every call
+    /// waits for the server at most `wait` (then the connection is dropped and pg_error thrown),
+    /// so a hung server, even over a Unix socket, cannot hold the caller.
+    connection(const std::string& conninfo, const std::string& application, int timeout_s = 5,
+               std::chrono::milliseconds wait = std::chrono::seconds(60))
+        : m_wait(wait) {
         const char* keys[] = {"application_name", "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
                               "tcp_user_timeout", "dbname", nullptr};
         const std::string timeout = std::to_string(timeout_s);
@@ -68,6 +78,7 @@ public:
         m_c.reset(PQconnectdbParams(keys, values, 1)); // expand_dbname: dbname may be a URL, its values applied after ours
         if (!m_c || PQstatus(m_c.get()) != CONNECTION_OK) throw pg_error("connect: " + message());
         PQsetNoticeProcessor(m_c.get(), [](void*, const char*) {}, nullptr); // notices ("already exists, skipping"); errors throw
+        if (PQsetnonblocking(m_c.get(), 1) != 0) throw pg_error("non-blocking mode: " + message());
         exec("SET TIME ZONE 'UTC'");
     }
     connection(connection&&) = default;
@@ -76,34 +87,62 @@ public:
     bool ok() const { return m_c && PQstatus(m_c.get()) == CONNECTION_OK; }
 
     /// Runs SQL (one or more statements without parameters); returns the last result.
-    result exec(const std::string& sql) { return check(PQexec(m_c.get(), sql.c_str()), sql); }
+    result exec(const std::string& sql) {
+        live();
+        if (!PQsendQuery(m_c.get(), sql.c_str())) throw pg_error("send: " + message());
+        return finish(sql);
+    }
 
     /// One statement with text parameters ($1, $2, ...).
     result exec(const std::string& sql, const std::vector<std::string>& params) {
+        live();
         std::vector<const char*> p;
         for (const auto& s : params) p.push_back(s.c_str());
-        return check(PQexecParams(m_c.get(), sql.c_str(), static_cast<int>(p.size()), nullptr, p.data(), nullptr, nullptr, 0), sql);
+        if (!PQsendQueryParams(m_c.get(), sql.c_str(), static_cast<int>(p.size()), nullptr, p.data(), nullptr, nullptr, 0)) {
+            throw pg_error("send: " + message());
+        }
+        return finish(sql);
     }
 
     /// `COPY ... FROM STDIN` with `data` (already in the format the statement names).
     void copy_in(const std::string& sql, std::string_view data) {
-        result start(PQexec(m_c.get(), sql.c_str()));
-        if (PQresultStatus(start.get()) != PGRES_COPY_IN) throw pg_error(sql.substr(0, 60) + ": " + message());
+        live();
+        const auto until = std::chrono::steady_clock::now() + m_wait;
+        if (!PQsendQuery(m_c.get(), sql.c_str())) throw pg_error("send: " + message());
+        flush(until);
+        result start(next_result(until));
+        if (PQresultStatus(start.get()) != PGRES_COPY_IN) {
+            auto e = error_of(start, sql);
+            while (result rest{next_result(until)}) {
+            }
+            throw e;
+        }
         constexpr std::size_t chunk = 1 << 20;
         for (std::size_t at = 0; at < data.size(); at += chunk) {
             const auto n = std::min(chunk, data.size() - at);
-            if (PQputCopyData(m_c.get(), data.data() + at, static_cast<int>(n)) != 1) throw pg_error("COPY data: " + message());
+            for (;;) {
+                const int r = PQputCopyData(m_c.get(), data.data() + at, static_cast<int>(n));
+                if (r == 1) break;
+                if (r < 0) throw pg_error("COPY data: " + message());
+                wait(POLLOUT, until);
+            }
         }
-        if (PQputCopyEnd(m_c.get(), nullptr) != 1) throw pg_error("COPY end: " + message());
         for (;;) {
-            result r(PQgetResult(m_c.get()));
-            if (!r.get()) break;
-            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) throw pg_error("COPY: " + std::string(PQresultErrorMessage(r.get())), sqlstate_of(r.get()));
+            const int r = PQputCopyEnd(m_c.get(), nullptr);
+            if (r == 1) break;
+            if (r < 0) throw pg_error("COPY end: " + message());
+            wait(POLLOUT, until);
         }
+        flush(until);
+        std::optional<pg_error> failed;
+        while (result r{next_result(until)}) {
+            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && !failed) failed = error_of(r, sql);
+        }
+        if (failed) throw *failed;
     }
 
     std::string message() const {
-        std::string m = m_c ? PQerrorMessage(m_c.get()) : "out of memory";
+        std::string m = m_c ? PQerrorMessage(m_c.get()) : "connection closed";
         while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
         return m;
     }
@@ -118,17 +157,69 @@ public:
     }
 
 private:
-    result check(PGresult* raw, const std::string& sql) {
-        result r(raw);
-        const auto st = r.get() ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-            std::string m = r.get() ? PQresultErrorMessage(r.get()) : message();
-            while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-            throw pg_error(m + " (in: " + sql.substr(0, 80) + ")", sqlstate_of(r.get()));
-        }
-        return r;
+    using clock = std::chrono::steady_clock;
+
+    void live() const {
+        if (!m_c) throw pg_error("connection closed");
     }
+
+    /// Waits until the socket is ready for `events`, or drops the connection at `until`.
+    void wait(short events, clock::time_point until) {
+        for (;;) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now()).count();
+            if (left <= 0) {
+                m_c.reset(); // the server sees the socket close when it runs again and aborts the transaction
+                throw pg_error("no answer from the database within " + std::to_string(m_wait.count() / 1000) + " s: connection dropped");
+            }
+            pollfd p{PQsocket(m_c.get()), events, 0};
+            const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+            if (r > 0) return;
+            if (r < 0 && errno != EINTR) throw pg_error(std::string("poll: ") + std::strerror(errno));
+        }
+    }
+
+    void flush(clock::time_point until) {
+        for (;;) {
+            const int r = PQflush(m_c.get());
+            if (r == 0) return;
+            if (r < 0) throw pg_error("send: " + message());
+            wait(POLLOUT | POLLIN, until);
+            if (!PQconsumeInput(m_c.get())) throw pg_error("receive: " + message());
+        }
+    }
+
+    /// The next result of the command in flight (null: none left).
+    PGresult* next_result(clock::time_point until) {
+        while (PQisBusy(m_c.get())) {
+            wait(POLLIN, until);
+            if (!PQconsumeInput(m_c.get())) throw pg_error("receive: " + message());
+        }
+        return PQgetResult(m_c.get());
+    }
+
+    static pg_error error_of(const result& r, const std::string& sql) {
+        std::string m = r.get() ? PQresultErrorMessage(r.get()) : "no result";
+        while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+        return pg_error(m + " (in: " + sql.substr(0, 80) + ")", sqlstate_of(r.get()));
+    }
+
+    /// Every result of the command in flight; the first error is thrown once all are read.
+    result finish(const std::string& sql) {
+        const auto until = clock::now() + m_wait;
+        flush(until);
+        result last;
+        std::optional<pg_error> failed;
+        while (result r{next_result(until)}) {
+            const auto st = PQresultStatus(r.get());
+            if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !failed) failed = error_of(r, sql);
+            last = std::move(r);
+        }
+        if (failed) throw *failed;
+        return last;
+    }
+
     std::unique_ptr<PGconn, void (*)(PGconn*)> m_c{nullptr, &PQfinish};
+    std::chrono::milliseconds m_wait;
 };
 
 } // namespace rtrisk_live::pg
