@@ -79,9 +79,10 @@ def main():
         refresh = time.perf_counter() - t
         print(f"\n## /api/history: one node, one day at 10 Hz (864,000 rows, inserted in {fill:.1f} s; first refresh of both bars views {refresh:.1f} s; {storage})\n")
         print("| query | points | source | p50 ms | p99 ms |\n|---|---:|---|---:|---:|")
-        end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))
-        start_day = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 86400))
-        start_hour = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+        t_end = int(time.time()) + 1  # whole seconds: the day is exactly 86,400 s (raw grouping allows one day)
+        end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t_end))
+        start_day = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t_end - 86400))
+        start_hour = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t_end - 3600))
         for name, q in [("raw rows, last hour", f"from={start_hour}&to={end}"),
                         ("raw rows by 10 s, the day", f"from={start_day}&to={end}&step=10"),
                         ("1-minute bars, the day", f"from={start_day}&to={end}&step=60"),

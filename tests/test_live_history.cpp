@@ -68,6 +68,8 @@ TEST_CASE("history request: defaults, and every refusal names its parameter") {
     CHECK(refusal("/api/history?node=FIRM&to=tomorrow").rfind("to:", 0) == 0);
     CHECK(refusal("/api/history?node=FIRM&from=2000-01-01&to=2026-01-01&step=1").rfind("step:", 0) == 0); // > 100,000 points
     CHECK(refusal("/api/history?node=FIRM&limit=5") == "unknown parameter 'limit'");
+    CHECK(refusal("/api/history?node=FIRM&from=2026-11-25T07:00:00.5Z&to=2026-11-26T07:00:00.5Z&step=7") == ""); // a day, not whole buckets: allowed
+    CHECK(refusal("/api/history?node=FIRM&from=2026-11-25T07:00:00Z&to=2026-11-26T07:00:01Z&step=7").rfind("step:", 0) == 0);
     CHECK(refusal("/api/history?node=FIRM&from=2000-01-01&to=2026-01-01&step=86400") == "");
 }
 

@@ -139,12 +139,12 @@ inline history_request parse_history_request(const request_target& t, std::int64
         }
     }
     if (r.step_s > 0) { // whole buckets (aligned on the Unix epoch): from rounds down, to up
-        const std::int64_t w = r.step_s * 1000000;
-        r.from_us = r.from_us / w * w; // both are after 1970
-        r.to_us = (r.to_us + w - 1) / w * w;
         if (r.step_s % 60 != 0 && r.to_us - r.from_us > max_raw_grouping_us) {
             throw bad_history_request("step: " + std::to_string(r.step_s) + " s is read from the raw rows (not a multiple of 60), over at most 1 day: use a multiple of 60 or narrow from/to");
         }
+        const std::int64_t w = r.step_s * 1000000;
+        r.from_us = r.from_us / w * w; // both are after 1970
+        r.to_us = (r.to_us + w - 1) / w * w;
     }
     if (r.step_s > 0 && (r.to_us - r.from_us) / (r.step_s * 1000000) > history::max_points) {
         throw bad_history_request("step: " + std::to_string(r.step_s) + " s over this range gives more than " + std::to_string(history::max_points) +
