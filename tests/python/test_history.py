@@ -191,6 +191,7 @@ def test_a_30_s_outage_loses_nothing_and_doubles_nothing(db, tmp_path):
         assert s.metric("rtrisk_history_rows_replayed_total") > 0
         assert s.metric("rtrisk_history_dropped_rows_total") == 0
     finally:
+        db.start()  # whatever failed, the next tests find the database running (a no-op when it is)
         stop(s)
     seqs = seqs_of(db, s.instance)
     assert seqs == list(range(1, seqs[-1] + 1))  # contiguous from the first publication
@@ -232,15 +233,15 @@ def test_a_hung_database_holds_neither_the_engine_nor_the_writer(db, tmp_path):
         assert all(b[0] > a[0] for a, b in zip(samples, samples[1:]))  # publications never stopped
         assert samples[-1][1] > 0  # the writer gave up on the hung database and journaled
         assert samples[-1][2] == 0
-    finally:
         for p in pids:
             signal_if_alive(p, signal.SIGCONT)
-    try:
         wait_for(lambda: s.metric("rtrisk_history_db_up") == 1 and s.metric("rtrisk_history_journal_bytes") == 0, timeout=90, what="the journal drained")
         last = risk(s)["seq"]
         assert last > hung_seq + 200
         wait_for(lambda: seqs_of(db, s.instance)[-1] >= last, what="the newest seq written")
     finally:
+        for p in pids:  # whatever failed, the cluster runs again and the server stops
+            signal_if_alive(p, signal.SIGCONT)
         stop(s)
     seqs = seqs_of(db, s.instance)
     assert seqs == list(range(1, seqs[-1] + 1))
@@ -249,6 +250,7 @@ def test_a_hung_database_holds_neither_the_engine_nor_the_writer(db, tmp_path):
 def test_a_journal_left_by_a_killed_server_is_written_by_the_next(db, tmp_path):
     journal = tmp_path / "kept.journal"
     db.stop()
+    s = None
     try:
         s = writer(db, tmp_path, journal=journal)
         wait_for(lambda: s.metric("rtrisk_history_journal_bytes") > 0 and (risk(s) or {"seq": 0})["seq"] > 20, what="journaled rows")
@@ -259,6 +261,9 @@ def test_a_journal_left_by_a_killed_server_is_written_by_the_next(db, tmp_path):
         with open(journal, "a") as f:  # and a line torn by the crash
             f.write('{"i":"torn","s":1,"t":')
     finally:
+        if s and s.proc.poll() is None:  # a failure before the kill: no server left behind
+            s.proc.kill()
+            s.proc.wait(timeout=10)
         db.start()
     journaled = sum(1 for line in open(journal) if line.startswith('{"i":"' + first))
     s = writer(db, tmp_path, journal=journal)
