@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "../../common/csv.hpp"
+#include "../../common/iso_date.hpp"
 #include "../../common/parse_number.hpp"
 #include "../../common/utf8.hpp"
 
@@ -76,16 +77,7 @@ struct loaded_book {
 namespace detail {
 
 /// Parses an ISO date (YYYY-MM-DD); nullopt when it is not a valid calendar date.
-inline std::optional<std::chrono::sys_days> parse_iso_date(std::string_view s) {
-    if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-    const auto y = rtrisk_examples::parse_number<int>(s.substr(0, 4));
-    const auto m = rtrisk_examples::parse_number<unsigned>(s.substr(5, 2));
-    const auto d = rtrisk_examples::parse_number<unsigned>(s.substr(8, 2));
-    if (!y || !m || !d) return std::nullopt;
-    const std::chrono::year_month_day ymd{std::chrono::year{*y}, std::chrono::month{*m}, std::chrono::day{*d}};
-    if (!ymd.ok()) return std::nullopt;
-    return std::chrono::sys_days{ymd};
-}
+using rtrisk_examples::parse_iso_date;
 
 inline std::string printable(std::string_view s) {
     std::string out;

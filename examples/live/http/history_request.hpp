@@ -6,13 +6,14 @@
 #include <cctype>
 #include <charconv>
 #include <cstdint>
-#include <ctime>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "../../common/iso_date.hpp"
 #include "../store/history_series.hpp"
 #include "request_target.hpp"
 
@@ -50,7 +51,7 @@ inline std::int64_t parse_iso_instant(std::string_view s, const char* name) {
     const auto bad = [&](const std::string& why) {
         return bad_history_request(std::string(name) + ": '" + std::string(s.substr(0, 40)) + "' is not an ISO 8601 instant (" + why + ")");
     };
-    int y, mo, d, h = 0, mi = 0, sec = 0;
+    int y, mo, d, h = 0, mi = 0, sec = 0; // the shape checked here, the date by parse_iso_date
     if (!detail::digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !detail::digits(s, 5, 2, mo) || s[7] != '-' || !detail::digits(s, 8, 2, d)) {
         throw bad("expected YYYY-MM-DD");
     }
@@ -91,29 +92,21 @@ inline std::int64_t parse_iso_instant(std::string_view s, const char* name) {
         }
         frac_us -= static_cast<std::int64_t>(offset_min) * 60 * 1000000;
     }
-    if (y < 1970 || y > 2100 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) throw bad("a field out of range");
-    std::tm tm{};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    const std::time_t t = timegm(&tm);
-    std::tm back{};
-    gmtime_r(&t, &back);
-    if (back.tm_mday != d && sec != 60) throw bad("no such day");
-    return static_cast<std::int64_t>(t) * 1000000 + frac_us;
+    if (y < 1970 || y > 2100 || h > 23 || mi > 59 || sec > 60) throw bad("a field out of range");
+    const auto date = rtrisk_examples::parse_iso_date(s.substr(0, 10));
+    if (!date) throw bad("no such day");
+    const std::int64_t days = date->time_since_epoch().count();
+    return ((days * 24 + h) * 60 + mi) * 60 * 1000000 + static_cast<std::int64_t>(sec) * 1000000 + frac_us;
 }
 
+/// YYYY-MM-DDTHH:MM:SS.mmmZ of µs since the Unix epoch.
 inline std::string iso_instant(std::int64_t us) {
-    const std::time_t t = static_cast<std::time_t>(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[40];
-    const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(((us % 1000000) + 1000000) % 1000000 / 1000));
-    return buf;
+    constexpr std::int64_t day_us = 86400LL * 1000000;
+    const std::int64_t days = (us >= 0 ? us : us - day_us + 1) / day_us, in_day = us - days * day_us;
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "T%02d:%02d:%02d.%03dZ", static_cast<int>(in_day / 3600000000LL), static_cast<int>(in_day / 60000000 % 60),
+                  static_cast<int>(in_day / 1000000 % 60), static_cast<int>(in_day / 1000 % 1000));
+    return rtrisk_examples::iso_date(std::chrono::sys_days{std::chrono::days{days}}) + buf;
 }
 
 /// The query of a request target; `now_us` is the default `to`.

@@ -207,8 +207,6 @@ private:
             if (!m_migrated) {
                 m_storage = history::migrate([this] { return connect_db("migrations", std::chrono::seconds(300)); }, [this](const std::string& s) { m_log.write(s); });
                 m_migrated = true;
-                std::lock_guard lock(m_mutex);
-                m_migrated_flag = true;
             }
             m_db = std::make_unique<pg::connection>(connect_db("writer", std::chrono::seconds(15)));
             m_db->exec("SET statement_timeout = '10s'");
@@ -265,7 +263,7 @@ private:
                 if (m_stopping) return;
             }
             const auto now = std::chrono::steady_clock::now();
-            if (!m_migrated_seen()) { // no schema yet: look again in a second
+            if (!m_migrated) { // no schema yet: look again in a second
                 next_1m = next_1h = now + std::chrono::seconds(1);
                 continue;
             }
@@ -292,10 +290,6 @@ private:
             }
         }
     }
-    bool m_migrated_seen() {
-        std::lock_guard lock(m_mutex);
-        return m_migrated_flag;
-    }
 
     history_settings m_settings;
     std::string m_instance;
@@ -309,16 +303,16 @@ private:
     std::deque<history::record> m_queue;
     std::size_t m_queued_rows = 0;
     bool m_stopping = false;
-    bool m_migrated_flag = false; ///< under m_mutex: the schema is there (the bars thread may start)
 
     // writer thread only
     std::unique_ptr<pg::connection> m_db;
-    bool m_migrated = false, m_behind = false, m_down_logged = false;
+    bool m_behind = false, m_down_logged = false;
     std::set<std::int64_t> m_days_ready;
     std::chrono::steady_clock::time_point m_next_connect{}, m_next_maintenance{};
 
     std::atomic<history::storage> m_storage{history::storage::native};
-    std::atomic<bool> m_backlog{false}; ///< the writer has rows in the journal or is behind
+    std::atomic<bool> m_backlog{false};  ///< the writer has rows in the journal or is behind
+    std::atomic<bool> m_migrated{false}; ///< the schema is there (set by the writer; the bars thread may start)
     std::thread m_writer, m_bars;
 };
 

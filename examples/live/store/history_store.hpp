@@ -7,13 +7,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <ctime>
 #include <functional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "../../common/iso_date.hpp"
 #include "history_record.hpp"
 #include "history_series.hpp"
 #include "pg.hpp"
@@ -124,14 +124,7 @@ inline storage migrate(const connect_fn& connect, const log_fn& log) {
 /// UTC calendar day (days since 1970-01-01) of a Unix time in µs.
 inline std::int64_t day_of(std::int64_t unix_us) { return (unix_us >= 0 ? unix_us : unix_us - 86399999999LL) / 86400000000LL; }
 
-inline std::string iso_day(std::int64_t day) {
-    const std::time_t t = static_cast<std::time_t>(day * 86400);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
-}
+inline std::string iso_day(std::int64_t day) { return rtrisk_examples::iso_date(std::chrono::sys_days{std::chrono::days{day}}); }
 
 /// Native storage: the daily partitions of both tables for `day` (idempotent).
 inline void create_partitions(pg::connection& c, std::int64_t day) {
@@ -154,9 +147,9 @@ inline int drop_partitions_before(pg::connection& c, std::int64_t today, int ret
         const auto at = name.rfind("_p");
         if (at == std::string::npos || name.size() - at != 10) continue;
         const std::string ymd = name.substr(at + 2);
-        std::tm tm{};
-        if (!strptime((ymd.substr(0, 4) + "-" + ymd.substr(4, 2) + "-" + ymd.substr(6, 2)).c_str(), "%Y-%m-%d", &tm)) continue;
-        const auto day = static_cast<std::int64_t>(timegm(&tm)) / 86400;
+        const auto date = rtrisk_examples::parse_iso_date(ymd.substr(0, 4) + "-" + ymd.substr(4, 2) + "-" + ymd.substr(6, 2));
+        if (!date) continue;
+        const std::int64_t day = date->time_since_epoch().count();
         if (day < today - retention_days) {
             c.exec("DROP TABLE IF EXISTS " + name);
             ++dropped;

@@ -33,6 +33,12 @@ inline std::string sqlstate_of(const PGresult* r) {
     return s ? s : "";
 }
 
+/// libpq's messages without their trailing newline.
+inline std::string trimmed(std::string m) {
+    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+    return m;
+}
+
 /// Checks a connection string (URL or key=value) without connecting; throws naming what is wrong.
 inline void check_conninfo(const std::string& conninfo) {
     char* err = nullptr;
@@ -40,8 +46,7 @@ inline void check_conninfo(const std::string& conninfo) {
     if (!opts) {
         std::string why = err ? err : "out of memory";
         PQfreemem(err);
-        while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-        throw std::invalid_argument("--db '" + conninfo + "': " + why);
+        throw std::invalid_argument("--db '" + conninfo + "': " + trimmed(why));
     }
     PQconninfoFree(opts);
 }
@@ -142,9 +147,7 @@ public:
     }
 
     std::string message() const {
-        std::string m = m_c ? PQerrorMessage(m_c.get()) : "connection closed";
-        while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-        return m;
+        return trimmed(m_c ? PQerrorMessage(m_c.get()) : "connection closed");
     }
 
     /// A literal for SQL text (E'' quoting done by libpq).
@@ -198,8 +201,7 @@ private:
     }
 
     static pg_error error_of(const result& r, const std::string& sql) {
-        std::string m = r.get() ? PQresultErrorMessage(r.get()) : "no result";
-        while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+        const std::string m = trimmed(r.get() ? PQresultErrorMessage(r.get()) : "no result");
         return pg_error(m + " (in: " + sql.substr(0, 80) + ")", sqlstate_of(r.get()));
     }
 
