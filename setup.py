@@ -1,10 +1,15 @@
-"""Builds the pybind11 extension rtrisk._core; metadata lives in pyproject.toml.
+"""Builds the pybind11 extensions rtrisk._core (the core) and rtrisk._live (the live engine and
+service internals of examples/live, for rtrisk.service and rtrisk.live); metadata lives in
+pyproject.toml.
 
 Needs Eigen 3 headers (EIGEN3_INCLUDE_DIR, else /usr/include/eigen3), xtensor, xtl and Boost
-headers on the default include path. Set RTRISK_BUILD_JOBS to compile the binding files in
-parallel (default 2).
+headers on the default include path; _live also CLI11, nlohmann-json, librdkafka and libpq
+(scripts/bootstrap.sh installs them all) and cmake, which embeds the SQL migrations
+(cmake/embed_migrations.cmake). Set RTRISK_BUILD_JOBS to compile the binding files in parallel
+(default 2).
 """
 import os
+import subprocess
 from pathlib import Path
 
 from pybind11.setup_helpers import ParallelCompile, Pybind11Extension, build_ext
@@ -28,4 +33,21 @@ ext = Pybind11Extension(
     extra_compile_args=["-O3"],
 )
 
-setup(ext_modules=[ext], cmdclass={"build_ext": build_ext})
+# The live module: the SQL migrations embedded by the same CMake script as the C++ build's.
+generated = root / "build" / "python-generated"
+generated.mkdir(parents=True, exist_ok=True)
+subprocess.run(["cmake", f"-DRTRISK_MIGRATIONS_DIR={root / 'examples/live/store/migrations'}",
+                f"-DRTRISK_MIGRATIONS_OUT={generated / 'history_migrations.inc'}", "-P", str(root / "cmake" / "embed_migrations.cmake")],
+               check=True)
+live_depends = sorted(str(p.relative_to(root)) for p in [*(root / "examples").rglob("*.hpp"), *(root / "examples").rglob("*.sql")])
+live = Pybind11Extension(
+    "rtrisk._live",
+    ["python/src/live/_live.cpp"],
+    depends=depends + live_depends,
+    include_dirs=[str(root / "include"), str(root / "examples" / "live"), str(generated), "/usr/include/postgresql", *eigen],
+    libraries=["rdkafka", "pq"],
+    cxx_std=20,
+    extra_compile_args=["-O2"],
+)
+
+setup(ext_modules=[ext, live], cmdclass={"build_ext": build_ext})

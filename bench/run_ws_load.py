@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Fan-out load test: starts rtrisk_live on loopback, connects N WebSocket clients with
-build/bench/ws_load for each N, and prints a Markdown table of publish-to-receive latency,
-delivered rate, gaps, snapshot count and server memory per client. Stops by itself.
+"""Fan-out load test: starts each server on loopback (rtrisk_live, the C++ server, and rtrisk serve,
+the Python service on the same engine), connects N WebSocket clients with build/bench/ws_load
+for each N, and prints one Markdown table of publish-to-receive latency, delivered rate, gaps,
+snapshot count, server CPU and memory per client. Stops by itself.
 
-Usage: /usr/bin/python3 bench/run_ws_load.py [--clients 100,250,500,1000,2000] [--seconds 15] [--deflate 1]
+Usage: /usr/bin/python3 bench/run_ws_load.py [--servers cpp,python] [--clients 100,250,500,1000,2000] [--seconds 15] [--deflate 1]
 """
 import argparse
 import json
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -22,35 +24,51 @@ def rss_kib(pid):
     return 0
 
 
+def cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+COMMANDS = {
+    "cpp": [str(BUILD / "examples" / "rtrisk_live")],
+    "python": [str(ROOT / ".venv" / "bin" / "python"), "-m", "rtrisk.service"],
+}
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--servers", default="cpp,python")
     ap.add_argument("--clients", default="100,250,500,1000,2000")
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--deflate", type=int, default=1)
     ap.add_argument("--port", type=int, default=18765)
     a = ap.parse_args()
-    print(f"| clients | deflate | delivered msg/s | per client Hz | p50 ms | p99 ms | max ms | gaps | snapshots | errors | server RSS MiB | KiB per client |")
-    print("| ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for n in [int(x) for x in a.clients.split(",")]:
-        server = subprocess.Popen([str(BUILD / "examples" / "rtrisk_live"), "--port", str(a.port), "--config",
-                                   str(ROOT / "data" / "demo.toml"), "--static", str(ROOT / "web" / "dist")],
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
-        server.stdout.readline()
-        time.sleep(2)
-        base = rss_kib(server.pid)
-        load = subprocess.Popen([str(BUILD / "bench" / "ws_load"), "--port", str(a.port), "--clients", str(n),
-                                 "--seconds", str(a.seconds), "--warmup", "3", "--deflate", str(a.deflate)],
-                                stdout=subprocess.PIPE, text=True)
-        time.sleep(3 + a.seconds / 2)
-        during = rss_kib(server.pid)
-        out, _ = load.communicate(timeout=a.seconds + 60)
-        server.terminate()
-        server.wait(timeout=10)
-        r = json.loads(out)
-        per_client = (during - base) / max(1, r["connected"])
-        print(f"| {n} | {'yes' if a.deflate else 'no'} | {r['messages_per_s']:.0f} | {r['per_client_hz']:.2f} | {r['p50_ms']:.2f} | "
-              f"{r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['gaps']} | {r['snapshots']} | {r['errors']} | {during / 1024:.0f} | {per_client:.0f} |",
-              flush=True)
+    print("| server | clients | deflate | delivered msg/s | per client Hz | p50 ms | p99 ms | max ms | gaps | snapshots | errors | server CPU % | server RSS MiB | KiB per client |")
+    print("| :--- | ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for kind in a.servers.split(","):
+        for n in [int(x) for x in a.clients.split(",")]:
+            server = subprocess.Popen([*COMMANDS[kind], "--port", str(a.port), "--config",
+                                       str(ROOT / "data" / "demo.toml"), "--static", str(ROOT / "web" / "dist")],
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+            server.stdout.readline()
+            time.sleep(2)
+            base = rss_kib(server.pid)
+            load = subprocess.Popen([str(BUILD / "bench" / "ws_load"), "--port", str(a.port), "--clients", str(n),
+                                     "--seconds", str(a.seconds), "--warmup", "3", "--deflate", str(a.deflate)],
+                                    stdout=subprocess.PIPE, text=True)
+            time.sleep(3)
+            cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
+            time.sleep(a.seconds / 2)
+            during = rss_kib(server.pid)
+            cpu = 100 * (cpu_seconds(server.pid) - cpu0) / (time.monotonic() - t0)
+            out, _ = load.communicate(timeout=a.seconds + 60)
+            server.terminate()
+            server.wait(timeout=10)
+            r = json.loads(out)
+            per_client = (during - base) / max(1, r["connected"])
+            print(f"| {kind} | {n} | {'yes' if a.deflate else 'no'} | {r['messages_per_s']:.0f} | {r['per_client_hz']:.2f} | {r['p50_ms']:.2f} | "
+                  f"{r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['gaps']} | {r['snapshots']} | {r['errors']} | {cpu:.0f} | {during / 1024:.0f} | {per_client:.0f} |",
+                  flush=True)
 
 
 if __name__ == "__main__":

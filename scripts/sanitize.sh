@@ -15,5 +15,6 @@ export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:strict_string_checks=1:quara
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # The consumer projects and header_standalone only build code; the main build covers them.
 (cd build-asan && ctest --output-on-failure -j"$(nproc)" -E '^(consumer_|header_standalone)')
-RTRISK_BUILD_DIR="$PWD/build-asan" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+# The Python service's suites run in the normal pass: this build is the C++ server's.
+RTRISK_SERVERS=cpp RTRISK_BUILD_DIR="$PWD/build-asan" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
   tests/python/test_live_protocol.py tests/python/test_live_faults.py tests/python/test_kafka.py tests/python/test_history.py

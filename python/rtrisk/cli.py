@@ -1,4 +1,5 @@
-"""Command line: ``python -m rtrisk report`` (also installed as ``rtrisk``).
+"""Command line: ``python -m rtrisk report`` (also installed as ``rtrisk``); ``rtrisk serve`` runs the
+live service (rtrisk.service).
 
     rtrisk report --prices data/eu_stock_markets.csv --weights DAX=0.4,SMI=0.3,CAC=0.2,FTSE=0.1
     rtrisk report --returns data/edhec_returns.csv --confidence 0.95 --format json
@@ -191,8 +192,13 @@ def print_table(r: dict) -> None:
 
 
 def main(argv=None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["serve"]:  # the live service takes rtrisk_live's options (rtrisk serve --help)
+        from .service import main as serve
+        return serve(args[1:])
     parser = argparse.ArgumentParser(prog="rtrisk", description="Portfolio risk from the rtrisk core")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="the live risk service on FastAPI (rtrisk serve --help)", add_help=False)
     p = sub.add_parser("report", help="VaR/ES by every method, component VaR, backtest")
     p.add_argument("--prices", help="CSV of prices (a label column, then one column per instrument)")
     p.add_argument("--returns", help="CSV of simple returns (a label column, then one column per instrument)")
@@ -201,7 +207,7 @@ def main(argv=None) -> int:
     p.add_argument("--window", type=int, help="rolling window of the backtest, in rows [default min(250, rows / 2)]")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table",
                    help="csv: VaR and ES of each column and the portfolio by every method at 95, 97.5 and 99 %%")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args)
     try:
         r = report(args)
         rows = csv_rows(args) if args.format == "csv" else None

@@ -1,12 +1,14 @@
-"""The live server under test, shared by the protocol conformance suite and the fault suite:
-build/examples/rtrisk_live (or $RTRISK_BUILD_DIR's, e.g. the sanitizer build) started on a free
-loopback port."""
+"""The live servers under test, shared by the protocol conformance suite and the fault suite,
+started on a free loopback port: "cpp", build/examples/rtrisk_live (or $RTRISK_BUILD_DIR's, e.g.
+the sanitizer build), and "python", the FastAPI service on the same engine (python -m
+rtrisk.service, with the interpreter running the tests)."""
 import asyncio
 import base64
 import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import urllib.request
 from pathlib import Path
@@ -14,6 +16,9 @@ from pathlib import Path
 from conftest import BUILD, DATA, ROOT
 
 BINARY = BUILD / "examples" / "rtrisk_live"
+# The suites parametrised by server run against both; scripts/sanitize.sh sets RTRISK_SERVERS=cpp
+# (its sanitizer build is the C++ server's).
+SERVERS = tuple(os.environ.get("RTRISK_SERVERS", "cpp,python").split(","))
 
 
 def free_port():
@@ -40,10 +45,15 @@ def wide_book(stocks):
 
 
 class Server:
-    def __init__(self, *args, port=None, stderr=subprocess.PIPE, preexec_fn=None, book=None):
-        assert BINARY.exists(), f"{BINARY} is missing: build the C++ targets first (scripts/build.sh)"
+    def __init__(self, *args, port=None, stderr=subprocess.PIPE, preexec_fn=None, book=None, kind="cpp"):
+        if kind == "cpp":
+            assert BINARY.exists(), f"{BINARY} is missing: build the C++ targets first (scripts/build.sh)"
+            command = [str(BINARY)]
+        else:
+            command = [sys.executable, "-m", "rtrisk.service"]
+        self.kind = kind
         self.port = port or free_port()
-        self.proc = subprocess.Popen([str(BINARY), "--port", str(self.port), "--static", str(ROOT / "web" / "dist"),
+        self.proc = subprocess.Popen([*command, "--port", str(self.port), "--static", str(ROOT / "web" / "dist"),
                                       *(book if book is not None else DEMO), *args],
                                      stdout=subprocess.PIPE, stderr=stderr, text=True, preexec_fn=preexec_fn, cwd=ROOT)
         line = self.proc.stdout.readline()

@@ -20,7 +20,7 @@ import pytest
 import websockets
 
 from conftest import DATA, ROOT
-from live_server import BINARY, DEMO, Server, free_port, raw_client_that_never_reads, read_deltas, run, wide_book
+from live_server import BINARY, DEMO, SERVERS, Server, free_port, raw_client_that_never_reads, read_deltas, run, wide_book
 
 TOKEN = "s3cret"
 
@@ -83,9 +83,9 @@ def static_dir():
         yield root
 
 
-@pytest.fixture(scope="module")
-def server(static_dir):
-    s = Server("--token", TOKEN, "--static", str(static_dir))
+@pytest.fixture(scope="module", params=SERVERS)
+def server(static_dir, request):
+    s = Server("--token", TOKEN, "--static", str(static_dir), kind=request.param)
     yield s
     s.stop()
 

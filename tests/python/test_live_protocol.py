@@ -1,7 +1,8 @@
-"""Protocol conformance suite (docs/protocol.md) against the running C++ server, build/examples/rtrisk_live:
-snapshot then deltas, resync, Origin and token checks, close codes for oversized, malformed and
-unknown messages, a slow consumer conflated and disconnected without affecting a fast one,
-/healthz and /metrics."""
+"""Protocol conformance suite (docs/protocol.md), one suite against both servers (live_server.SERVERS:
+the C++ server build/examples/rtrisk_live and the Python service rtrisk.service on the same
+engine): snapshot then deltas, resync, Origin, Host and token checks, close codes for oversized,
+malformed, binary and unknown messages, a slow consumer conflated and disconnected without
+affecting a fast one, /healthz, /metrics, /api/risk and /api/history."""
 import asyncio
 import base64
 import json
@@ -15,12 +16,17 @@ import urllib.request
 import pytest
 import websockets
 
-from live_server import Server, check_message, raw_client_that_never_reads, read_deltas, run, wide_book
+from live_server import SERVERS, Server, check_message, raw_client_that_never_reads, read_deltas, run, wide_book
+
+
+@pytest.fixture(scope="module", params=SERVERS)
+def kind(request):
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def server():
-    s = Server()
+def server(kind):
+    s = Server(kind=kind)
     yield s
     s.stop()
 
@@ -119,8 +125,8 @@ def test_bad_client_messages_get_close_codes(server, payload, code):
     assert server.get("/healthz") == (200, "ok\n")  # the server is still up
 
 
-def test_token_is_required_when_configured():
-    s = Server("--token", "s3cret")
+def test_token_is_required_when_configured(kind):
+    s = Server("--token", "s3cret", kind=kind)
     try:
         async def go():
             with pytest.raises(websockets.exceptions.InvalidStatusCode) as info:
@@ -136,8 +142,8 @@ def test_token_is_required_when_configured():
         s.stop()
 
 
-def test_slow_consumer_is_conflated_then_disconnected_without_slowing_a_fast_one():
-    s = Server("--slow-timeout-ms", "1500", "--sndbuf", "4096", book=wide_book(200))
+def test_slow_consumer_is_conflated_then_disconnected_without_slowing_a_fast_one(kind):
+    s = Server("--slow-timeout-ms", "1500", "--sndbuf", "4096", book=wide_book(200), kind=kind)
     try:
         slow = raw_client_that_never_reads(s.port)
 
@@ -172,8 +178,8 @@ def test_http_endpoints(server):
     assert info.value.code in (400, 404)
 
 
-def test_low_latency_mode_publishes_faster_than_the_fixed_rate():
-    s = Server("--low-latency")
+def test_low_latency_mode_publishes_faster_than_the_fixed_rate(kind):
+    s = Server("--low-latency", kind=kind)
     try:
         async def go():
             async with websockets.connect(s.url, max_size=None) as ws:

@@ -1,15 +1,18 @@
-"""examples/notebooks/quickstart.ipynb runs headless, every cell, in this interpreter."""
+"""The notebooks of examples/notebooks run headless, every cell, in this interpreter: quickstart.ipynb
+(the core) and live_engine.ipynb (the live engine, rtrisk.live)."""
 import json
 import os
 import sys
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from conftest import ROOT
 
 
-def test_quickstart_notebook_executes(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["quickstart.ipynb", "live_engine.ipynb"])
+def test_notebook_executes(tmp_path, monkeypatch, name):
     # A kernelspec that runs this interpreter (the one rtrisk is installed in), whatever
     # "python3" kernels the machine has.
     spec = tmp_path / "kernels" / "rtrisk-test"
@@ -18,7 +21,7 @@ def test_quickstart_notebook_executes(tmp_path, monkeypatch):
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "rtrisk test", "language": "python"}))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
-    path = ROOT / "examples" / "notebooks" / "quickstart.ipynb"
+    path = ROOT / "examples" / "notebooks" / name
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name="rtrisk-test", timeout=300,
                             resources={"metadata": {"path": str(path.parent)}})

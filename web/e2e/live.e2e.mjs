@@ -14,7 +14,11 @@
 // Content-Security-Policy violation and throw no error.
 // Screenshots, measurements and the sampled timelines go to $E2E_ARTIFACTS (default ../build/e2e).
 //
-// Usage: node e2e/live.e2e.mjs   (after `npx vite build` and building rtrisk_live)
+// The same test runs against either server: RTRISK_SERVER=cpp (default, build/examples/rtrisk_live
+// or $RTRISK_LIVE) or RTRISK_SERVER=python (the FastAPI service on the same engine, `python -m
+// rtrisk.service` with $RTRISK_PYTHON, default ./.venv/bin/python); scripts/test runs both.
+//
+// Usage: node e2e/live.e2e.mjs   (after `npx vite build` and building rtrisk_live, or installing the package)
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -24,9 +28,13 @@ import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
-const binary = process.env.RTRISK_LIVE ?? resolve(root, "build/examples/rtrisk_live");
+const serverKind = process.env.RTRISK_SERVER ?? "cpp";
+if (!["cpp", "python"].includes(serverKind)) throw new Error(`RTRISK_SERVER: '${serverKind}' is not cpp or python`);
+const [binary, ...binaryArgs] = serverKind === "cpp"
+  ? [process.env.RTRISK_LIVE ?? resolve(root, "build/examples/rtrisk_live")]
+  : [process.env.RTRISK_PYTHON ?? resolve(root, ".venv/bin/python"), "-m", "rtrisk.service"];
 const staticDir = process.env.RTRISK_STATIC ?? resolve(root, "web/dist");
-const artifacts = process.env.E2E_ARTIFACTS ?? resolve(root, "build/e2e");
+const artifacts = resolve(process.env.E2E_ARTIFACTS ?? resolve(root, "build/e2e"), serverKind);
 mkdirSync(artifacts, { recursive: true });
 
 const OUTAGE_MS = 8000; // longer than the heartbeat + 2 publications (5.2 s) after which numbers are stale
@@ -56,7 +64,7 @@ const serverStarts = [];
 const startServer = (port) =>
   new Promise((res, rej) => {
     serverStarts.push(Date.now());
-    const p = spawn(binary, ["--port", String(port), "--static", staticDir, "--config", resolve(root, "data/demo.toml"),
+    const p = spawn(binary, [...binaryArgs, "--port", String(port), "--static", staticDir, "--config", resolve(root, "data/demo.toml"),
       "--db", dbUrl, "--db-journal", `${pgDir}/history.journal`], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     p.once("error", rej);
     p.stdout.on("data", (b) => {
@@ -356,4 +364,4 @@ writeFileSync(`${artifacts}/results.json`, JSON.stringify(results, null, 2));
 const { outage: o, silent: s, ...summary } = results;
 const brief = (x) => x && { ...x, timeline: x.timeline.map((r) => `${r.from_ms}..${r.to_ms} ${r.status}${r.banner ? " +banner" : ""}${r.latency_shown ? "" : " latency—"} age ${r.age_from_ms}..${r.age_to_ms}`) };
 console.log(JSON.stringify({ ...summary, outage: brief(o), silent: brief(s) }, null, 2));
-if (!process.exitCode) console.log("E2E PASS");
+if (!process.exitCode) console.log(`E2E PASS (${serverKind} server)`);

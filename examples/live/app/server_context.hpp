@@ -18,6 +18,7 @@
 
 #include "../http/access_policy.hpp"
 #include "../http/metrics.hpp"
+#include "../http/server_limits.hpp"
 #include "../http/static_files.hpp"
 #include "../rate_limited_log.hpp"
 #include "../sources/source.hpp"
@@ -34,15 +35,6 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using steady = std::chrono::steady_clock;
 
-inline constexpr auto ping_interval = std::chrono::seconds(1);
-inline constexpr auto header_timeout = std::chrono::seconds(10); // whole request header, first or next
-inline constexpr std::size_t max_static_file_bytes = 64u << 20;
-inline constexpr int connection_reserve = 64; // file descriptors kept for /healthz, files and the engine
-
-// Security headers on every HTTP answer (docs/security.md).
-inline constexpr const char* content_security_policy =
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 inline std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 
@@ -50,16 +42,6 @@ inline std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; 
 inline std::mt19937_64& session_rng() {
     static std::mt19937_64 gen(std::random_device{}());
     return gen;
-}
-
-/// The server instance: a random id chosen at start and sent in every snapshot, so a client
-/// knows when seq numbers restart (docs/protocol.md).
-inline std::string make_instance_id() {
-    std::random_device rd;
-    std::mt19937_64 gen((std::uint64_t(rd()) << 32) ^ rd() ^ static_cast<std::uint64_t>(now_us()));
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(gen()));
-    return buf;
 }
 
 /// Open connections against the limit (io thread only). A slot is held by a session for its life.

@@ -16,22 +16,12 @@
 
 #include "../app/server_context.hpp"
 #include "../sinks/websocket_fanout.hpp"
+#include "history_answer.hpp"
 #include "history_request.hpp"
 #include "request_target.hpp"
+#include "security_headers.hpp"
 
 namespace rtrisk_live {
-
-inline std::string_view mime_type(std::string_view path) {
-    const auto ext = path.substr(path.rfind('.') == std::string_view::npos ? path.size() : path.rfind('.'));
-    if (ext == ".html") return "text/html; charset=utf-8";
-    if (ext == ".js") return "application/javascript";
-    if (ext == ".css") return "text/css";
-    if (ext == ".svg") return "image/svg+xml";
-    if (ext == ".png") return "image/png";
-    if (ext == ".json") return "application/json";
-    if (ext == ".ico") return "image/x-icon";
-    return "application/octet-stream";
-}
 
 /// One HTTP connection: requests in turn (RFC 9110/9112), upgraded to a ws_session on /ws/risk.
 class http_session : public std::enable_shared_from_this<http_session> {
@@ -52,8 +42,8 @@ private:
 
     void do_read() {
         m_parser.emplace();
-        m_parser->header_limit(16 * 1024);
-        m_parser->body_limit(8192);
+        m_parser->header_limit(max_header_bytes);
+        m_parser->body_limit(max_body_bytes);
         m_stream.expires_after(header_timeout);
         http::async_read(m_stream, m_buffer, *m_parser, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
     }
@@ -176,38 +166,16 @@ private:
             if (queued) return;
             return answer_history(req, q, {}, "too many history queries waiting");
         }
-        answer_history(req, q, m_ctx.recent->query(q.node, q.from_us, q.to_us, q.step_s), {});
+        answer_history(req, q, {}, {});
     }
 
     void answer_history(const http::request<http::string_body>& req, const history_request& q, history::series s, const std::string& db_error) {
-        if (!db_error.empty()) {
-            m_ctx.m.history_query_errors_total++;
-            m_ctx.log.write("history: query failed, answered from memory: " + db_error);
-            s = m_ctx.recent->query(q.node, q.from_us, q.to_us, q.step_s);
-        } else if (m_ctx.stored) {
-            // rows still on their way to the database (queued, or journaled during an outage):
-            // the ring's newer points follow the database's, a bucket both hold from the ring
-            auto recent = m_ctx.recent->query(q.node, q.from_us, q.to_us, q.step_s);
-            const std::int64_t last = s.points.empty() ? std::numeric_limits<std::int64_t>::min() : s.points.back().time_ms;
-            for (const auto& p : recent.points) {
-                if (p.time_ms < last || (p.time_ms == last && q.step_s == 0)) continue;
-                if (p.time_ms == last) s.points.back() = p;
-                else s.points.push_back(p);
-            }
-        }
-        if (static_cast<std::int64_t>(s.points.size()) > history::max_points) {
-            m_ctx.m.bad_requests_total++;
-            return reply(req, {http::status::bad_request, "step: more than " + std::to_string(history::max_points) + " points in this range; give a step or narrow from/to\n"});
-        }
-        if (s.points.empty() && !m_ctx.recent->knows(q.node)) {
-            if (!m_hub.latest()) return reply(req, {http::status::service_unavailable, "no risk computed yet\n", {}, "no-cache", false, {{http::field::retry_after, "1"}}});
-            m_ctx.m.bad_requests_total++;
-            return reply(req, {http::status::bad_request, "node: no node '" + q.node.substr(0, 200) + "' in the book or its history\n"});
-        }
-        m_ctx.m.history_queries_total++;
-        reply(req, {http::status::ok, history_json(q, s), "application/json", "no-cache"});
+        auto a = history_answer(q, std::move(s), m_ctx.stored != nullptr, db_error, *m_ctx.recent, m_hub.latest() != nullptr, m_ctx.m, m_ctx.log);
+        answer r{static_cast<http::status>(a.status), std::move(a.body)};
+        if (a.json) r.type = "application/json";
+        if (a.retry_after) r.extra.push_back({http::field::retry_after, "1"});
+        reply(req, std::move(r));
     }
-
     void serve_file(const http::request<http::string_body>& req, const request_target& target) {
         const auto file = m_ctx.files.resolve(target);
         if (!file) {
@@ -235,13 +203,7 @@ private:
         res.set(http::field::server, "rtrisk");
         res.set(http::field::content_type, std::string(a.type));
         res.set(http::field::cache_control, std::string(a.cache));
-        res.set("Content-Security-Policy", content_security_policy);
-        res.set("X-Content-Type-Options", "nosniff");
-        res.set("X-Frame-Options", "DENY");
-        res.set("Referrer-Policy", "no-referrer");
-        res.set("Cross-Origin-Opener-Policy", "same-origin");
-        res.set("Cross-Origin-Resource-Policy", "same-origin");
-        res.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+        for (const auto& [name, value] : security_headers) res.set(name, value);
         for (const auto& [f, v] : a.extra) res.set(f, v);
     }
 

@@ -17,6 +17,8 @@
 namespace rtrisk_live {
 
 constexpr std::size_t max_target_length = 4096;
+constexpr std::size_t max_header_bytes = 16 * 1024; ///< request line and header fields (431 beyond)
+constexpr std::size_t max_body_bytes = 8192;        ///< request body (413 beyond)
 
 /// A request target the server refuses; `status` is the HTTP status to answer with.
 class bad_target : public std::runtime_error {

@@ -13,6 +13,19 @@
 
 namespace rtrisk_live {
 
+/// The Content-Type of a dashboard file, by its extension.
+inline std::string_view mime_type(std::string_view path) {
+    const auto ext = path.substr(path.rfind('.') == std::string_view::npos ? path.size() : path.rfind('.'));
+    if (ext == ".html") return "text/html; charset=utf-8";
+    if (ext == ".js") return "application/javascript";
+    if (ext == ".css") return "text/css";
+    if (ext == ".svg") return "image/svg+xml";
+    if (ext == ".png") return "image/png";
+    if (ext == ".json") return "application/json";
+    if (ext == ".ico") return "image/x-icon";
+    return "application/octet-stream";
+}
+
 class static_root {
 public:
     explicit static_root(const std::filesystem::path& dir) {

@@ -16,6 +16,7 @@
 
 #include "../app/server_context.hpp"
 #include "../wire/client_message.hpp"
+#include "../wire/client_stream.hpp"
 #include "../wire/publication.hpp"
 #include "sink.hpp"
 
@@ -25,8 +26,7 @@ class websocket_fanout;
 
 class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
-    ws_session(tcp::socket socket, websocket_fanout& h, server_context& ctx, connection_slot slot)
-        : m_ws(std::move(socket)), m_hub(h), m_ctx(ctx), m_slot(std::move(slot)) {}
+    ws_session(tcp::socket socket, websocket_fanout& h, server_context& ctx, connection_slot slot);
 
     void run(http::request<http::string_body> req);
     void offer(const publication_ptr& p);
@@ -36,8 +36,7 @@ private:
     void on_accept(beast::error_code ec);
     void do_read();
     void on_read(beast::error_code ec, std::size_t);
-    void send(const publication_ptr& p);
-    void send_text(std::shared_ptr<const std::string> text, std::uint64_t version);
+    void write(std::optional<outgoing_message> m);
     void on_write(beast::error_code ec, std::size_t);
     void close_with(std::uint16_t code, const char* reason);
     void drop_slow(const char* why);
@@ -51,17 +50,11 @@ private:
     websocket_fanout& m_hub;
     server_context& m_ctx;
     connection_slot m_slot;
-    std::uint64_t m_version = 0;       // version the client holds
-    bool m_want_snapshot = true;
-    std::uint64_t m_resyncs = 0;         // resync requests so far; a snapshot answers those up to m_out_resyncs
-    std::uint64_t m_out_resyncs = 0;
-    bool m_out_snapshot = false;
+    client_stream m_stream;
     bool m_writing = false;
     bool m_closing = false;
     bool m_joined = false;
-    publication_ptr m_pending;          // latest publication not yet written (conflation slot)
     std::shared_ptr<const std::string> m_out;
-    std::uint64_t m_out_version = 0;
     steady::time_point m_write_started{};
     steady::time_point m_last_sent = steady::now();
     // Reading is proven by pongs: each ping carries an unguessable nonce and the bytes whose
@@ -78,10 +71,10 @@ private:
 
 class websocket_fanout {
 public:
-    explicit websocket_fanout(metrics& m) : m_metrics(m) {}
+    websocket_fanout(metrics& m, std::string instance, std::atomic<bool>& ready) : client_ready(ready), m_metrics(m), m_feed(std::move(instance)) {}
     /// Low-latency mode: set by the network thread when a client has nothing in flight, read by
     /// the engine thread to publish at once instead of waiting for the next fixed-rate slot.
-    std::atomic<bool> client_ready{false};
+    std::atomic<bool>& client_ready;
     void join(const std::shared_ptr<ws_session>& s) {
         m_sessions.insert(s);
         m_metrics.clients = m_sessions.size();
@@ -91,13 +84,13 @@ public:
         m_metrics.clients = m_sessions.size();
     }
     void publish(publication_ptr p) {
-        m_latest = std::move(p);
-        m_recent.push(m_latest);
+        m_feed.publish(std::move(p));
         m_metrics.publications_total++;
-        for (const auto& s : std::vector<std::shared_ptr<ws_session>>(m_sessions.begin(), m_sessions.end())) s->offer(m_latest);
+        for (const auto& s : std::vector<std::shared_ptr<ws_session>>(m_sessions.begin(), m_sessions.end())) s->offer(m_feed.latest());
     }
-    const publication_ptr& latest() const { return m_latest; }
-    std::shared_ptr<const std::string> catch_up(std::uint64_t from) { return m_recent.catch_up(from); }
+    const publication_ptr& latest() const { return m_feed.latest(); }
+    publication_feed& feed() { return m_feed; }
+    metrics& stats() { return m_metrics; }
     void tick_timers() {
         const auto now = steady::now();
         for (const auto& s : std::vector<std::shared_ptr<ws_session>>(m_sessions.begin(), m_sessions.end())) s->tick_timers(now);
@@ -106,9 +99,11 @@ public:
 private:
     metrics& m_metrics;
     std::set<std::shared_ptr<ws_session>> m_sessions;
-    publication_ptr m_latest;
-    recent_publications m_recent;
+    publication_feed m_feed;
 };
+
+inline ws_session::ws_session(tcp::socket socket, websocket_fanout& h, server_context& ctx, connection_slot slot)
+    : m_ws(std::move(socket)), m_hub(h), m_ctx(ctx), m_slot(std::move(slot)), m_stream(h.feed(), h.stats()) {}
 
 inline void ws_session::run(http::request<http::string_body> req) {
     websocket::stream_base::timeout t{};
@@ -144,7 +139,7 @@ inline void ws_session::on_accept(beast::error_code ec) {
     }
     m_joined = true;
     m_hub.join(shared_from_this());
-    if (m_hub.latest()) send(m_hub.latest());
+    if (m_hub.latest()) write(m_stream.offer(m_hub.latest()));
     else m_hub.client_ready.store(true, std::memory_order_relaxed);
     do_read();
 }
@@ -181,58 +176,18 @@ inline void ws_session::on_read(beast::error_code ec, std::size_t) {
         return;
     }
     if (std::get<client_request>(parsed) == client_request::resync) {
-        // The snapshot answering a resync carries a seq above the client's: the latest if it is
-        // newer than what the client holds, else the next publication. A write already under
-        // way does not answer it.
-        m_want_snapshot = true;
-        ++m_resyncs;
-        if (m_hub.latest()) offer(m_hub.latest());
+        if (!m_closing) write(m_stream.resync());
     }
     do_read();
 }
 
 inline void ws_session::offer(const publication_ptr& p) {
-    if (m_closing) return;
-    if (m_writing) {
-        if (m_pending) m_ctx.m.conflated_total++; // latest wins: the older pending one is dropped
-        m_pending = p;
-        return;
-    }
-    send(p);
+    if (!m_closing) write(m_stream.offer(p));
 }
 
-inline void ws_session::send(const publication_ptr& p) {
-    if (p->version <= m_version) return; // seq is strictly increasing on a connection
-    const std::string* body = nullptr;
-    std::shared_ptr<const std::string> catch_up;
-    if (!m_want_snapshot && m_version + 1 == p->version) {
-        body = &p->delta_body;
-    } else if (!m_want_snapshot && p == m_hub.latest() && (catch_up = m_hub.catch_up(m_version))) {
-        body = catch_up.get(); // skipped versions: one delta carrying all of them
-        m_ctx.m.catch_up_deltas_total++;
-    }
-    const bool delta = body != nullptr;
-    if (!delta) body = &p->snapshot_body;
-    const auto now = now_us();
-    std::string text;
-    text.reserve(body->size() + 160);
-    text += delta ? R"({"type":"delta","seq":)" : R"({"type":"snapshot","seq":)";
-    text += std::to_string(p->version);
-    if (delta) text += ",\"base\":" + std::to_string(m_version);
-    else text += ",\"instance\":\"" + m_ctx.instance + "\"";
-    text += ",\"event_time\":" + std::to_string(p->event_time_us) + ",\"send_time\":" + std::to_string(now);
-    text += delta ? ",\"changes\":" : ",\"data\":";
-    text += *body;
-    text += "}";
-    if (!delta) m_ctx.m.snapshots_sent_total++;
-    m_out_snapshot = !delta;
-    m_out_resyncs = m_resyncs;
-    send_text(std::make_shared<const std::string>(std::move(text)), p->version);
-}
-
-inline void ws_session::send_text(std::shared_ptr<const std::string> text, std::uint64_t version) {
-    m_out = std::move(text);
-    m_out_version = version;
+inline void ws_session::write(std::optional<outgoing_message> m) {
+    if (!m) return;
+    m_out = std::move(m->text);
     m_writing = true;
     m_write_started = steady::now();
     m_ws.text(true);
@@ -245,21 +200,13 @@ inline void ws_session::on_write(beast::error_code ec, std::size_t) {
         end();
         return;
     }
-    m_ctx.m.messages_sent_total++;
     m_bytes_written += m_out->size();
     m_last_sent = steady::now();
-    if (m_out_version != 0) {
-        m_version = m_out_version;
-        if (m_out_snapshot && m_out_resyncs == m_resyncs) m_want_snapshot = false;
-    }
     m_out.reset();
+    auto next = m_stream.written();
     if (m_closing) return;
-    if (!m_pending) m_hub.client_ready.store(true, std::memory_order_relaxed);
-    if (m_pending) {
-        auto p = std::move(m_pending);
-        m_pending.reset();
-        send(p); // a delta if it is the next version, a catch-up delta if recent, else a snapshot
-    }
+    if (m_stream.ready() && !next) m_hub.client_ready.store(true, std::memory_order_relaxed);
+    write(std::move(next)); // a delta if it is the next version, a catch-up delta if recent, else a snapshot
 }
 
 inline void ws_session::tick_timers(steady::time_point now) {
@@ -275,9 +222,7 @@ inline void ws_session::tick_timers(steady::time_point now) {
         m_ping_payload = std::to_string(session_rng()()) + ":" + std::to_string(m_ping_bytes);
         m_ws.async_ping(websocket::ping_data(m_ping_payload.c_str()), [self = shared_from_this()](beast::error_code) { self->m_pinging = false; });
     }
-    if (!m_writing && now - m_last_sent > std::chrono::milliseconds(m_ctx.cfg.heartbeat_ms)) {
-        send_text(std::make_shared<const std::string>(R"({"type":"heartbeat","send_time":)" + std::to_string(now_us()) + "}"), 0);
-    }
+    if (!m_writing && now - m_last_sent > std::chrono::milliseconds(m_ctx.cfg.heartbeat_ms)) write(m_stream.heartbeat(now_us()));
 }
 
 inline void ws_session::drop_slow(const char* why) {
@@ -291,7 +236,7 @@ inline void ws_session::drop_slow(const char* why) {
 inline void ws_session::close_with(std::uint16_t code, const char* reason) {
     if (m_closing) return;
     m_closing = true;
-    m_pending.reset();
+    m_stream.close();
     m_ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
                      [self = shared_from_this()](beast::error_code) { self->end(); });
     auto timer = std::make_shared<net::steady_timer>(m_ws.get_executor(), std::chrono::seconds(2));

@@ -1,0 +1,346 @@
+#pragma once
+// The risk service without its network front: everything a server_config names except the
+// listening socket. It loads the book, builds the tick source (simulator, file replay, Kafka, or
+// the scale-out aggregator's vectors topic), the history store and the Kafka sinks, and runs the
+// engine thread, which hands every publication to the transport's sinks as well. rtrisk_live puts
+// Beast in front of it (app/main.cpp); the Python service (python/rtrisk/service.py) FastAPI.
+//
+//   source ──► engine thread ──► risk_snapshot ──► wire codec ──► publication ──► sinks
+//                                                                                ├─► the transport's (WebSocket fan-out)
+//                                                                                ├─► history::ring (/api/history)
+//                                                                                ├─► history_sink (PostgreSQL)
+//                                                                                └─► Kafka risk and vectors topics
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../engine/aggregate.hpp"
+#include "../engine/engine.hpp"
+#include "../engine/publish_schedule.hpp"
+#include "../http/history_answer.hpp"
+#include "../http/metrics.hpp"
+#include "../kafka/kafka_source.hpp"
+#include "../kafka/mock_cluster.hpp"
+#include "../kafka/risk_sinks.hpp"
+#include "../kafka/trading_system.hpp"
+#include "../rate_limited_log.hpp"
+#include "../sinks/history_sink.hpp"
+#include "../sinks/sink.hpp"
+#include "../sources/file_replay.hpp"
+#include "../store/history_reader.hpp"
+#include "../store/history_ring.hpp"
+#include "../wire/publication.hpp"
+#include "../wire/snapshot_json.hpp"
+#include "options.hpp"
+
+namespace rtrisk_live {
+
+/// The server instance: a random id chosen at start and sent in every snapshot, so a client
+/// knows when seq numbers restart (docs/protocol.md).
+inline std::string make_instance_id() {
+    std::random_device rd;
+    std::mt19937_64 gen((std::uint64_t(rd()) << 32) ^ rd() ^ static_cast<std::uint64_t>(now_us()));
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(gen()));
+    return buf;
+}
+
+/// The --once report: the book loaded, the --ticks file applied as a batch, the risk per node.
+/// Throws std::invalid_argument for a refused tick line.
+inline nlohmann::json once_report(const server_config& cfg) {
+    engine eng(load_book(cfg.book, cfg.market));
+    if (!cfg.ticks_file.empty()) {
+        file_source f(cfg.ticks_file, eng.symbol_index());
+        std::vector<tick> batch;
+        while (f.next(batch, 8192)) {
+            for (const auto& t : batch) eng.apply(t);
+            batch.clear();
+        }
+        std::vector<std::string> why;
+        if (f.take_rejects(why)) throw std::invalid_argument(why.empty() ? "a tick line was refused" : why.front());
+    }
+    return risk_report(eng.snapshot());
+}
+
+class risk_service {
+public:
+    using steady = std::chrono::steady_clock;
+
+    /// Loads what `cfg` names; throws std::exception for a file that cannot be used (the caller
+    /// reports it as a usage error).
+    risk_service(const server_config& cfg, std::string instance) : m_cfg(cfg), m_kafka(cfg.kafka), m_instance(std::move(instance)) {
+        if (cfg.aggregate) {
+            m_kafka_out = std::make_unique<kafka::producer>(m_kafka, m_metrics); // for the risk topic
+        } else {
+            m_engine = std::make_unique<engine>(load_book(cfg.book, cfg.market));
+            if (!cfg.kafka.brokers.empty()) {
+                if (cfg.kafka.brokers == "mock") { // the whole pipeline in this process: mock brokers, the simulator as the trading system
+                    m_mock = std::make_unique<kafka::mock_cluster>(3, std::vector<std::pair<std::string, int>>{
+                        {cfg.kafka.ticks_topic, 4}, {cfg.kafka.trades_topic, 4}, {cfg.kafka.dead_letter_topic, 1}, {cfg.kafka.risk_topic.empty() ? "risk" : cfg.kafka.risk_topic, 4},
+                        {cfg.kafka.vectors_topic.empty() ? "risk.vectors" : cfg.kafka.vectors_topic, 4}});
+                    m_kafka.brokers = m_mock->bootstraps();
+                    m_traders = std::make_unique<kafka::trading_system>(m_kafka, *m_engine, cfg.rate, cfg.seed);
+                }
+                m_kafka_out = std::make_unique<kafka::producer>(m_kafka, m_metrics);
+                m_source = std::make_unique<kafka::kafka_source>(m_kafka, m_engine->symbol_index(), *m_kafka_out, m_metrics, m_kafka_log);
+            } else if (cfg.ticks_file.empty()) {
+                m_source = m_engine->make_simulator(cfg.rate, cfg.market_speed, cfg.seed);
+            } else {
+                m_source = std::make_unique<file_source>(cfg.ticks_file, m_engine->symbol_index());
+            }
+        }
+        if (!cfg.history.url.empty()) m_db_out = std::make_unique<history_sink>(cfg.history, m_instance, m_metrics, m_history_log);
+    }
+    risk_service(const risk_service&) = delete;
+    risk_service& operator=(const risk_service&) = delete;
+    ~risk_service() { stop(); }
+
+    /// Starts the engine (or aggregator) thread; every publication goes to `transport` and the
+    /// service's own sinks. `on_fatal(message)` is called on that thread if it stops.
+    void start(std::vector<sink*> transport, std::function<void(const std::string&)> on_fatal) {
+        if (m_thread.joinable()) throw std::logic_error("risk_service: started twice");
+        m_sinks = std::move(transport);
+        m_sinks.push_back(&m_recent);
+        if (m_db_out) {
+            m_sinks.push_back(m_db_out.get());
+            m_db_in = std::make_unique<history::reader>(m_cfg.history.url, [this] { return m_db_out->storage(); });
+        }
+        if (m_kafka_out && !m_kafka.risk_topic.empty()) m_sinks.push_back((m_risk_out = std::make_unique<kafka::risk_sink>(*m_kafka_out, m_kafka.risk_topic, m_instance)).get());
+        if (m_kafka_out && !m_kafka.vectors_topic.empty() && !m_cfg.aggregate) {
+            m_vectors_out = std::make_unique<kafka::vectors_sink>(*m_kafka_out, static_cast<const kafka::kafka_source&>(*m_source), m_kafka, m_instance);
+            m_sinks.push_back(m_vectors_out.get());
+        }
+        m_thread = std::thread([this, on_fatal = std::move(on_fatal)] {
+            try {
+                if (m_cfg.aggregate) run_aggregator();
+                else run_engine();
+            } catch (const std::exception& e) {
+                m_stop = true;
+                if (on_fatal) on_fatal(e.what());
+            }
+        });
+    }
+
+    /// Stops the engine thread (idempotent); the sinks stay until the service is destroyed.
+    void stop() {
+        m_stop = true;
+        if (m_thread.joinable()) m_thread.join();
+    }
+    bool stopped() const { return m_stop; }
+
+    /// How ticks arrive, for the start-up line.
+    std::string feed() const {
+        return m_cfg.aggregate ? "aggregating " + m_kafka.vectors_topic + " from kafka " + m_kafka.brokers
+               : !m_kafka.brokers.empty() ? "kafka " + m_kafka.brokers + (m_mock ? " (mock cluster, simulated trading system)" : "")
+               : m_cfg.ticks_file.empty() ? std::string("simulator") : m_cfg.ticks_file;
+    }
+    const server_config& config() const { return m_cfg; }
+    const std::string& instance() const { return m_instance; }
+    metrics& stats() { return m_metrics; }
+    rate_limited_log& log() { return m_log; }
+    history::ring& recent() { return m_recent; }
+    history::reader* stored() { return m_db_in.get(); }
+    /// Low-latency mode: set by the transport when a client has nothing in flight, read by the
+    /// engine thread to publish at once instead of waiting for the next fixed-rate slot.
+    std::atomic<bool>& client_ready() { return m_client_ready; }
+
+    /// GET /api/history for a parsed request, waiting for the database if there is one (a
+    /// transport that cannot wait uses stored() and history_answer() itself).
+    http_answer history(const history_request& q, bool published) {
+        if (!m_db_in) return history_answer(q, {}, false, {}, m_recent, published, m_metrics, m_log);
+        auto done = std::make_shared<std::promise<std::pair<history::series, std::string>>>();
+        auto answer = done->get_future();
+        if (!m_db_in->submit(q.node, q.from_us, q.to_us, q.step_s, [done](history::series s, std::string error) { done->set_value({std::move(s), std::move(error)}); })) {
+            return history_answer(q, {}, true, "too many history queries waiting", m_recent, published, m_metrics, m_log);
+        }
+        auto [s, error] = answer.get();
+        return history_answer(q, std::move(s), true, error, m_recent, published, m_metrics, m_log);
+    }
+
+private:
+    /// A snapshot onto the wire, once, for every sink: the publication (snapshot and delta
+    /// bodies), the /api/risk report and the typed figures.
+    class publishing {
+    public:
+        publishing(const server_config& cfg, metrics& m, const std::vector<sink*>& sinks)
+            : m_pub(static_cast<std::size_t>(cfg.history_points)), m_metrics(m), m_sinks(sinks),
+              m_server_info{{"publish_ms", 1000.0 / cfg.publish_hz}, {"heartbeat_ms", cfg.heartbeat_ms}, {"history_points", cfg.history_points}} {}
+
+        /// Publishes `snap` (a snapshot without nodes is not published: nothing to show yet).
+        void publish(risk_snapshot snap, steady::time_point started) {
+            if (snap.nodes.empty()) return;
+            auto data = to_wire(snap);
+            data["server"] = m_server_info; // constant: sent in snapshots, never again in deltas
+            auto p = m_pub.next(std::move(data), snap.event_time_us, now_us());
+            auto report = risk_report(snap);
+            report["seq"] = p->version;
+            report["event_time_us"] = snap.event_time_us;
+            p->risk_body = report.dump();
+            p->snapshot = std::make_shared<const risk_snapshot>(std::move(snap));
+            m_metrics.observe_publish(std::chrono::duration<double>(steady::now() - started).count());
+            const publication_ptr shared = std::move(p);
+            for (auto* s : m_sinks) s->consume(shared);
+        }
+
+    private:
+        publisher m_pub;
+        metrics& m_metrics;
+        const std::vector<sink*>& m_sinks;
+        nlohmann::json m_server_info;
+    };
+
+    /// The scale-out aggregator's loop (docs/scaling.md): the newest vectors record of every
+    /// trades partition, summed up the hierarchy and published like an engine's snapshot. A bad
+    /// record is counted and logged; the previous one of its partition stands.
+    void run_aggregator() {
+        const auto& cfg = m_cfg;
+        auto& m = m_metrics;
+        auto props = kafka::common_properties(m_kafka);
+        props.insert(props.end(), {{"group.id", m_kafka.group + ".aggregator." + std::to_string(now_us())},
+                                   {"auto.offset.reset", "earliest"},
+                                   {"enable.auto.commit", "false"},
+                                   {"fetch.wait.max.ms", "10"}});
+        props.insert(props.end(), m_kafka.extra.begin(), m_kafka.extra.end());
+        auto rk = kafka::make_client(RD_KAFKA_CONSUMER, props);
+        rd_kafka_poll_set_consumer(rk.get());
+        kafka::partition_list topics(rd_kafka_topic_partition_list_new(1));
+        rd_kafka_topic_partition_list_add(topics.get(), m_kafka.vectors_topic.c_str(), RD_KAFKA_PARTITION_UA);
+        if (const auto err = rd_kafka_subscribe(rk.get(), topics.get())) throw std::runtime_error(std::string("subscribe: ") + rd_kafka_err2str(err));
+        vector_aggregate agg;
+        publishing out(cfg, m, m_sinks);
+        publish_schedule schedule(cfg.publish_hz, cfg.positions_hz, cfg.low_latency, steady::now());
+        std::int64_t newest = 0;
+        while (!m_stop) {
+            for (int i = 0; i < 256; ++i) {
+                kafka::message msg(rd_kafka_consumer_poll(rk.get(), i == 0 ? 5 : 0));
+                if (!msg) break;
+                if (msg->err) {
+                    m.kafka_errors_total++;
+                    m_log.write(std::string("kafka: ") + rd_kafka_message_errstr(msg.get()));
+                    continue;
+                }
+                m.kafka_messages_total++;
+                try {
+                    auto r = kafka::decode_partition(std::string_view(msg->payload ? static_cast<const char*>(msg->payload) : "", msg->len));
+                    newest = std::max(newest, r.event_time_us);
+                    agg.put(std::move(r));
+                } catch (const std::exception& e) {
+                    m.kafka_rejects_total++;
+                    m_log.write(m_kafka.vectors_topic + "[" + std::to_string(msg->partition) + "]@" + std::to_string(msg->offset) + ": " + e.what());
+                }
+            }
+            const auto now = steady::now();
+            const auto d = schedule.poll(now, newest, m_client_ready.load(std::memory_order_relaxed));
+            if (d.publish && agg.partitions_seen() > 0) {
+                m_client_ready.store(false, std::memory_order_relaxed);
+                try {
+                    out.publish(agg.snapshot(), now);
+                } catch (const std::exception& e) {
+                    m.internal_errors_total++;
+                    m_log.write(std::string("publication failed, the previous one stands: ") + e.what());
+                }
+            }
+        }
+        rd_kafka_consumer_close(rk.get());
+    }
+
+    /// The engine thread's loop: apply ticks, publish at the fixed rate. Nothing a tick source
+    /// can send ends it: every exception is counted and logged with its place.
+    void run_engine() {
+        const auto& cfg = m_cfg;
+        auto& m = m_metrics;
+        auto& src = *m_source;
+        const snapshot_parts every{true, true, !m_kafka.vectors_topic.empty()};
+        publishing out(cfg, m, m_sinks);
+        publish_schedule schedule(cfg.publish_hz, cfg.positions_hz, cfg.low_latency, steady::now());
+        std::vector<tick> batch;
+        batch.reserve(8192);
+        std::vector<std::string> reject_sample;
+        auto second_start = steady::now();
+        std::uint64_t ticks_at_second = 0;
+        bool live = true;
+        while (!m_stop) {
+            batch.clear();
+            try {
+                if (live) live = src.next(batch, 8192);
+            } catch (const std::exception& e) {
+                m.tick_rejects_total++;
+                m_log.write(std::string("tick source failed, stopped: ") + e.what());
+                live = false;
+            }
+            if (src.take_reset()) { // a Kafka rebalance: start again from the files, keeping this engine's nodes
+                *m_engine = engine(load_book(cfg.book, cfg.market, [&src](std::string_view node) { return src.holds(node); }));
+                m_log.write("partitions reassigned: the state is rebuilt from the book files and a replay of the topics");
+            }
+            reject_sample.clear();
+            m.tick_rejects_total += src.take_rejects(reject_sample);
+            for (const auto& r : reject_sample) m_log.write("rejected tick: " + r);
+            auto& eng = *m_engine;
+            for (const auto& t : batch) {
+                try {
+                    eng.apply(t);
+                } catch (const std::exception& e) {
+                    m.tick_rejects_total++;
+                    m_log.write("rejected tick: " + src.where(t) + ": " + e.what());
+                    src.rejected(t, e.what());
+                }
+            }
+            src.applied();
+            m.ticks_total = eng.ticks();
+            const auto now = steady::now();
+            if (now - second_start >= std::chrono::seconds(1)) {
+                m.ticks_per_second = double(eng.ticks() - ticks_at_second) / std::chrono::duration<double>(now - second_start).count();
+                ticks_at_second = eng.ticks();
+                second_start = now;
+            }
+            const auto d = schedule.poll(now, eng.last_event_us(), m_client_ready.load(std::memory_order_relaxed));
+            if (d.publish) {
+                m_client_ready.store(false, std::memory_order_relaxed);
+                const auto t0 = steady::now();
+                try {
+                    auto parts = d.parts;
+                    parts.own_vectors = every.own_vectors;
+                    out.publish(eng.snapshot(parts), t0);
+                } catch (const std::exception& e) {
+                    m.internal_errors_total++;
+                    m_log.write(std::string("publication failed, the previous one stands: ") + e.what());
+                }
+            } else if (batch.empty()) {
+                std::this_thread::sleep_for(std::min<steady::duration>(std::chrono::microseconds(cfg.low_latency ? 50 : 200), schedule.next_due() - now));
+            }
+        }
+    }
+
+    // Declaration order is destruction order reversed: the thread is joined (destructor) before
+    // any of these go; the sinks before the producer they write to, the producer before the source.
+    server_config m_cfg;
+    kafka::settings m_kafka;
+    std::string m_instance;
+    metrics m_metrics;
+    rate_limited_log m_log;
+    rate_limited_log m_kafka_log;
+    rate_limited_log m_history_log;
+    std::atomic<bool> m_stop{false};
+    std::atomic<bool> m_client_ready{false};
+    std::unique_ptr<engine> m_engine;
+    std::unique_ptr<kafka::mock_cluster> m_mock;
+    std::unique_ptr<kafka::producer> m_kafka_out;
+    std::unique_ptr<source> m_source;
+    std::unique_ptr<kafka::trading_system> m_traders;
+    std::unique_ptr<history_sink> m_db_out;
+    history::ring m_recent;
+    std::unique_ptr<history::reader> m_db_in;
+    std::unique_ptr<sink> m_risk_out, m_vectors_out;
+    std::vector<sink*> m_sinks;
+    std::thread m_thread;
+};
+
+} // namespace rtrisk_live
