@@ -29,15 +29,13 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-COMMANDS = {
-    "cpp": [str(BUILD / "examples" / "rtrisk_live")],
-    "python": [str(ROOT / ".venv" / "bin" / "python"), "-m", "rtrisk.service"],
-}
+COMMANDS = {"python": [str(ROOT / ".venv" / "bin" / "python"), "-m", "rtrisk.service"]}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--servers", default="cpp,python")
+    ap.add_argument("--binary", default=str(BUILD / "examples" / "rtrisk_live"), help="the C++ server to run (e.g. another build, for an A/B run)")
     ap.add_argument("--clients", default="100,250,500,1000,2000")
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--deflate", type=int, default=1)
@@ -47,7 +45,8 @@ def main():
     print("| :--- | ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for kind in a.servers.split(","):
         for n in [int(x) for x in a.clients.split(",")]:
-            server = subprocess.Popen([*COMMANDS[kind], "--port", str(a.port), "--config",
+            command = [a.binary] if kind == "cpp" else COMMANDS[kind]
+            server = subprocess.Popen([*command, "--port", str(a.port), "--config",
                                        str(ROOT / "data" / "demo.toml"), "--static", str(ROOT / "web" / "dist")],
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
             server.stdout.readline()

@@ -307,25 +307,30 @@ class Guard:
             await send_headers({"type": "http.response.body", "body": body.encode() if scope["method"] != "HEAD" else b""})
 
         svc = self.hub.svc
-        # The C++ server's limits and order (http/http_session.hpp): target 414 or 400, header 431, body 413.
+        # The C++ server's checks, in its order (http/http_session.hpp): sizes (414, 431, 413), Host
+        # count (400), method (501, 405), target (400, 414), Host name (421).
         raw_target = scope.get("raw_path") or scope["path"].encode()
         if scope.get("query_string"):
             raw_target += b"?" + scope["query_string"]
-        target = _live.parse_request_target(raw_target.decode("latin-1"))
-        if isinstance(target, tuple):
-            return await answer(target[0], target[1] + "\n")
+        if len(raw_target) > _live.MAX_TARGET_BYTES:
+            return await answer(414, "request target too long\n")
         if sum(len(k) + len(v) + 4 for k, v in scope["headers"]) + len(raw_target) > _live.MAX_HEADER_BYTES:
             return await answer(431, "request header fields too large\n")
         length, _ = _header(scope["headers"], b"content-length")
         if length.strip().isdigit() and int(length) > _live.MAX_BODY_BYTES:
             return await answer(413, "request body too large\n")
+        hosts = [v for k, v in scope["headers"] if k == b"host"]
+        if len(hosts) > 1:
+            return await answer(400, "more than one Host header\n")
+        if not hosts and scope.get("http_version") != "1.0":
+            return await answer(400, "Host header required\n")
         if scope["method"] not in KNOWN_METHODS:
             return await answer(501, "method not implemented\n")
         if scope["method"] not in ("GET", "HEAD"):
             return await answer(405, "GET and HEAD only\n", [(b"allow", b"GET, HEAD")])
-        hosts = [v for k, v in scope["headers"] if k == b"host"]
-        if len(hosts) > 1:
-            return await answer(400, "more than one Host header\n")
+        target = _live.parse_request_target(raw_target.decode("latin-1"))
+        if isinstance(target, tuple):
+            return await answer(target[0], target[1] + "\n")
         host = target.authority or (hosts[0].decode("latin-1") if hosts else "")
         if not self.hub.policy.host_allowed(host, scope.get("http_version") != "1.0"):
             svc.count("rejected_hosts")

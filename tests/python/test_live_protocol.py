@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 import websockets
 
-from live_server import SERVERS, Server, check_message, raw_client_that_never_reads, read_deltas, run, wide_book
+from live_server import SCHEMA, SERVERS, Server, check_message, raw_client_that_never_reads, read_deltas, run, wide_book
 
 
 @pytest.fixture(scope="module", params=SERVERS)
@@ -196,3 +196,22 @@ def test_low_latency_mode_publishes_faster_than_the_fixed_rate(kind):
         assert s.metric("rtrisk_ticks_per_second") > 5000  # the tick path is not starved
     finally:
         s.stop()
+
+
+def test_api_risk_and_api_history(server):
+    """GET /api/risk answers the report of the latest publication; GET /api/history the series of
+    a node from the in-memory ring, and 400 naming the parameter for a bad request."""
+    import jsonschema
+    status, body = server.get("/api/risk")
+    report = json.loads(body)
+    assert status == 200 and report["seq"] >= 1 and report["nodes"][0]["path"] == "FIRM"
+    jsonschema.validate(report, {"$ref": "#/definitions/RiskReport", "definitions": SCHEMA["definitions"]}, cls=jsonschema.Draft7Validator)
+    time.sleep(1.5)
+    status, body = server.get("/api/history?node=FIRM")
+    history = json.loads(body)
+    assert status == 200 and history["node"] == "FIRM" and len(history["points"]) >= 5
+    jsonschema.validate(history, {"$ref": "#/definitions/history_response", "definitions": SCHEMA["definitions"]}, cls=jsonschema.Draft7Validator)
+    for target, needle in (("/api/history?node=NOPE", "node"), ("/api/history?node=FIRM&step=abc", "step"), ("/api/history", "node")):
+        with pytest.raises(urllib.error.HTTPError) as info:
+            server.get(target)
+        assert info.value.code == 400 and needle in info.value.read().decode(), target

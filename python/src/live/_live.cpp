@@ -202,6 +202,7 @@ PYBIND11_MODULE(_live, m) {
     m.attr("CLOSE_SLOW_CONSUMER") = live::close_slow_consumer;
     std::vector<std::pair<std::string, std::string>> headers(live::security_headers.begin(), live::security_headers.end());
     m.attr("SECURITY_HEADERS") = headers;
+    m.attr("MAX_TARGET_BYTES") = live::max_target_length;
     m.attr("MAX_HEADER_BYTES") = live::max_header_bytes;
     m.attr("MAX_STATIC_FILE_BYTES") = live::max_static_file_bytes;
     m.attr("CONNECTION_RESERVE") = live::connection_reserve;
