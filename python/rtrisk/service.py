@@ -150,11 +150,7 @@ class Client:
         while True:
             try:
                 data = await self.ws.recv()
-            except ConnectionClosed:
-                # websockets answered 1009 (too big), 1002 (protocol) or 1007 (bad UTF-8) itself
-                if self.ws.close_sent is not None and self.ws.close_sent.code in (1002, 1007, 1009) and not self.closing:
-                    self.hub.svc.count("bad_messages")
-                    self.hub.svc.log(f"client sent a bad WebSocket frame: {self.ws.close_sent.code}")
+            except ConnectionClosed:  # bad frames are counted by the protocol (fail_connection)
                 break
             if self.closing:
                 continue  # a close is under way: read until the client's close frame
@@ -182,7 +178,11 @@ class Hub:
         self.files = _live.StaticRoot(opts.static_dir)
         self.clients: set[Client] = set()
         self.connections = lambda: len(self.clients)
+        # The pump waits for publications on a thread of its own; /api/history queries (up to 10 s
+        # each on a slow database) and file reads share a small pool and never delay it.
+        self.pump_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rtrisk-pump")
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rtrisk")
+        self.limit = 0  # connections at most (HTTP and WebSocket), set by main()
         self.stop_server = lambda: None
 
     def gauges(self):
@@ -191,7 +191,7 @@ class Hub:
     async def pump(self):
         loop = asyncio.get_running_loop()
         while True:
-            p = await loop.run_in_executor(self.executor, self.svc.next_publication, 0.25)
+            p = await loop.run_in_executor(self.pump_thread, self.svc.next_publication, 0.25)
             if p is None:
                 if self.svc.fatal:
                     print(f"rtrisk live: engine stopped: {self.svc.fatal}", file=sys.stderr, flush=True)
@@ -199,7 +199,12 @@ class Hub:
                     return
                 continue
             for c in list(self.clients):
-                c.offer(p)
+                try:
+                    c.offer(p)
+                except Exception as e:  # one client's failure stops neither the others nor the pump
+                    self.svc.count("internal_errors")
+                    self.svc.log(f"sending to a client failed: {e}")
+                    c.end()
 
     async def supervise(self):
         while True:
@@ -228,14 +233,26 @@ class Hub:
             else:
                 self.svc.client_ready()
             reader = asyncio.get_running_loop().create_task(c.read())
-            await c.done.wait()
-            reader.cancel()
+            try:
+                await c.done.wait()
+            finally:
+                reader.cancel()
         finally:
+            c.end()
             self.clients.discard(c)
             self.gauges()
 
-    def refuse_upgrade(self, path: str, headers) -> tuple | None:
+    def refuse_upgrade(self, path: str, headers, connections: int) -> tuple | None:
         """The HTTP answer refusing a WebSocket upgrade, or None to accept it (docs/security.md)."""
+        try:
+            return self._refuse_upgrade(path, headers, connections)
+        except (TypeError, ValueError, UnicodeError):  # bytes that are not text (websockets keeps them as surrogates)
+            self.svc.count("bad_requests")
+            return 400, "malformed request\n"
+
+    def _refuse_upgrade(self, path: str, headers, connections: int) -> tuple | None:
+        if connections > self.limit:
+            return 503, "too many connections\n"
         target = _live.parse_request_target(path)
         if isinstance(target, tuple):
             self.svc.count("bad_requests")
@@ -265,12 +282,14 @@ def _protocol_class(hub: Hub):
 
     class RiskWebSocketProtocol(WebSocketProtocol):
         async def process_request(self, path, headers):
-            refused = hub.refuse_upgrade(path, headers)
+            refused = hub.refuse_upgrade(path, headers, len(self.connections))
             if refused is not None:
                 status, body = refused
                 extra = [("Content-Type", "text/plain; charset=utf-8"), ("Server", "rtrisk"), *_live.SECURITY_HEADERS]
                 if status == 401:
                     extra.append(("WWW-Authenticate", "Bearer"))
+                if status == 503:
+                    extra.append(("Retry-After", "1"))
                 return http.HTTPStatus(status), extra, body.encode()
             return await super().process_request(path, headers)
 
@@ -278,7 +297,59 @@ def _protocol_class(hub: Hub):
             self.scope.setdefault("extensions", {})["rtrisk.websocket"] = self
             await super().run_asgi()
 
+        def fail_connection(self, code=1006, reason=""):
+            # websockets closes a bad frame itself: 1009 too big, 1002 protocol error, 1007 bad
+            # UTF-8; counted here, before the close frame goes out, as Beast's are.
+            if code in (1002, 1007, 1009) and self.close_sent is None:
+                hub.svc.count("bad_messages")
+                hub.svc.log(f"client sent a bad WebSocket frame: {code} {reason}")
+            return super().fail_connection(code, reason)
+
     return RiskWebSocketProtocol
+
+
+def _http_protocol_class():
+    """uvicorn's h11 protocol with the C++ server's request-header timeout: a connection must
+    complete each request's header within it (uvicorn closes idle keep-alive connections itself,
+    but not one that stops half-way through a header)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class RiskHttpProtocol(H11Protocol):
+        header_timer = None
+
+        def connection_made(self, transport):
+            super().connection_made(transport)
+            self.arm_header_timer()
+
+        def arm_header_timer(self):
+            if self.header_timer is not None:
+                self.header_timer.cancel()
+            self.header_timer = self.loop.call_later(_live.HEADER_TIMEOUT_S, self.header_timeout)
+
+        def data_received(self, data):
+            super().data_received(data)
+            if self.cycle is not None and not self.cycle.response_complete and self.header_timer is not None:
+                self.header_timer.cancel()  # a request is being answered
+                self.header_timer = None
+
+        def on_response_complete(self):
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self.arm_header_timer()  # the next request's header
+
+        def header_timeout(self):
+            self.header_timer = None
+            if self.transport.get_protocol() is not self or self.transport.is_closing():
+                return  # upgraded to a WebSocket, or closed
+            if self.cycle is None or self.cycle.response_complete:
+                self.transport.close()
+
+        def connection_lost(self, exc):
+            if self.header_timer is not None:
+                self.header_timer.cancel()
+            super().connection_lost(exc)
+
+    return RiskHttpProtocol
 
 
 class Guard:
@@ -300,8 +371,9 @@ class Guard:
                 message = {**message, "headers": [*message.get("headers", []), *extra, (b"server", b"rtrisk")]}
             await send(message)
 
-        async def answer(status, body, headers=()):
-            svc.count("bad_requests")
+        async def answer(status, body, headers=(), bad=True):
+            if bad:
+                svc.count("bad_requests")
             await send_headers({"type": "http.response.start", "status": status,
                                 "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"cache-control", b"no-cache"), *headers]})
             await send_headers({"type": "http.response.body", "body": body.encode() if scope["method"] != "HEAD" else b""})
@@ -322,12 +394,12 @@ class Guard:
         hosts = [v for k, v in scope["headers"] if k == b"host"]
         if len(hosts) > 1:
             return await answer(400, "more than one Host header\n")
-        if not hosts and scope.get("http_version") != "1.0":
+        if not (hosts and hosts[0]) and scope.get("http_version") != "1.0":
             return await answer(400, "Host header required\n")
         if scope["method"] not in KNOWN_METHODS:
             return await answer(501, "method not implemented\n")
         if scope["method"] not in ("GET", "HEAD"):
-            return await answer(405, "GET and HEAD only\n", [(b"allow", b"GET, HEAD")])
+            return await answer(405, "GET and HEAD only\n", [(b"allow", b"GET, HEAD")], bad=False)
         target = _live.parse_request_target(raw_target.decode("latin-1"))
         if isinstance(target, tuple):
             return await answer(target[0], target[1] + "\n")
@@ -405,12 +477,16 @@ def create_app(hub: Hub):
         path = hub.files.resolve(target)
         if path is None:
             return text(404, "dashboard not built: run scripts/run\n" if hub.files.empty else "not found\n")
-        try:
+        def read():
             if os.path.getsize(path) > _live.MAX_STATIC_FILE_BYTES:
-                return text(404, "not found\n")
+                return None
             with open(path, "rb") as f:
-                body = f.read()
+                return f.read()
+        try:
+            body = await asyncio.get_running_loop().run_in_executor(hub.executor, read)
         except OSError:
+            body = None
+        if body is None:
             return text(404, "not found\n")
         immutable = bool(target.segments) and target.segments[0] == "assets"  # Vite's hashed file names
         return Response(body, media_type=_live.mime_type(path),
@@ -469,7 +545,8 @@ def main(argv=None) -> int:
     port = sock.getsockname()[1]
     hub = Hub(svc, opts, port)
     limit = opts.max_connections if opts.max_connections > 0 else max(16, _open_file_limit() - _live.CONNECTION_RESERVE)
-    config = uvicorn.Config(create_app(hub), ws=_protocol_class(hub), ws_max_size=opts.max_message, ws_ping_interval=None,
+    hub.limit = limit
+    config = uvicorn.Config(create_app(hub), http=_http_protocol_class(), ws=_protocol_class(hub), ws_max_size=opts.max_message, ws_ping_interval=None,
                             ws_ping_timeout=None, ws_per_message_deflate=opts.deflate, log_level="warning", access_log=False,
                             limit_concurrency=limit, server_header=False, date_header=False, lifespan="on",
                             timeout_keep_alive=10)
@@ -486,6 +563,7 @@ def main(argv=None) -> int:
         asyncio.run(server.serve(sockets=[sock]))
     finally:
         svc.stop()
+        hub.pump_thread.shutdown(wait=False, cancel_futures=True)
         hub.executor.shutdown(wait=False, cancel_futures=True)
     return 1 if svc.fatal else 0
 

@@ -82,6 +82,21 @@ def test_trades_and_ticks_from_a_dataframe(engine, tmp_path):
     assert now["pnl"] - before["pnl"] == pytest.approx(35 * spot * 0.01, rel=1e-9)
 
 
+def test_a_trade_without_a_price_books_at_the_price_of_its_row(engine):
+    """In one frame, a tick then a trade without a price: the trade books at the tick's price and
+    leaves the spot where the tick put it."""
+    spot = float(engine.positions().set_index("symbol").loc["DAX", "price"])
+    engine.apply(pd.DataFrame({"symbol": ["DAX", "DAX"], "price": [spot * 1.05, math.nan], "quantity": [0.0, 10.0],
+                               "node": ["", "FIRM/Equities/Europe/alice"]}))
+    row = engine.positions().set_index(["node", "symbol"]).loc[("FIRM/Equities/Europe/alice", "DAX")]
+    assert row["price"] == pytest.approx(spot * 1.05, rel=1e-15)
+    assert row["quantity"] == 30
+    fresh = Engine(**DEMO)
+    fresh.apply(pd.DataFrame({"symbol": ["DAX"], "price": [spot * 1.05]}))
+    old = fresh.positions().set_index(["node", "symbol"]).loc[("FIRM/Equities/Europe/alice", "DAX")]
+    assert row["pnl"] == pytest.approx(old["pnl"], rel=1e-12)  # the 10 bought at the current price add no P&L
+
+
 @pytest.mark.parametrize("frame,error,needle", [
     (pd.DataFrame({"symbol": ["NOPE"], "price": [1.0]}), ValueError, "row 0: unknown symbol 'NOPE'"),
     (pd.DataFrame({"symbol": ["DAX", "DAX"], "price": [1.0, math.inf]}), ValueError, "row 1"),

@@ -216,6 +216,41 @@ def test_a_token_that_needs_url_encoding_connects_as_the_dashboard_sends_it():
         s.stop()
 
 
+def test_a_header_never_finished_is_cut_after_the_header_timeout(server):
+    """Slowloris: a connection that stops half-way through its request header is closed within the
+    10 s header timeout (docs/security.md), for the first request and for the next one on a
+    kept-alive connection; the server answers others meanwhile."""
+    p = server.port
+    first = socket.create_connection(("127.0.0.1", p), timeout=20)
+    first.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nX-Slow: ".encode())
+    second = socket.create_connection(("127.0.0.1", p), timeout=20)
+    second.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\n\r\n".encode())
+    assert b" 200 " in second.recv(65536).split(b"\r\n")[0]
+    second.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nX-Slow: ".encode())
+    for s in (first, second):  # each closed by the server: 20 s of silence raises socket.timeout and fails
+        try:
+            while s.recv(65536):
+                pass
+        except ConnectionResetError:
+            pass
+        s.close()
+    assert alive(server)
+
+
+def test_request_bytes_that_are_not_text_are_refused_not_crashed(server):
+    """Non-ASCII and non-UTF-8 bytes in the target, Host and Origin of an upgrade and of a GET."""
+    p = server.port
+    for target, host, origin in ((b"/ws/risk?token=\xff\xfe", None, None), (b"/ws/risk", b"127.0.0.1\xff", None),
+                                 (b"/ws/risk", None, b"http://\xc3\x28"), (b"/\xff", None, None)):
+        key = base64.b64encode(os.urandom(16))
+        request = (b"GET " + target + b" HTTP/1.1\r\nHost: " + (host or f"127.0.0.1:{p}".encode()) + b"\r\n" +
+                   (b"Origin: " + origin + b"\r\n" if origin else b"") +
+                   b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        status = http_raw(p, request)[0]
+        assert status in (400, 401, 403, 404, 421), (target, host, origin, status)
+    assert alive(server)
+
+
 # ---- WebSocket --------------------------------------------------------------------------------
 
 def test_binary_and_badly_framed_messages_are_counted_and_closed(server):

@@ -18,6 +18,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -111,7 +112,7 @@ public:
         m_sinks.push_back(&m_recent);
         if (m_db_out) {
             m_sinks.push_back(m_db_out.get());
-            m_db_in = std::make_unique<history::reader>(m_cfg.history.url, [this] { return m_db_out->storage(); });
+            m_db_in = std::make_shared<history::reader>(m_cfg.history.url, [this] { return m_db_out->storage(); });
         }
         if (m_kafka_out && !m_kafka.risk_topic.empty()) m_sinks.push_back((m_risk_out = std::make_unique<kafka::risk_sink>(*m_kafka_out, m_kafka.risk_topic, m_instance)).get());
         if (m_kafka_out && !m_kafka.vectors_topic.empty() && !m_cfg.aggregate) {
@@ -129,10 +130,17 @@ public:
         });
     }
 
-    /// Stops the engine thread (idempotent); the sinks stay until the service is destroyed.
+    /// Stops the engine thread and the history reader (idempotent): queries still waiting are
+    /// answered "shutting down" now, while the caller's transport can still take the answers.
+    /// The sinks stay until the service is destroyed.
     void stop() {
         m_stop = true;
         if (m_thread.joinable()) m_thread.join();
+        std::shared_ptr<history::reader> reader;
+        {
+            std::lock_guard lock(m_reader_mutex);
+            reader = std::move(m_db_in);
+        }
     }
     bool stopped() const { return m_stop; }
 
@@ -147,7 +155,11 @@ public:
     metrics& stats() { return m_metrics; }
     rate_limited_log& log() { return m_log; }
     history::ring& recent() { return m_recent; }
-    history::reader* stored() { return m_db_in.get(); }
+    /// The database reader (null without a database, or once stopped); valid until stop().
+    history::reader* stored() {
+        std::lock_guard lock(m_reader_mutex);
+        return m_db_in.get();
+    }
     /// Low-latency mode: set by the transport when a client has nothing in flight, read by the
     /// engine thread to publish at once instead of waiting for the next fixed-rate slot.
     std::atomic<bool>& client_ready() { return m_client_ready; }
@@ -155,10 +167,15 @@ public:
     /// GET /api/history for a parsed request, waiting for the database if there is one (a
     /// transport that cannot wait uses stored() and history_answer() itself).
     http_answer history(const history_request& q, bool published) {
-        if (!m_db_in) return history_answer(q, {}, false, {}, m_recent, published, m_metrics, m_log);
+        std::shared_ptr<history::reader> reader;
+        {
+            std::lock_guard lock(m_reader_mutex);
+            reader = m_db_in;
+        }
+        if (!reader) return history_answer(q, {}, false, {}, m_recent, published, m_metrics, m_log);
         auto done = std::make_shared<std::promise<std::pair<history::series, std::string>>>();
         auto answer = done->get_future();
-        if (!m_db_in->submit(q.node, q.from_us, q.to_us, q.step_s, [done](history::series s, std::string error) { done->set_value({std::move(s), std::move(error)}); })) {
+        if (!reader->submit(q.node, q.from_us, q.to_us, q.step_s, [done](history::series s, std::string error) { done->set_value({std::move(s), std::move(error)}); })) {
             return history_answer(q, {}, true, "too many history queries waiting", m_recent, published, m_metrics, m_log);
         }
         auto [s, error] = answer.get();
@@ -319,8 +336,9 @@ private:
         }
     }
 
-    // Declaration order is destruction order reversed: the thread is joined (destructor) before
-    // any of these go; the sinks before the producer they write to, the producer before the source.
+    // Destruction runs in reverse declaration order, after the destructor has joined the thread:
+    // the sinks go before the source and the producer they write to, the producer before the
+    // mock cluster, the engine last.
     server_config m_cfg;
     kafka::settings m_kafka;
     std::string m_instance;
@@ -337,7 +355,8 @@ private:
     std::unique_ptr<kafka::trading_system> m_traders;
     std::unique_ptr<history_sink> m_db_out;
     history::ring m_recent;
-    std::unique_ptr<history::reader> m_db_in;
+    std::mutex m_reader_mutex;
+    std::shared_ptr<history::reader> m_db_in;
     std::unique_ptr<sink> m_risk_out, m_vectors_out;
     std::vector<sink*> m_sinks;
     std::thread m_thread;

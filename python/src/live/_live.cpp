@@ -96,9 +96,11 @@ std::optional<live::server_config> parse(const std::vector<std::string>& args) {
 
 py::bytes as_bytes(const std::string& s) { return py::bytes(s.data(), s.size()); }
 
-/// The notebook's engine: the live engine over a book, fed from Python.
+/// The notebook's engine: the live engine over a book, fed from Python. Its methods release the
+/// GIL, so each holds the engine's mutex: two Python threads never touch it at once.
 struct notebook_engine {
     live::engine eng;
+    mutable std::mutex mutex;
     explicit notebook_engine(const live::server_config& c) : eng(live::load_book(c.book, c.market)) {}
 };
 
@@ -206,6 +208,7 @@ PYBIND11_MODULE(_live, m) {
     m.attr("MAX_HEADER_BYTES") = live::max_header_bytes;
     m.attr("MAX_STATIC_FILE_BYTES") = live::max_static_file_bytes;
     m.attr("CONNECTION_RESERVE") = live::connection_reserve;
+    m.attr("HEADER_TIMEOUT_S") = std::chrono::duration<double>(live::header_timeout).count();
     m.attr("PING_INTERVAL_S") = std::chrono::duration<double>(live::ping_interval).count();
     m.attr("MAX_BODY_BYTES") = live::max_body_bytes;
     m.def("mime_type", [](std::string_view path) { return std::string(live::mime_type(path)); });
@@ -361,7 +364,11 @@ PYBIND11_MODULE(_live, m) {
             for (const auto& k : e.eng.state().contracts()) out.push_back(k.symbol);
             return out;
         })
-        .def_property_readonly("ticks", [](const notebook_engine& e) { return e.eng.ticks(); })
+        .def_property_readonly("ticks", [](const notebook_engine& e) {
+            py::gil_scoped_release nogil;
+            std::lock_guard lock(e.mutex);
+            return e.eng.ticks();
+        })
         .def("apply", [](notebook_engine& e, const std::vector<std::string>& symbols, const std::vector<double>& prices,
                          const std::vector<double>& quantities, const std::vector<std::string>& nodes, const std::vector<std::int64_t>& times) {
             const auto n = symbols.size();
@@ -370,16 +377,24 @@ PYBIND11_MODULE(_live, m) {
             for (std::size_t i = 0; i < n; ++i) {
                 auto& t = ticks[i];
                 t.instrument = instrument(e.eng, symbols[i], i);
-                t.price = std::isnan(prices[i]) && quantities[i] != 0 ? unit_price(e.eng, t.instrument) : prices[i];
+                t.price = prices[i];
                 t.quantity = quantities[i];
                 t.node = nodes[i];
                 t.event_time_us = times[i];
                 t.origin = i;
             }
             py::gil_scoped_release nogil;
+            std::lock_guard lock(e.mutex);
             std::size_t i = 0;
             try {
-                for (; i < n; ++i) e.eng.apply(ticks[i]);
+                for (; i < n; ++i) {
+                    auto& t = ticks[i];
+                    if (std::isnan(t.price) && t.quantity != 0) { // a trade at the current price, as of this row: it moves no price
+                        t.price = unit_price(e.eng, t.instrument);
+                        t.sets_spot = false;
+                    }
+                    e.eng.apply(t);
+                }
             } catch (const std::exception& ex) {
                 throw std::invalid_argument("row " + std::to_string(i) + " (" + symbols[i].substr(0, 64) + "): " + ex.what() +
                                             (i == 0 ? std::string("; no row was applied") : "; rows 0 to " + std::to_string(i - 1) + " were applied"));
@@ -390,18 +405,21 @@ PYBIND11_MODULE(_live, m) {
             live::risk_snapshot s;
             {
                 py::gil_scoped_release nogil;
+                std::lock_guard lock(e.mutex);
                 s = e.eng.snapshot();
             }
             return node_columns(s);
         })
         .def("report", [](const notebook_engine& e) {
             py::gil_scoped_release nogil;
+            std::lock_guard lock(e.mutex);
             return live::risk_report(e.eng.snapshot()).dump();
         })
         .def("positions", [](const notebook_engine& e) {
             live::risk_snapshot s;
             {
                 py::gil_scoped_release nogil;
+                std::lock_guard lock(e.mutex);
                 s = e.eng.snapshot({true, false, false});
             }
             std::vector<std::string> node, symbol, kind;
@@ -437,6 +455,7 @@ PYBIND11_MODULE(_live, m) {
             std::vector<double> vb, va, eb, ea;
             {
                 py::gil_scoped_release nogil;
+                std::lock_guard lock(e.mutex);
                 live::engine after = e.eng; // the book itself is not changed
                 std::vector<std::string> touched;
                 for (std::size_t i = 0; i < n; ++i) {
