@@ -107,6 +107,13 @@ class Engine:
                 raise ValueError(f"row {i}: quantity {q!r} is not finite")
         return self._engine.apply(symbols, prices, quantities, nodes, times) if n else 0
 
+    def replay(self, path) -> int:
+        """Applies every line of a tick file in order (``rtrisk_live --ticks`` format: CSV
+        ``symbol,price[,quantity[,node]]`` or NDJSON, docs/protocol.md) with the C++ file
+        source, the GIL released. Returns the lines applied. The first refused line raises
+        ValueError naming FILE:LINE and the reason; the lines before it stay applied."""
+        return self._engine.replay(str(path))
+
     def risk(self):
         """One row per node (index: the node path): its parent, depth, positions, market value,
         P&L, VaR 99 and ES 97.5 (historical, over the book's scenarios), gross exposure, net

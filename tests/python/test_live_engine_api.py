@@ -97,6 +97,24 @@ def test_a_trade_without_a_price_books_at_the_price_of_its_row(engine):
     assert row["pnl"] == pytest.approx(old["pnl"], rel=1e-12)  # the 10 bought at the current price add no P&L
 
 
+def test_a_tick_file_replays_like_the_same_rows_from_a_dataframe(engine, tmp_path):
+    spot = float(engine.positions().set_index("symbol").loc["DAX", "price"])
+    rows = [("DAX", spot * 1.01, 0.0, ""), ("DAX", spot * 1.02, 5.0, "FIRM/Equities/Europe/alice"), ("SMI", 7600.0, 0.0, "")]
+    (tmp_path / "ticks.csv").write_text("symbol,price,quantity,node\n" + "".join(f"{s},{p!r},{q!r},{n}\n" for s, p, q, n in rows))
+    assert engine.replay(tmp_path / "ticks.csv") == 3
+    other = Engine(**DEMO)
+    other.apply(pd.DataFrame(rows, columns=["symbol", "price", "quantity", "node"]))
+    pd.testing.assert_frame_equal(engine.risk(), other.risk())
+    (tmp_path / "bad.csv").write_text(f"DAX,{spot!r}\nSMI,7600\nDAX,abc\nSMI,7700\n")
+    fresh = Engine(**DEMO)
+    with pytest.raises(ValueError) as info:
+        fresh.replay(tmp_path / "bad.csv")
+    assert f"{tmp_path / 'bad.csv'}:3:" in str(info.value) and "2 lines were applied before it" in str(info.value)
+    assert fresh.ticks == 2
+    with pytest.raises(ValueError, match="cannot open"):
+        fresh.replay(tmp_path / "missing.csv")
+
+
 @pytest.mark.parametrize("frame,error,needle", [
     (pd.DataFrame({"symbol": ["NOPE"], "price": [1.0]}), ValueError, "row 0: unknown symbol 'NOPE'"),
     (pd.DataFrame({"symbol": ["DAX", "DAX"], "price": [1.0, math.inf]}), ValueError, "row 1"),

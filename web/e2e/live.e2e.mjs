@@ -267,6 +267,41 @@ async function historyCheck(page, port, node) {
   return out;
 }
 
+// Drill-down: a desk selected in the node table; the URL names it, the breadcrumb, cards, charts,
+// node table (its subtree) and positions (those under it) follow, and a reload keeps it; the
+// breadcrumb's root goes back. The card and the node's row are read in one frame.
+async function drillDown(page, apiRisk) {
+  const out = {};
+  const desk = apiRisk.nodes.find((n) => n.depth === 1 && apiRisk.nodes.some((c) => c.parent === n.path));
+  const under = apiRisk.nodes.filter((n) => n.path === desk.path || n.path.startsWith(`${desk.path}/`));
+  await page.locator(`[data-testid="node-row"][data-path="${desk.path}"] button`).click();
+  await page.waitForFunction((p) => new URLSearchParams(location.search).get("node") === p, desk.path, { timeout: 5000 });
+  await page.locator(`[data-testid="breadcrumb"][data-path="${desk.path}"]`).waitFor({ timeout: 5000 });
+  const view = () => page.evaluate(() => ({
+    card: document.querySelector('[data-testid="var"]')?.textContent,
+    row: document.querySelector('[data-testid="node-row"][aria-selected="true"] [data-testid="node-var"]')?.textContent,
+    rows: [...document.querySelectorAll('[data-testid="node-row"]')].map((r) => r.dataset.path),
+    charts: document.querySelector('[data-testid="charts"]')?.dataset.node,
+  }));
+  const v = await view();
+  out.desk = desk.path;
+  out.card_var = v.card;
+  if (!v.card || v.card !== v.row) fail(`drill-down: the VaR card shows ${v.card}, the selected node's row ${v.row}`);
+  if (JSON.stringify(v.rows) !== JSON.stringify(under.map((n) => n.path))) fail(`drill-down: node rows ${v.rows} are not the subtree of ${desk.path}`);
+  if (v.charts !== desk.path) fail(`drill-down: the charts show ${v.charts}, not ${desk.path}`);
+  const positionNodes = await page.locator(".positions td[title]").evaluateAll((tds) => tds.map((td) => td.title));
+  if (positionNodes.some((n) => n !== desk.path && !n.startsWith(`${desk.path}/`))) fail(`drill-down: a position outside ${desk.path} is listed`);
+  await page.reload();
+  await page.getByTestId("status").filter({ hasText: /^LIVE$/ }).waitFor({ timeout: 10000 });
+  await page.locator(`[data-testid="breadcrumb"][data-path="${desk.path}"]`).waitFor({ timeout: 10000 });
+  out.kept_after_reload = true;
+  await page.locator('[data-testid="breadcrumb"] button').first().click();
+  await page.waitForFunction(() => !new URLSearchParams(location.search).has("node"), null, { timeout: 5000 });
+  await page.locator(`[data-testid="breadcrumb"][data-path="${apiRisk.nodes[0].path}"]`).waitFor({ timeout: 5000 });
+  out.back_to_root = true;
+  return out;
+}
+
 const port = await freePort();
 let server = await startServer(port);
 const browser = await chromium.launch({
@@ -298,6 +333,7 @@ try {
   results.nodes_shown = nodeRows.length;
   if (nodeRows.length !== apiRisk.nodes.length) fail(`risk by node shows ${nodeRows.length} rows, /api/risk has ${apiRisk.nodes.length} nodes`);
   if (!nodeRows[0]?.startsWith("FIRM")) fail(`the first node row is not the root: ${nodeRows[0]}`);
+  results.drill_down = await drillDown(page, apiRisk);
   // Tick-to-screen from here on (page load excluded): 5 s of updates at 10 Hz.
   await page.evaluate(() => { window.__rtrisk.tickToScreenMs.length = 0; });
   await page.waitForTimeout(5000);

@@ -1,10 +1,11 @@
-import { memo } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Heatmap } from "./components/Heatmap";
 import { HistoryCharts } from "./components/HistoryCharts";
 import { NodesTable } from "./components/NodesTable";
 import { PositionsTable } from "./components/PositionsTable";
 import { fmt } from "./format";
-import { percentile, type RiskData } from "./protocol";
+import { percentile, type HistoryPoint, type NodeRisk, type RiskData } from "./protocol";
+import { ancestry, leaf, nodeFromSearch, positionsUnder, resolveNode, searchWithNode, subtree, trailReduce, type Trail } from "./selection";
 import { formatAge } from "./status";
 import { useRiskStream, type Status } from "./useRiskStream";
 
@@ -25,23 +26,46 @@ function Card({ label, value, tone, testId }: { label: string; value: string; to
   );
 }
 
-// The numbers, re-rendered only when the data changes (not on the clock that ages them).
-// `snapshots` counts the snapshots taken: each one refetches the charts' history.
-const Panels = memo(function Panels({ d, snapshots }: { d: RiskData; snapshots: number }) {
+// The selected node's path from the root, each step selectable.
+function Breadcrumb({ path, onSelect }: { path: string; onSelect: (p: string) => void }) {
+  const steps = ancestry(path);
+  return (
+    <nav className="breadcrumb" aria-label="node" data-testid="breadcrumb" data-path={path}>
+      {steps.map((p, i) => (
+        <span key={p}>
+          {i > 0 && " › "}
+          {i === steps.length - 1 ? <strong>{leaf(p)}</strong> : <button type="button" className="link" onClick={() => onSelect(p)}>{leaf(p)}</button>}
+        </span>
+      ))}
+    </nav>
+  );
+}
+
+// The numbers, re-rendered only when the data or the selection changes (not on the clock that
+// ages them). `snapshots` counts the snapshots taken: each one refetches the charts' history.
+// The cards, charts, node table and positions follow the selected node; the stress table, VaR
+// by method and the heatmap are the firm's.
+const Panels = memo(function Panels({ d, sel, live, snapshots, onSelect }:
+  { d: RiskData; sel: NodeRisk; live: HistoryPoint[]; snapshots: number; onSelect: (p: string) => void }) {
+  const root = sel.parent === null;
+  const firm = root ? "" : " (firm)";
+  const nodes = useMemo(() => subtree(d.nodes, sel.path), [d.nodes, sel.path]);
+  const positions = useMemo(() => positionsUnder(d.positions, sel.path), [d.positions, sel.path]);
   return (
     <>
+      <Breadcrumb path={sel.path} onSelect={onSelect} />
       <section className="cards">
-        <Card label="Total P&L" value={fmt(d.total_pnl)} tone={d.total_pnl < 0 ? "neg" : "pos"} testId="pnl" />
-        <Card label="Total exposure (gross)" value={fmt(d.gross_exposure)} />
-        <Card label="Positions" value={fmt(d.positions_count)} />
-        <Card label="1-day VaR 99%" value={fmt(d.var_99)} testId="var" />
-        <Card label="ES 97.5%" value={fmt(d.es_975)} testId="es" />
-        <Card label="Net delta ($)" value={fmt(d.net_delta)} />
+        <Card label="P&L" value={fmt(sel.pnl)} tone={sel.pnl < 0 ? "neg" : "pos"} testId="pnl" />
+        <Card label="Gross exposure" value={fmt(sel.gross_exposure)} />
+        <Card label="Positions" value={fmt(sel.positions_count)} />
+        <Card label="1-day VaR 99%" value={fmt(sel.var_99)} testId="var" />
+        <Card label="ES 97.5%" value={fmt(sel.es_975)} testId="es" />
+        <Card label="Net delta ($)" value={fmt(sel.net_delta)} />
       </section>
       <section className="row">
-        <HistoryCharts node={d.nodes[0].path} live={d.history} snapshots={snapshots} publishMs={d.server?.publish_ms ?? 100} />
+        <HistoryCharts key={sel.path} node={sel.path} live={live} snapshots={snapshots} publishMs={d.server?.publish_ms ?? 100} />
         <div className="panel">
-          <h3>Stress scenarios</h3>
+          <h3>Stress scenarios{firm}</h3>
           <table>
             <tbody>
               {d.stress.map((s) => (
@@ -52,7 +76,7 @@ const Panels = memo(function Panels({ d, snapshots }: { d: RiskData; snapshots: 
               ))}
             </tbody>
           </table>
-          <h3>VaR 99% by method</h3>
+          <h3>VaR 99% by method{firm}</h3>
           <table>
             <tbody>
               {Object.entries(d.var_methods).map(([k, v]) => (
@@ -60,25 +84,55 @@ const Panels = memo(function Panels({ d, snapshots }: { d: RiskData; snapshots: 
               ))}
             </tbody>
           </table>
-          <h3>Spot × vol P&amp;L</h3>
+          <h3>Spot × vol P&amp;L{firm}</h3>
           <Heatmap grid={d.grid} />
         </div>
       </section>
       <section className="panel">
-        <h3>Risk by node ({d.nodes.length})</h3>
-        <NodesTable nodes={d.nodes} />
+        <h3>Risk by node: {leaf(sel.path)} and below ({nodes.length})</h3>
+        <NodesTable nodes={nodes} selected={sel.path} onSelect={onSelect} />
       </section>
       <section className="panel">
-        <h3>Positions ({d.positions.length}) · {d.scenarios} scenarios · {fmt(d.ticks_total)} ticks</h3>
-        <PositionsTable rows={d.positions} />
+        <h3>Positions under {leaf(sel.path)} ({positions.length}) · {d.scenarios} scenarios · {fmt(d.ticks_total)} ticks</h3>
+        <PositionsTable rows={positions} />
       </section>
     </>
   );
 });
 
+/** The selected node: the URL's `node` (back and forward buttons included), set by selecting. */
+function useSelectedNode(): [string | null, (path: string, root: boolean) => void] {
+  const [wanted, setWanted] = useState(() => nodeFromSearch(window.location.search));
+  useEffect(() => {
+    const back = () => setWanted(nodeFromSearch(window.location.search));
+    window.addEventListener("popstate", back);
+    return () => window.removeEventListener("popstate", back);
+  }, []);
+  const select = useCallback((path: string, root: boolean) => {
+    const search = searchWithNode(window.location.search, root ? null : path);
+    window.history.pushState(null, "", `${window.location.pathname}${search}${window.location.hash}`);
+    setWanted(root ? null : path);
+  }, []);
+  return [wanted, select];
+}
+
 export default function App() {
   const { state, status, attempts, stale, ageMs } = useRiskStream();
   const d = state.data;
+  const [wanted, select] = useSelectedNode();
+  const sel = d ? resolveNode(d.nodes, wanted) : null;
+  // A node below the root has no history in the stream: its chart points are its figures at
+  // each publication (selection.ts, trailReduce); the root's are the stream's own history.
+  const trail = useRef<Trail>({ node: "", points: [] });
+  const live = useMemo(() => {
+    if (!d || !sel) return [];
+    if (sel.parent === null) return d.history;
+    const t = d.history[d.history.length - 1]?.[0];
+    if (t !== undefined) trail.current = trailReduce(trail.current, sel, t, d.server?.history_points ?? 600);
+    return trail.current.node === sel.path ? trail.current.points : [];
+  }, [d, sel]);
+  const rootPath = d?.nodes[0]?.path;
+  const onSelect = useCallback((path: string) => select(path, path === rootPath), [select, rootPath]);
   const p99 = percentile(state.latencyMs, 0.99);
   return (
     <div className="app">
@@ -101,7 +155,7 @@ export default function App() {
       )}
       {d && (
         <main className={stale ? "data stale" : "data"} data-testid="data" data-stale={stale}>
-          <Panels d={d} snapshots={state.snapshots} />
+          {sel && <Panels d={d} sel={sel} live={live} snapshots={state.snapshots} onSelect={onSelect} />}
         </main>
       )}
     </div>

@@ -7,10 +7,13 @@
 #include "../bindings.hpp"
 
 #include <condition_variable>
+#include <cstdlib>
+#include <limits>
 #include <deque>
 #include <mutex>
 
 #include "app/risk_service.hpp"
+#include "sources/file_replay.hpp"
 #include "http/access_policy.hpp"
 #include "http/request_target.hpp"
 #include "http/security_headers.hpp"
@@ -401,6 +404,42 @@ PYBIND11_MODULE(_live, m) {
             }
             return n;
         }, py::arg("symbols"), py::arg("prices"), py::arg("quantities"), py::arg("nodes"), py::arg("times"))
+        .def("replay", [](notebook_engine& e, const std::string& path) {
+            py::gil_scoped_release nogil;
+            std::lock_guard lock(e.mutex);
+            std::optional<live::file_source> f;
+            try {
+                f.emplace(path, e.eng.symbol_index());
+            } catch (const std::exception& ex) {
+                throw std::invalid_argument(ex.what());
+            }
+            std::vector<live::tick> batch;
+            std::vector<std::string> why;
+            std::size_t applied = 0;
+            const auto applied_before = [&] { return "; " + std::to_string(applied) + " lines were applied before it"; };
+            for (bool more = true; more;) {
+                batch.clear();
+                why.clear();
+                more = f->next(batch, 8192);
+                // the earliest line the parser refused in this batch: ticks after it are not applied
+                std::uint64_t first_bad = std::numeric_limits<std::uint64_t>::max();
+                if (f->take_rejects(why) && !why.empty()) {
+                    const auto at = why.front().find(':', path.size());
+                    first_bad = std::strtoull(why.front().c_str() + at + 1, nullptr, 10);
+                }
+                for (const auto& t : batch) {
+                    if (t.origin > first_bad) break;
+                    try {
+                        e.eng.apply(t);
+                    } catch (const std::exception& ex) {
+                        throw std::invalid_argument(f->where(t) + ": " + ex.what() + applied_before());
+                    }
+                    ++applied;
+                }
+                if (first_bad != std::numeric_limits<std::uint64_t>::max()) throw std::invalid_argument(why.front() + applied_before());
+            }
+            return applied;
+        }, py::arg("path"), "Applies a tick file (the --ticks format, docs/protocol.md) in order; ValueError at the first refused line, naming FILE:LINE.")
         .def("nodes", [](const notebook_engine& e) {
             live::risk_snapshot s;
             {

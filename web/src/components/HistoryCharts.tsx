@@ -1,4 +1,4 @@
-// The root node's P&L and VaR 99% over a range (5 min, 1 h, 1 day or custom): filled from
+// A node's P&L and VaR 99% over a range (5 min, 1 h, 1 day or custom): filled from
 // GET /api/history, then live (useHistory). Both charts show one x range: the range's window, or
 // the part of it dragged across until a double click. For tests: data-source on the panel (the
 // last fetch's source), data-points on each chart (its number of points).
@@ -23,7 +23,7 @@ export function HistoryCharts({ node, live, snapshots, publishMs }: { node: stri
     setRange(r);
   };
   return (
-    <div className="panel grow" data-testid="charts" data-source={h.source ?? undefined}>
+    <div className="panel grow" data-testid="charts" data-node={node} data-source={h.source ?? undefined}>
       <RangePicker range={h.range} win={h.win} onChange={choose} />
       {h.error && <div className="note" data-testid="history-note" role="status">History unavailable ({h.error}).</div>}
       <Chart title="P&L" series="P&L" color="#4caf50" data={series[0]} x={x} syncKey="history" onZoom={setZoom} testId="chart-pnl" />

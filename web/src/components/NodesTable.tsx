@@ -1,9 +1,12 @@
-// Risk by node: every node of the book's hierarchy, indented by depth, with its P&L, VaR 99,
-// ES 97.5, component VaR in its parent, gross exposure and net delta (docs/protocol.md, `nodes`).
+// Risk by node: the selected node and every node below it, indented by depth, with its P&L, VaR
+// 99, ES 97.5, component VaR in its parent (for the selected node's children: their share of its
+// VaR), gross exposure and net delta (docs/protocol.md, `nodes`). A node's name selects it.
 import type { NodeRisk } from "../protocol";
 import { fmt } from "../format";
+import { leaf } from "../selection";
 
-export function NodesTable({ nodes }: { nodes: NodeRisk[] }) {
+export function NodesTable({ nodes, selected, onSelect }: { nodes: NodeRisk[]; selected: string; onSelect: (path: string) => void }) {
+  const base = nodes[0]?.depth ?? 0;
   return (
     <div className="table-wrap" style={{ maxHeight: 320 }}>
       <table className="positions" data-testid="nodes">
@@ -14,10 +17,13 @@ export function NodesTable({ nodes }: { nodes: NodeRisk[] }) {
         </thead>
         <tbody>
           {nodes.map((n) => (
-            <tr key={n.path}>
-              <td style={{ paddingLeft: 6 + 14 * n.depth }} title={n.path}>{n.path.slice(n.path.lastIndexOf("/") + 1)}</td>
+            <tr key={n.path} data-testid="node-row" data-path={n.path} aria-selected={n.path === selected}>
+              <td style={{ paddingLeft: 6 + 14 * (n.depth - base) }} title={n.path}>
+                {n.path === selected ? <strong>{leaf(n.path)}</strong>
+                  : <button type="button" className="link" onClick={() => onSelect(n.path)}>{leaf(n.path)}</button>}
+              </td>
               <td className={n.pnl < 0 ? "neg" : "pos"}>{fmt(n.pnl, 0)}</td>
-              <td>{fmt(n.var_99, 0)}</td>
+              <td data-testid="node-var">{fmt(n.var_99, 0)}</td>
               <td>{fmt(n.es_975, 0)}</td>
               <td>{fmt(n.component_var, 0)}</td>
               <td>{fmt(n.gross_exposure, 0)}</td>

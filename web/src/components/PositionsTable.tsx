@@ -16,7 +16,7 @@ export function PositionsTable({ rows }: { rows: Position[] }) {
       <table className="positions">
         <thead>
           <tr>
-            <th>node</th><th>symbol</th><th>quantity</th><th>price</th><th>market value</th><th>P&amp;L</th><th>comp. VaR</th><th>delta $</th>
+            <th>node</th><th>symbol</th><th>quantity</th><th>price</th><th>market value</th><th>P&amp;L</th><th>comp. VaR (firm)</th><th>delta $</th>
           </tr>
         </thead>
         <tbody>
