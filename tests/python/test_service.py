@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from conftest import ROOT
-from live_server import BINARY, DEMO
+from live_server import DEMO
+from test_book_once import once
 
 
 def serve(*args, timeout=60):
@@ -38,7 +39,7 @@ def test_help_lists_the_servers_options():
 
 
 def test_once_prints_what_rtrisk_live_prints():
-    p, q = serve(*DEMO, "--once"), subprocess.run([str(BINARY), *DEMO, "--once"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    p, q = serve(*DEMO, "--once"), once(*DEMO)
     assert p.returncode == 0 and q.returncode == 0, p.stderr
     # The same code, compiled twice: rtrisk_live with -march=native (FMA), the module without, so
     # the last bits of a sum may differ; 1e-12 relative is a few thousand ulps of rounding.

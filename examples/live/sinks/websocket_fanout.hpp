@@ -42,7 +42,7 @@ private:
     void drop_slow(const char* why);
     void end();
     void leave();
-    std::uint64_t bytes_queued() const { return m_bytes_written + (m_writing && m_out ? m_out->size() : 0); }
+    std::uint64_t bytes_queued() const { return m_bytes_written + (m_out ? m_out->size() : 0); }
     std::uint64_t bytes_unread() const { return bytes_queued() - std::min(bytes_queued(), m_bytes_read_by_client); }
 
     websocket::stream<beast::tcp_stream> m_ws;
@@ -51,7 +51,6 @@ private:
     server_context& m_ctx;
     connection_slot m_slot;
     client_stream m_stream;
-    bool m_writing = false;
     bool m_closing = false;
     bool m_joined = false;
     std::shared_ptr<const std::string> m_out;
@@ -188,14 +187,12 @@ inline void ws_session::offer(const publication_ptr& p) {
 inline void ws_session::write(std::optional<outgoing_message> m) {
     if (!m) return;
     m_out = std::move(m->text);
-    m_writing = true;
     m_write_started = steady::now();
     m_ws.text(true);
     m_ws.async_write(net::buffer(*m_out), beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
 inline void ws_session::on_write(beast::error_code ec, std::size_t) {
-    m_writing = false;
     if (ec) {
         end();
         return;
@@ -212,7 +209,7 @@ inline void ws_session::on_write(beast::error_code ec, std::size_t) {
 inline void ws_session::tick_timers(steady::time_point now) {
     if (m_closing) return;
     const auto slow = std::chrono::milliseconds(m_ctx.cfg.slow_timeout_ms);
-    if (m_writing && now - m_write_started > slow) return drop_slow("write blocked");
+    if (m_stream.writing() && now - m_write_started > slow) return drop_slow("write blocked");
     if (m_ping_outstanding && now - m_ping_sent > slow) return drop_slow("no pong");
     if (bytes_unread() > m_ctx.cfg.max_queued_bytes) return drop_slow("too many bytes unread");
     if (!m_pinging && !m_ping_outstanding && now - m_ping_sent >= ping_interval) {
@@ -222,7 +219,7 @@ inline void ws_session::tick_timers(steady::time_point now) {
         m_ping_payload = std::to_string(session_rng()()) + ":" + std::to_string(m_ping_bytes);
         m_ws.async_ping(websocket::ping_data(m_ping_payload.c_str()), [self = shared_from_this()](beast::error_code) { self->m_pinging = false; });
     }
-    if (!m_writing && now - m_last_sent > std::chrono::milliseconds(m_ctx.cfg.heartbeat_ms)) write(m_stream.heartbeat(now_us()));
+    if (now - m_last_sent > std::chrono::milliseconds(m_ctx.cfg.heartbeat_ms)) write(m_stream.heartbeat(now_us())); // none while a write is in flight
 }
 
 inline void ws_session::drop_slow(const char* why) {

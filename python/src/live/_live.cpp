@@ -511,13 +511,10 @@ PYBIND11_MODULE(_live, m) {
                     } catch (const std::exception& ex) {
                         throw std::invalid_argument("row " + std::to_string(i) + " (" + symbols[i].substr(0, 64) + "): " + ex.what());
                     }
-                    // the node and its ancestors, in the order met
-                    std::string p = nodes[i];
-                    for (;;) {
-                        if (std::find(touched.begin(), touched.end(), p) == touched.end()) touched.push_back(p);
-                        const auto slash = p.rfind('/');
-                        if (slash == std::string::npos) break;
-                        p.resize(slash);
+                    // the node and its ancestors (the state's parent links), in the order met
+                    const auto& tree = after.state().nodes();
+                    for (auto k = after.state().find_node(nodes[i]); k != rtrisk::book_state::npos; k = tree[k].parent) {
+                        if (std::find(touched.begin(), touched.end(), tree[k].path) == touched.end()) touched.push_back(tree[k].path);
                     }
                 }
                 const auto& sb = e.eng.state();
