@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 
 #include "live/engine/engine.hpp"
 #include "live/engine/publish_schedule.hpp"
@@ -363,4 +364,89 @@ TEST_CASE("a part left out of a snapshot keeps its last value in the publication
     const auto full = nlohmann::json::parse(b->snapshot_body);
     CHECK(full["positions"] == nlohmann::json({1, 2}));
     CHECK_FALSE(nlohmann::json::parse(b->delta_body).contains("positions"));
+}
+
+TEST_CASE("a what-if equals the risk of the book with the trades booked, computed offline, and changes nothing") {
+    engine eng(demo_book());
+    const auto& st = eng.state();
+    const auto before = eng.snapshot();
+    const double dax = st.spots()[st.find_underlying("DAX")];
+    // a linear trade on an existing position, an option trade at a price off its model value,
+    // a trade opening a position at a new node, and two trades on one position
+    const std::vector<what_if_trade> trades{{"FIRM/Equities/Europe/alice", "DAX", 15, std::nullopt},
+                                            {"FIRM/Derivatives/Index/erin", "DAX 5200 P 2027-03-19", -4, 60.0},
+                                            {"FIRM/Equities/UK/newbie", "SMI", -30, std::nullopt},
+                                            {"FIRM/Equities/Europe/alice", "DAX", -5, dax * 1.01}};
+    const auto answer = eng.what_if(trades);
+    // the book after: the same trades applied to a copy (a trade moves no price here)
+    engine after = eng;
+    for (const auto& t : trades) {
+        tick k;
+        k.instrument = eng.symbol_index().at(t.symbol);
+        k.quantity = t.quantity;
+        k.price = t.price.value_or(st.unit_greeks(k.instrument).price);
+        k.node = t.node;
+        k.sets_spot = false;
+        after.apply(k);
+    }
+    const auto& sa = after.state();
+    const auto totals = sa.node_totals();
+    std::set<std::string> expected{"FIRM", "FIRM/Equities", "FIRM/Equities/Europe", "FIRM/Equities/Europe/alice", "FIRM/Derivatives",
+                                   "FIRM/Derivatives/Index", "FIRM/Derivatives/Index/erin", "FIRM/Equities/UK", "FIRM/Equities/UK/newbie"};
+    std::set<std::string> got;
+    std::size_t depth = 99;
+    for (const auto& r : answer) {
+        CAPTURE(r.path);
+        got.insert(r.path);
+        CHECK(r.depth <= depth); // deepest first
+        depth = r.depth;
+        const auto n = sa.find_node(r.path);
+        REQUIRE(n != rtrisk::book_state::npos);
+        const Eigen::VectorXd offline = offline_pnl(sa, n); // full revaluation of the positions below n
+        CHECK(r.var_99_after == doctest::Approx(rtrisk::historical_var(offline, 0.99)).epsilon(1e-9));
+        CHECK(r.es_975_after == doctest::Approx(rtrisk::historical_es(offline, 0.975)).epsilon(1e-9));
+        CHECK(r.gross_exposure_after == doctest::Approx(totals[n].gross_exposure).epsilon(1e-12));
+        CHECK(r.net_delta_after == doctest::Approx(totals[n].net_delta).epsilon(1e-12));
+        CHECK(r.vega_after == doctest::Approx(totals[n].vega).epsilon(1e-12));
+        CHECK(r.pnl_after == doctest::Approx(totals[n].pnl).epsilon(1e-9));
+        CHECK(r.exists == (r.path != "FIRM/Equities/UK/newbie"));
+        if (r.exists) {
+            const auto& b = *std::find_if(before.nodes.begin(), before.nodes.end(), [&](const node_risk& x) { return x.path == r.path; });
+            CHECK(r.var_99_before == b.var_99);
+            CHECK(r.es_975_before == b.es_975);
+            CHECK(r.gross_exposure_before == doctest::Approx(b.gross_exposure).epsilon(1e-12));
+        } else {
+            CHECK(r.var_99_before == 0);
+        }
+    }
+    CHECK(got == expected);
+    // nothing changed
+    const auto again = eng.snapshot();
+    for (std::size_t n = 0; n < again.nodes.size(); ++n) CHECK(again.nodes[n].var_99 == before.nodes[n].var_99);
+    CHECK(st.positions().size() == eng.state().positions().size());
+}
+
+TEST_CASE("what-if refusals name the trade and the field") {
+    engine eng(demo_book());
+    const auto refusal = [&](what_if_trade t) {
+        try {
+            eng.what_if(std::vector<what_if_trade>{{"FIRM/Equities/Europe/alice", "DAX", 1, std::nullopt}, std::move(t)});
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    CHECK(refusal({"FIRM/x", "NOPE", 1, std::nullopt}).starts_with("trades[1].symbol: unknown symbol 'NOPE'"));
+    CHECK(refusal({"OTHER/x", "DAX", 1, std::nullopt}).starts_with("trades[1].node: 'OTHER/x' is not under the book's root"));
+    CHECK(refusal({"FIRM//x", "DAX", 1, std::nullopt}).starts_with("trades[1].node:"));
+    CHECK(refusal({"", "DAX", 1, std::nullopt}).starts_with("trades[1].node:"));
+    CHECK(refusal({"FIRM/x", "DAX", 0, std::nullopt}).starts_with("trades[1].quantity: 0"));
+    CHECK(refusal({"FIRM/x", "DAX", std::nan(""), std::nullopt}).starts_with("trades[1].quantity:"));
+    CHECK(refusal({"FIRM/x", "DAX", 1, -5.0}).starts_with("trades[1].price: -5"));
+    CHECK(refusal({"FIRM/x", "DAX", 1e9, std::nullopt}) == "accepted");
+    // 300 trades of 1e9 DAX (~5,000 each) at one node: a position worth more than 1e15
+    const std::vector<what_if_trade> many(300, what_if_trade{"FIRM/x", "DAX", 1e9, std::nullopt});
+    CHECK_THROWS_WITH_AS(eng.what_if(many), doctest::Contains("bounds 1e12 and 1e15"), std::invalid_argument);
+    const std::vector<what_if_trade> too_many(engine::max_what_if_trades + 1, what_if_trade{"FIRM/x", "DAX", 1, std::nullopt});
+    CHECK_THROWS_WITH_AS(eng.what_if(too_many), doctest::Contains("more than 1000 trades"), std::invalid_argument);
 }

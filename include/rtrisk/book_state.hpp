@@ -356,6 +356,14 @@ public:
         const auto& v = m_node_pnl.at(n);
         return {v.data(), static_cast<std::size_t>(v.size())};
     }
+    /// Contract c's scenario P&L per unit (T values, currency): v(S (1 + r)) - v(S). A trade of
+    /// q units with multiplier m adds q m times this to every node above it: the what-if of a
+    /// trade is O(T x depth) from it (incremental VaR).
+    vector_type unit_pnl(std::size_t c) const {
+        const auto& k = m_contracts.at(c);
+        if (k.is_option) return m_unit_pnl[c];
+        return m_spots[k.underlying] * m_scenarios.col(static_cast<Eigen::Index>(k.underlying));
+    }
     /// Position p's scenario P&L into `out` (resized to T).
     void position_pnl(std::size_t p, vector_type& out) const {
         const auto& pos = m_positions.at(p);
@@ -425,11 +433,6 @@ private:
             const Real price = std::max(w * (spot * dq * detail::norm_cdf(w * d1) - kdr * detail::norm_cdf(w * d2)), Real(0));
             scenario_pnl(i) = price - unit.price;
         }
-    }
-    vector_type unit_pnl(std::size_t c) const {
-        const auto& k = m_contracts[c];
-        if (k.is_option) return m_unit_pnl[c];
-        return m_spots[k.underlying] * m_scenarios.col(static_cast<Eigen::Index>(k.underlying));
     }
     void add_to_chain(std::size_t node, Real units, std::size_t c) {
         if (units == 0) return;

@@ -131,9 +131,11 @@ class Engine:
         return json.loads(self._engine.report())
 
     def what_if(self, df):
-        """VaR 99 and ES 97.5 before and after the trades of `df` (``node``, ``symbol``,
-        ``quantity``, optional ``price``, default the current price), for every node they touch
-        up to the root (index: the node path). The book is not changed."""
+        """VaR 99, ES 97.5, gross exposure, net delta, vega and P&L before and after the trades
+        of `df` (``node``, ``symbol``, ``quantity``, optional ``price``, default the current
+        price), for every node they touch up to the root, deepest first (index: the node path).
+        Incremental: O(T) per trade from the live state, as POST /api/whatif (docs/limits.md).
+        The book is not changed."""
         for name in ("node", "symbol", "quantity"):
             if name not in df.columns:
                 raise ValueError(f"column '{name}' is required")

@@ -380,7 +380,7 @@ class Guard:
 
         svc = self.hub.svc
         # The C++ server's checks, in its order (http/http_session.hpp): sizes (414, 431, 413), Host
-        # count (400), method (501, 405), target (400, 414), Host name (421).
+        # count (400), method (501), target (400, 414), method for the path (405), Host name (421).
         raw_target = scope.get("raw_path") or scope["path"].encode()
         if scope.get("query_string"):
             raw_target += b"?" + scope["query_string"]
@@ -398,17 +398,20 @@ class Guard:
             return await answer(400, "Host header required\n")
         if scope["method"] not in KNOWN_METHODS:
             return await answer(501, "method not implemented\n")
-        if scope["method"] not in ("GET", "HEAD"):
-            return await answer(405, "GET and HEAD only\n", [(b"allow", b"GET, HEAD")], bad=False)
+        if scope["method"] == "CONNECT" or raw_target == b"*":  # authority and asterisk forms: no resource here
+            return await answer(405, "GET, HEAD only\n", [(b"allow", b"GET, HEAD")], bad=False)
         target = _live.parse_request_target(raw_target.decode("latin-1"))
         if isinstance(target, tuple):
             return await answer(target[0], target[1] + "\n")
+        allow = _live.allowed_methods(target.path)
+        if scope["method"] not in allow.split(", "):
+            return await answer(405, allow + " only\n", [(b"allow", allow.encode())], bad=False)
         host = target.authority or (hosts[0].decode("latin-1") if hosts else "")
         if not self.hub.policy.host_allowed(host, scope.get("http_version") != "1.0"):
             svc.count("rejected_hosts")
             return await answer(421, "unknown Host: this server answers to its loopback names only (see --allow-host)\n")
         # HEAD is answered as GET; uvicorn sends the header fields (Content-Length too) without the body
-        scope = {**scope, "method": "GET", "rtrisk.target": target}
+        scope = {**scope, "method": "GET" if scope["method"] == "HEAD" else scope["method"], "rtrisk.target": target}
         await self.app(scope, receive, send_headers)
 
 
@@ -461,6 +464,48 @@ def create_app(hub: Hub):
         status, body, is_json, retry = await asyncio.get_running_loop().run_in_executor(hub.executor, svc.history, request.scope["rtrisk.target"])
         headers = {"Cache-Control": "no-cache", **({"Retry-After": "1"} if retry else {})}
         return Response(body, status_code=status, media_type="application/json" if is_json else "text/plain", headers=headers)
+
+    async def body_of(request: Request):
+        """The request body, at most MAX_BODY_BYTES (a chunked body too), else None."""
+        out = bytearray()
+        async for chunk in request.stream():
+            out += chunk
+            if len(out) > _live.MAX_BODY_BYTES:
+                return None
+        return bytes(out)
+
+    async def engine_request(request: Request, call):
+        """POST /api/whatif and /api/limits: the token, a browser's Origin (docs/security.md), the
+        body's size, then the service's answer (it waits for the engine thread off the loop)."""
+        if not authorised(request):
+            return text(401, "bearer token required\n", **{"WWW-Authenticate": "Bearer"})
+        origins = request.headers.getlist("origin")
+        host = request.scope["rtrisk.target"].authority or request.headers.get("host", "")
+        if len(origins) > 1 or (origins and not hub.policy.origin_allowed(origins[0], host)):
+            svc.count("bad_requests")
+            return text(403, "origin not allowed\n")
+        body = await body_of(request)
+        if body is None:
+            svc.count("bad_requests")
+            return text(413, "request body too large\n")
+        status, answer, is_json, retry = await asyncio.get_running_loop().run_in_executor(hub.executor, call, body.decode("utf-8", "replace"))
+        headers = {"Cache-Control": "no-cache", **({"Retry-After": "1"} if retry else {})}
+        return Response(answer, status_code=status, media_type="application/json" if is_json else "text/plain", headers=headers)
+
+    @app.post("/api/whatif")
+    async def api_what_if(request: Request):
+        return await engine_request(request, svc.what_if)
+
+    @app.post("/api/limits")
+    async def api_set_limits(request: Request):
+        return await engine_request(request, svc.set_limits)
+
+    @app.get("/api/limits")
+    async def api_limits(request: Request):
+        if not authorised(request):
+            return text(401, "bearer token required\n", **{"WWW-Authenticate": "Bearer"})
+        status, body, _, _ = svc.limits()
+        return Response(body, status_code=status, media_type="application/json", headers={"Cache-Control": "no-cache"})
 
     @app.get("/ws/risk")
     async def ws_only():

@@ -137,7 +137,7 @@ def test_bad_files_and_options_raise_value_error_naming_them(tmp_path):
     (tmp_path / "b.csv").write_text("node,symbol,quantity,price\nFIRM/x,NOPE,1,5\n")
     with pytest.raises(ValueError, match="NOPE"):
         Engine(**{**DEMO, "book": tmp_path / "b.csv"})
-    with pytest.raises(ValueError, match="a what-if trade needs a node|column 'node'"):
+    with pytest.raises(ValueError, match=r"trades\[0\]\.node|column 'node'"):
         Engine(**DEMO).what_if(pd.DataFrame({"node": [""], "symbol": ["DAX"], "quantity": [1.0]}))
 
 

@@ -60,12 +60,16 @@ chmodSync(pgDir, 0o755);
 const pg = (cmd) => execFileSync(resolve(root, "scripts/pg.sh"), [cmd, pgDir], { encoding: "utf8" }).trim();
 const dbUrl = pg("start");
 const serverStarts = [];
+const TOKEN = "e2e-s3cret"; // the page is opened with ?token=, the test's own requests send it as a Bearer
+const auth = { Authorization: `Bearer ${TOKEN}` };
+writeFileSync(`${pgDir}/limits.csv`, "node,measure,limit\n"); // no limits: the dashboard adds them
 
 const startServer = (port) =>
   new Promise((res, rej) => {
     serverStarts.push(Date.now());
     const p = spawn(binary, [...binaryArgs, "--port", String(port), "--static", staticDir, "--config", resolve(root, "data/demo.toml"),
-      "--db", dbUrl, "--db-journal", `${pgDir}/history.journal`], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+      "--db", dbUrl, "--db-journal", `${pgDir}/history.journal`, "--token", TOKEN, "--limits", `${pgDir}/limits.csv`],
+    { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     p.once("error", rej);
     p.stdout.on("data", (b) => {
       if (b.toString().includes("rtrisk live:")) res(p);
@@ -193,7 +197,7 @@ const chartPoints = (page, id) =>
 // The server's timing and history length, from a snapshot on a connection of our own.
 const serverInfo = (page) =>
   page.evaluate(() => new Promise((res, rej) => {
-    const ws = new WebSocket(`ws://${location.host}/ws/risk`);
+    const ws = new WebSocket(`ws://${location.host}/ws/risk${location.search}`); // the page's ?token=
     ws.onmessage = (e) => {
       const m = JSON.parse(e.data);
       if (m.type === "snapshot") res(m.data.server), ws.close();
@@ -207,7 +211,7 @@ const serverInfo = (page) =>
 async function waitForServerHistory(port, node, target, timeoutMs) {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const r = await fetch(`http://127.0.0.1:${port}/api/history?${new URLSearchParams({ node })}`);
+    const r = await fetch(`http://127.0.0.1:${port}/api/history?${new URLSearchParams({ node })}`, { headers: auth });
     if (!r.ok) return fail(`GET /api/history answered ${r.status}: ${(await r.text()).trim()}`), null;
     const n = (await r.json()).points.length;
     if (n >= target) return n;
@@ -302,6 +306,77 @@ async function drillDown(page, apiRisk) {
   return out;
 }
 
+// Sampled every 100 ms for `ms`: what `read` returns in the page.
+async function sample(page, ms, read) {
+  const out = [];
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    out.push(await page.evaluate(read));
+    await page.waitForTimeout(100);
+  }
+  return out;
+}
+
+// A limit set from the dashboard below the firm's VaR: the banner, an alert row "breach", the
+// bar in breach and the metric; raised far above: an alert row "cleared" and no banner, sampled
+// for 2 s after (a cleared breach does not come back while the VaR stays far below the limit).
+async function limitBreachAndClearing(page, port) {
+  const out = {};
+  const varNow = async () => Number((await page.getByTestId("var").textContent()).replace(/,/g, ""));
+  const setLimit = async (value) => {
+    const form = page.getByTestId("limit-form");
+    await form.getByLabel("measure").selectOption("var_99");
+    await form.getByLabel("limit").fill(String(value));
+    await form.getByRole("button", { name: "set" }).click();
+    await page.getByTestId("limit-message").filter({ hasText: /^saved$/ }).waitFor({ timeout: 5000 });
+  };
+  await page.getByTestId("limit-form").waitFor({ timeout: 10000 }); // editable: --limits and --token
+  const v = await varNow();
+  await setLimit(Math.round(v * 0.5));
+  await page.getByTestId("alert-banner").waitFor({ timeout: 5000 });
+  await page.locator('[data-testid="alert-row"][data-event="breach"][data-node="FIRM"]').waitFor({ timeout: 5000 });
+  await page.locator('[data-testid="limit-row"][data-node="FIRM"][data-measure="var_99"][data-breached="true"]').waitFor({ timeout: 5000 });
+  out.banner = await page.getByTestId("alert-banner").textContent();
+  const metric = (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).match(/^rtrisk_limit_breaches_total (\S+)/m)?.[1];
+  if (!(Number(metric) >= 1)) fail(`limits: rtrisk_limit_breaches_total is ${metric} after a breach`);
+  out.breaches_metric = Number(metric);
+  await setLimit(Math.round(v * 3));
+  await page.locator('[data-testid="alert-row"][data-event="cleared"][data-node="FIRM"]').waitFor({ timeout: 5000 });
+  const after = await sample(page, 2000, () => document.querySelectorAll('[data-testid="alert-banner"]').length);
+  if (after.some((n) => n !== 0)) fail(`limits: the banner is shown after the breach cleared: ${after}`);
+  out.cleared = true;
+  out.banner_samples_after_clear = after.length;
+  const events = await page.locator('[data-testid="alert-row"]').evaluateAll((rows) => rows.map((r) => r.dataset.event));
+  if (events[0] !== "cleared" || events[1] !== "breach") fail(`limits: alerts list reads ${events}, not cleared after breach (newest first)`);
+  return out;
+}
+
+// A what-if trade typed in the panel: the answer lists the leaf and every node above it, the
+// root's VaR after as the API answers it (the state moves between the two: within 5 %); a bad
+// quantity shows the reason.
+async function whatIf(page, port, apiRisk) {
+  const out = {};
+  const leaf = apiRisk.nodes.filter((n) => n.positions_count > 0).reduce((a, b) => (b.depth > a.depth ? b : a));
+  const panel = page.getByTestId("what-if");
+  await panel.getByLabel("node").fill(leaf.path);
+  await panel.getByLabel("symbol").selectOption("DAX");
+  await panel.getByLabel("quantity").fill("25");
+  await page.locator('[data-testid="what-if-row"]').first().waitFor({ timeout: 5000 });
+  const rows = await page.locator('[data-testid="what-if-row"]').evaluateAll((r) => r.map((x) => ({ path: x.dataset.path, after: Number(x.dataset.varAfter) })));
+  const chain = [];
+  for (let p = leaf.path; p; p = p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "") chain.push(p);
+  if (JSON.stringify(rows.map((r) => r.path)) !== JSON.stringify(chain)) fail(`what-if: rows ${rows.map((r) => r.path)} are not ${chain}`);
+  const api = await (await fetch(`http://127.0.0.1:${port}/api/whatif`, { method: "POST", headers: auth,
+    body: JSON.stringify({ trades: [{ node: leaf.path, symbol: "DAX", quantity: 25 }] }) })).json();
+  const root = api.nodes.at(-1).var_99_after;
+  if (!(Math.abs(rows.at(-1).after - root) <= 0.05 * root)) fail(`what-if: the panel's root VaR after ${rows.at(-1).after}, the API's ${root}`);
+  out.rows = rows.length;
+  out.root_var_after = rows.at(-1).after;
+  await panel.getByLabel("quantity").fill("12abc");
+  await page.getByTestId("what-if-error").filter({ hasText: "quantity '12abc'" }).waitFor({ timeout: 5000 });
+  out.bad_quantity_named = true;
+  return out;
+}
+
 const port = await freePort();
 let server = await startServer(port);
 const browser = await chromium.launch({
@@ -316,7 +391,7 @@ try {
   page.on("pageerror", (e) => fail(`page error: ${e.message}`));
   await page.addInitScript(recorder);
   const t0 = Date.now();
-  const response = await page.goto(`http://127.0.0.1:${port}/`);
+  const response = await page.goto(`http://127.0.0.1:${port}/?token=${TOKEN}`);
   results.csp_header = (await response?.allHeaders())?.["content-security-policy"] ?? null;
   await page.getByTestId("status").filter({ hasText: /^LIVE$/ }).waitFor({ timeout: 10000 });
   await page.getByTestId("var").waitFor({ timeout: 10000 });
@@ -328,12 +403,14 @@ try {
   results.var_after = await page.getByTestId("var").textContent();
   if ((await page.getByTestId("stale-banner").count()) !== 0) fail("stale banner while LIVE");
   // The book's hierarchy from data/demo.toml: one row per node, the root first, with its VaR.
-  const apiRisk = await (await fetch(`http://127.0.0.1:${port}/api/risk`)).json();
+  const apiRisk = await (await fetch(`http://127.0.0.1:${port}/api/risk`, { headers: auth })).json();
   const nodeRows = await page.locator('[data-testid="nodes"] tbody tr').allTextContents();
   results.nodes_shown = nodeRows.length;
   if (nodeRows.length !== apiRisk.nodes.length) fail(`risk by node shows ${nodeRows.length} rows, /api/risk has ${apiRisk.nodes.length} nodes`);
   if (!nodeRows[0]?.startsWith("FIRM")) fail(`the first node row is not the root: ${nodeRows[0]}`);
   results.drill_down = await drillDown(page, apiRisk);
+  results.limits = await limitBreachAndClearing(page, port);
+  results.what_if = await whatIf(page, port, apiRisk);
   // Tick-to-screen from here on (page load excluded): 5 s of updates at 10 Hz.
   await page.evaluate(() => { window.__rtrisk.tickToScreenMs.length = 0; });
   await page.waitForTimeout(5000);

@@ -1,9 +1,12 @@
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Heatmap } from "./components/Heatmap";
+import { AlertBanner, AlertsList, LimitsPanel } from "./components/Limits";
+import { WhatIfPanel } from "./components/WhatIf";
 import { HistoryCharts } from "./components/HistoryCharts";
 import { NodesTable } from "./components/NodesTable";
 import { PositionsTable } from "./components/PositionsTable";
 import { fmt } from "./format";
+import { limitUseByNode } from "./limits";
 import { percentile, type HistoryPoint, type NodeRisk, type RiskData } from "./protocol";
 import { ancestry, leaf, nodeFromSearch, positionsUnder, resolveNode, searchWithNode, subtree, trailReduce, type Trail } from "./selection";
 import { formatAge } from "./status";
@@ -51,6 +54,9 @@ const Panels = memo(function Panels({ d, sel, live, snapshots, onSelect }:
   const firm = root ? "" : " (firm)";
   const nodes = useMemo(() => subtree(d.nodes, sel.path), [d.nodes, sel.path]);
   const positions = useMemo(() => positionsUnder(d.positions, sel.path), [d.positions, sel.path]);
+  const limitUse = useMemo(() => limitUseByNode(d.limits ?? []), [d.limits]);
+  const allNodes = useMemo(() => d.nodes.map((n) => n.path), [d.nodes]);
+  const symbols = useMemo(() => [...new Set(d.positions.map((p) => p.symbol))].sort(), [d.positions]);
   return (
     <>
       <Breadcrumb path={sel.path} onSelect={onSelect} />
@@ -90,7 +96,19 @@ const Panels = memo(function Panels({ d, sel, live, snapshots, onSelect }:
       </section>
       <section className="panel">
         <h3>Risk by node: {leaf(sel.path)} and below ({nodes.length})</h3>
-        <NodesTable nodes={nodes} selected={sel.path} onSelect={onSelect} />
+        <NodesTable nodes={nodes} selected={sel.path} onSelect={onSelect} limitUse={limitUse} />
+      </section>
+      <section className="row">
+        <div className="panel grow">
+          <h3>Limits: {leaf(sel.path)} and below</h3>
+          <LimitsPanel limits={d.limits ?? []} node={sel.path} />
+          <h3>Alerts</h3>
+          <AlertsList alerts={d.alerts ?? []} />
+        </div>
+        <div className="panel grow">
+          <h3>What-if trade</h3>
+          <WhatIfPanel node={sel.path} nodes={allNodes} symbols={symbols} />
+        </div>
       </section>
       <section className="panel">
         <h3>Positions under {leaf(sel.path)} ({positions.length}) · {d.scenarios} scenarios · {fmt(d.ticks_total)} ticks</h3>
@@ -153,6 +171,7 @@ export default function App() {
           Stale: these numbers are {formatAge(ageMs)} old; {WHY[status]}.
         </div>
       )}
+      {d && <AlertBanner limits={d.limits ?? []} onSelect={onSelect} />}
       {d && (
         <main className={stale ? "data stale" : "data"} data-testid="data" data-stale={stale}>
           {sel && <Panels d={d} sel={sel} live={live} snapshots={state.snapshots} onSelect={onSelect} />}

@@ -6,6 +6,13 @@
  */
 export type ServerMessage = SnapshotMessage | DeltaMessage | HeartbeatMessage;
 /**
+ * var_99, es_975, gross_exposure: positive figures; net_delta, vega: the limit bounds the absolute value
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "LimitMeasure".
+ */
+export type LimitMeasure = "var_99" | "es_975" | "gross_exposure" | "net_delta" | "vega";
+/**
  * [time_ms, total_pnl, var_99]
  *
  * @minItems 3
@@ -42,6 +49,13 @@ export interface ProtocolTypes {
   SpotVolGrid?: SpotVolGrid;
   RiskReport?: RiskReport;
   history_response?: HistoryResponse;
+  LimitMeasure?: LimitMeasure;
+  LimitStatus?: LimitStatus;
+  LimitEvent?: LimitEvent;
+  limits_response?: LimitsResponse;
+  limits_request?: LimitsRequest;
+  what_if_request?: WhatIfRequest;
+  what_if_response?: WhatIfResponse;
 }
 /**
  * This interface was referenced by `ProtocolTypes`'s JSON-Schema
@@ -65,6 +79,16 @@ export interface SnapshotMessage {
  * via the `definition` "RiskData".
  */
 export interface RiskData {
+  /**
+   * every limit, in the limits file's order
+   */
+  limits: LimitStatus[];
+  /**
+   * the last 100 breaches and clearings, oldest first
+   *
+   * @maxItems 100
+   */
+  alerts: LimitEvent[];
   /**
    * the root's unrealised + realised P&L
    */
@@ -111,6 +135,37 @@ export interface RiskData {
   };
   server: ServerInfo;
   history: HistoryPoint[];
+}
+/**
+ * A limit (docs/limits.md) with its figure now: utilisation = |figure| / limit; breached from above 1 until below 0.95. value and utilisation are null while the node is not in the book.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "LimitStatus".
+ */
+export interface LimitStatus {
+  node: string;
+  measure: LimitMeasure;
+  limit: number;
+  value: number | null;
+  utilisation: number | null;
+  breached: boolean;
+}
+/**
+ * A limit breach, or its end (cleared).
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "LimitEvent".
+ */
+export interface LimitEvent {
+  /**
+   * wall-clock ms since the Unix epoch
+   */
+  time_ms: number;
+  node: string;
+  measure: LimitMeasure;
+  value: number;
+  limit: number;
+  event: "breach" | "cleared";
 }
 /**
  * One node of the book's hierarchy, over its whole subtree.
@@ -390,4 +445,108 @@ export interface HistoryResponse {
    * @maxItems 100000
    */
   points: [number, number, number, number, number, number][];
+}
+/**
+ * GET /api/limits, and the answer to POST /api/limits.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "limits_response".
+ */
+export interface LimitsResponse {
+  limits: {
+    node: string;
+    measure: LimitMeasure;
+    limit: number;
+  }[];
+  /**
+   * POST /api/limits may change them: the server has --limits FILE and --token
+   */
+  editable: boolean;
+  /**
+   * the --limits file, empty without one
+   */
+  file: string;
+}
+/**
+ * POST /api/limits: each entry sets that limit; "limit": null removes it.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "limits_request".
+ */
+export interface LimitsRequest {
+  limits: {
+    node: string;
+    measure: LimitMeasure;
+    limit: number | null;
+  }[];
+}
+/**
+ * POST /api/whatif: trades not booked. price defaults to the contract's unit value now.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "what_if_request".
+ */
+export interface WhatIfRequest {
+  /**
+   * @minItems 1
+   * @maxItems 1000
+   */
+  trades: [
+    {
+      /**
+       * an existing node or a new path under the root
+       */
+      node: string;
+      symbol: string;
+      quantity: number;
+      price?: number;
+    },
+    ...{
+      /**
+       * an existing node or a new path under the root
+       */
+      node: string;
+      symbol: string;
+      quantity: number;
+      price?: number;
+    }[]
+  ];
+}
+/**
+ * POST /api/whatif: every node the trades touch, deepest first, exact figures (VaR/ES positive losses; pnl_after adds the trades' P&L at their prices).
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "what_if_response".
+ */
+export interface WhatIfResponse {
+  nodes: {
+    path: string;
+    /**
+     * false: the trades would create the node
+     */
+    exists: boolean;
+    var_99_before: number;
+    var_99_after: number;
+    es_975_before: number;
+    es_975_after: number;
+    gross_exposure_before: number;
+    gross_exposure_after: number;
+    net_delta_before: number;
+    net_delta_after: number;
+    vega_before: number;
+    vega_after: number;
+    pnl_before: number;
+    pnl_after: number;
+    /**
+     * limits of the node its figures after the trades would breach
+     */
+    breaches: {
+      measure: LimitMeasure;
+      limit: number;
+      value_before: number;
+      value: number;
+      utilisation: number;
+      breached_before: boolean;
+    }[];
+  }[];
 }

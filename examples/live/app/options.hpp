@@ -52,6 +52,7 @@ struct server_config {
     kafka::settings kafka;       ///< brokers empty: no Kafka
     bool aggregate = false;      ///< serve the sum of the engines' vectors (docs/scaling.md)
     history_settings history;    ///< url empty: history in memory only (docs/history.md)
+    std::string limits_file;     ///< empty: no limits file (docs/limits.md)
 };
 
 /// A bad command line; main() prints it and exits with status 2.
@@ -104,6 +105,7 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_option("--scenarios", scenarios, "historical scenarios: the last N daily returns, in [100, 100000] [default 500, or all of a shorter history]");
     app.add_option("--market-speed", speed, "simulated trading days per second, in (0, 1000] [default 0.1]");
+    app.add_option("--limits", c.limits_file, "risk limits per node, CSV node,measure,limit (docs/limits.md); created when limits are edited with --token");
     app.add_flag("--once", c.once, "load the book, print its risk per node as JSON, exit");
     app.add_option("--token", c.token, "require this bearer token (1 to 512 visible ASCII characters)");
     app.add_option("--allow-origin", c.allowed_origins, "also accept WebSocket upgrades from this origin (scheme://host[:port])")
@@ -127,6 +129,7 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     app.add_option("--trades-topic", c.kafka.trades_topic, "[default trades]");
     app.add_option("--dead-letter-topic", c.kafka.dead_letter_topic, "refused messages go here [default rtrisk.dead-letter]");
     app.add_option("--risk-topic", c.kafka.risk_topic, "per-node figures, keyed by node path; '' for none [default risk]");
+    app.add_option("--alerts-topic", c.kafka.alerts_topic, "limit breaches and clearings (docs/limits.md), keyed by node path; '' for none [default risk.alerts]");
     app.add_option("--vectors-topic", c.kafka.vectors_topic, "scale-out: publish this engine's scenario P&L vectors per trades partition here (docs/scaling.md)");
     app.add_option("--trades-partitioner", c.kafka.trades_partitioner, "how the trading system keys trades to partitions by node path: murmur2 (Java clients) or consistent (librdkafka's default, CRC32) [default murmur2]")
         ->check(CLI::IsMember({"murmur2", "consistent"}));

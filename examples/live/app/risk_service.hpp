@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <cstdio>
 #include <functional>
 #include <future>
@@ -25,6 +26,7 @@
 
 #include "../engine/aggregate.hpp"
 #include "../engine/engine.hpp"
+#include "../engine/limits.hpp"
 #include "../engine/publish_schedule.hpp"
 #include "../http/history_answer.hpp"
 #include "../http/metrics.hpp"
@@ -40,6 +42,7 @@
 #include "../store/history_ring.hpp"
 #include "../wire/publication.hpp"
 #include "../wire/snapshot_json.hpp"
+#include "../wire/what_if_json.hpp"
 #include "options.hpp"
 
 namespace rtrisk_live {
@@ -86,6 +89,7 @@ public:
                 if (cfg.kafka.brokers == "mock") { // the whole pipeline in this process: mock brokers, the simulator as the trading system
                     m_mock = std::make_unique<kafka::mock_cluster>(3, std::vector<std::pair<std::string, int>>{
                         {cfg.kafka.ticks_topic, 4}, {cfg.kafka.trades_topic, 4}, {cfg.kafka.dead_letter_topic, 1}, {cfg.kafka.risk_topic.empty() ? "risk" : cfg.kafka.risk_topic, 4},
+                        {cfg.kafka.alerts_topic.empty() ? "risk.alerts" : cfg.kafka.alerts_topic, 1},
                         {cfg.kafka.vectors_topic.empty() ? "risk.vectors" : cfg.kafka.vectors_topic, 4}});
                     m_kafka.brokers = m_mock->bootstraps();
                     m_traders = std::make_unique<kafka::trading_system>(m_kafka, *m_engine, cfg.rate, cfg.seed);
@@ -99,6 +103,10 @@ public:
             }
         }
         if (!cfg.history.url.empty()) m_db_out = std::make_unique<history_sink>(cfg.history, m_instance, m_metrics, m_history_log);
+        if (!cfg.limits_file.empty()) {
+            m_limits = load_limits(cfg.limits_file);
+            m_monitor.set(m_limits, 0);
+        }
     }
     risk_service(const risk_service&) = delete;
     risk_service& operator=(const risk_service&) = delete;
@@ -115,6 +123,7 @@ public:
             m_db_in = std::make_shared<history::reader>(m_cfg.history.url, [this] { return m_db_out->storage(); });
         }
         if (m_kafka_out && !m_kafka.risk_topic.empty()) m_sinks.push_back((m_risk_out = std::make_unique<kafka::risk_sink>(*m_kafka_out, m_kafka.risk_topic, m_instance)).get());
+        if (m_kafka_out && !m_kafka.alerts_topic.empty()) m_sinks.push_back((m_alerts_out = std::make_unique<kafka::alerts_sink>(*m_kafka_out, m_kafka.alerts_topic, m_instance)).get());
         if (m_kafka_out && !m_kafka.vectors_topic.empty() && !m_cfg.aggregate) {
             m_vectors_out = std::make_unique<kafka::vectors_sink>(*m_kafka_out, static_cast<const kafka::kafka_source&>(*m_source), m_kafka, m_instance);
             m_sinks.push_back(m_vectors_out.get());
@@ -136,6 +145,7 @@ public:
     void stop() {
         m_stop = true;
         if (m_thread.joinable()) m_thread.join();
+        run_jobs(); // answered "stopped": the engine is gone for them
         std::shared_ptr<history::reader> reader;
         {
             std::lock_guard lock(m_reader_mutex);
@@ -182,13 +192,159 @@ public:
         return history_answer(q, std::move(s), true, error, m_recent, published, m_metrics, m_log);
     }
 
+    /// POST /api/whatif (docs/protocol.md, "What-if"): `done` is called once with the answer, on
+    /// the engine thread (the trades are priced against the live state between two batches of
+    /// ticks) or at once for a refused request.
+    void what_if(std::string_view body, std::function<void(http_answer)> done) {
+        std::vector<what_if_trade> trades;
+        try {
+            trades = parse_what_if_request(body);
+        } catch (const bad_what_if& e) {
+            m_metrics.bad_requests_total++;
+            return done({400, std::string(e.what()) + "\n"});
+        }
+        if (m_cfg.aggregate) return done({501, "what-if needs an engine holding the book; the aggregator holds vectors only\n"});
+        auto job = [this, trades = std::move(trades), done](engine* e) {
+            if (!e) return done({503, "the engine has stopped\n", false, true});
+            try {
+                const auto nodes = e->what_if(trades);
+                m_metrics.what_if_total++;
+                done({200, what_if_json(nodes, m_monitor.limits()).dump(), true});
+            } catch (const std::invalid_argument& err) {
+                m_metrics.bad_requests_total++;
+                done({400, std::string(err.what()) + "\n"});
+            }
+        };
+        if (!post(std::move(job))) done({503, "too many requests waiting for the engine\n", false, true});
+    }
+    http_answer what_if(std::string_view body) { return wait_for([&](auto done) { what_if(body, std::move(done)); }); }
+
+    /// GET /api/limits: {"limits": [...], "editable": bool}.
+    http_answer limits() {
+        std::lock_guard lock(m_limits_mutex);
+        auto j = limits_json(m_limits);
+        j["editable"] = editable();
+        j["file"] = m_cfg.limits_file;
+        return {200, j.dump(), true};
+    }
+    /// Whether POST /api/limits may change the limits: a --limits file to save them to and a
+    /// --token to authorise the change.
+    bool editable() const { return !m_cfg.limits_file.empty() && !m_cfg.token.empty(); }
+
+    /// POST /api/limits {"limits": [{"node", "measure", "limit"}, ...]}: each entry sets that
+    /// limit, or with "limit": null removes it; the whole set is saved to the --limits file
+    /// (written to a temporary file, then renamed) and applies from the next publication. The
+    /// caller has checked the token; `done` is called once.
+    void set_limits(std::string_view body, std::function<void(http_answer)> done) {
+        if (!editable()) {
+            return done({403, m_cfg.limits_file.empty() ? "limits are read-only: start the server with --limits FILE (and --token) to edit them\n"
+                                                        : "limits are read-only: start the server with --token to edit them\n"});
+        }
+        std::vector<node_limit> set_these;
+        std::vector<std::pair<std::string, limit_measure>> remove;
+        try {
+            const auto j = detail::parse_json(body, 4, "request body");
+            if (!j.is_object() || !j.contains("limits") || !j["limits"].is_array()) throw limits_error("limits: an array is required");
+            for (const auto& [k, v] : j.items()) {
+                if (k != "limits") throw limits_error("unknown field '" + detail::excerpt(k) + "'");
+            }
+            auto without_nulls = j;
+            auto& a = without_nulls["limits"];
+            for (std::size_t i = 0; i < a.size(); ++i) { // "limit": null removes; checked like the others
+                if (a[i].is_object() && a[i].contains("limit") && a[i]["limit"].is_null()) a[i]["limit"] = 1.0;
+            }
+            const auto parsed = limits_from_json(without_nulls);
+            for (std::size_t i = 0; i < parsed.size(); ++i) {
+                if (j["limits"][i]["limit"].is_null()) remove.emplace_back(parsed[i].node, parsed[i].measure);
+                else set_these.push_back(parsed[i]);
+            }
+        } catch (const std::invalid_argument& e) {
+            m_metrics.bad_requests_total++;
+            return done({400, std::string(e.what()) + "\n"});
+        } catch (const limits_error& e) {
+            m_metrics.bad_requests_total++;
+            return done({400, std::string(e.what()) + "\n"});
+        }
+        std::vector<node_limit> next;
+        {
+            std::lock_guard lock(m_limits_mutex);
+            next = m_limits;
+            for (const auto& [node, measure] : remove) {
+                std::erase_if(next, [&](const node_limit& l) { return l.node == node && l.measure == measure; });
+            }
+            for (const auto& l : set_these) {
+                const auto it = std::find_if(next.begin(), next.end(), [&](const node_limit& x) { return x.node == l.node && x.measure == l.measure; });
+                if (it != next.end()) it->limit = l.limit;
+                else next.push_back(l);
+            }
+            if (next.size() > 100000) return done({400, "limits: more than 100000 limits\n"});
+            try {
+                save_limits(next);
+            } catch (const std::exception& e) {
+                m_metrics.internal_errors_total++;
+                m_log.write(std::string("limits: not saved: ") + e.what());
+                return done({500, std::string("limits not saved: ") + e.what() + "\n"});
+            }
+            m_limits = next;
+        }
+        m_log.write("limits: " + std::to_string(next.size()) + " limits saved to " + m_cfg.limits_file);
+        auto answer = limits();
+        auto job = [this, next = std::move(next), done, answer](engine*) {
+            m_monitor.set(next, now_us() / 1000);
+            done(answer);
+        };
+        if (!post(std::move(job))) done({503, "too many requests waiting for the engine\n", false, true});
+    }
+    http_answer set_limits(std::string_view body) { return wait_for([&](auto done) { set_limits(body, std::move(done)); }); }
+
 private:
+    static constexpr std::size_t max_jobs = 64;
+    using job = std::function<void(engine*)>;
+
+    /// Queues `j` for the engine (or aggregator) thread; false when too many wait or it stopped.
+    bool post(job j) {
+        std::lock_guard lock(m_jobs_mutex);
+        if (m_jobs.size() >= max_jobs || m_jobs_closed) return false;
+        m_jobs.push_back(std::move(j));
+        return true;
+    }
+    /// Runs the queued jobs (the engine thread, or stop() once it has ended: then with no engine).
+    void run_jobs() {
+        std::deque<job> now;
+        {
+            std::lock_guard lock(m_jobs_mutex);
+            now.swap(m_jobs);
+            if (m_stop) m_jobs_closed = true;
+        }
+        engine* e = m_stop ? nullptr : m_engine.get();
+        for (auto& j : now) j(e);
+    }
+    template <class Start>
+    static http_answer wait_for(Start start) {
+        auto done = std::make_shared<std::promise<http_answer>>();
+        auto answer = done->get_future();
+        start([done](http_answer a) { done->set_value(std::move(a)); });
+        return answer.get();
+    }
+    void save_limits(const std::vector<node_limit>& limits) {
+        const std::filesystem::path path(m_cfg.limits_file);
+        auto tmp = path;
+        tmp += ".tmp";
+        {
+            std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+            out << limits_csv(limits);
+            out.flush();
+            if (!out) throw std::runtime_error("cannot write '" + tmp.string() + "'");
+        }
+        std::filesystem::rename(tmp, path);
+    }
+
     /// A snapshot onto the wire, once, for every sink: the publication (snapshot and delta
     /// bodies), the /api/risk report and the typed figures.
     class publishing {
     public:
-        publishing(const server_config& cfg, metrics& m, const std::vector<sink*>& sinks)
-            : m_pub(static_cast<std::size_t>(cfg.history_points)), m_metrics(m), m_sinks(sinks),
+        publishing(const server_config& cfg, metrics& m, const std::vector<sink*>& sinks, limit_monitor& limits)
+            : m_pub(static_cast<std::size_t>(cfg.history_points)), m_metrics(m), m_sinks(sinks), m_limits(limits),
               m_server_info{{"publish_ms", 1000.0 / cfg.publish_hz}, {"heartbeat_ms", cfg.heartbeat_ms}, {"history_points", cfg.history_points}} {}
 
         /// Publishes `snap` (a snapshot without nodes is not published: nothing to show yet).
@@ -196,7 +352,14 @@ private:
             if (snap.nodes.empty()) return;
             auto data = to_wire(snap);
             data["server"] = m_server_info; // constant: sent in snapshots, never again in deltas
-            auto p = m_pub.next(std::move(data), snap.event_time_us, now_us());
+            const auto now = now_us();
+            m_limits.update(snap, now / 1000);
+            auto events = m_limits.take_new();
+            for (const auto& e : events) (e.breach ? m_metrics.limit_breaches_total : m_metrics.limit_clears_total)++;
+            m_metrics.limits_breached = m_limits.breached();
+            add_limits_wire(data, m_limits);
+            auto p = m_pub.next(std::move(data), snap.event_time_us, now);
+            for (const auto& e : events) p->alert_events.push_back(limit_event_json(e));
             auto report = risk_report(snap);
             report["seq"] = p->version;
             report["event_time_us"] = snap.event_time_us;
@@ -211,6 +374,7 @@ private:
         publisher m_pub;
         metrics& m_metrics;
         const std::vector<sink*>& m_sinks;
+        limit_monitor& m_limits;
         nlohmann::json m_server_info;
     };
 
@@ -232,7 +396,7 @@ private:
         rd_kafka_topic_partition_list_add(topics.get(), m_kafka.vectors_topic.c_str(), RD_KAFKA_PARTITION_UA);
         if (const auto err = rd_kafka_subscribe(rk.get(), topics.get())) throw std::runtime_error(std::string("subscribe: ") + rd_kafka_err2str(err));
         vector_aggregate agg;
-        publishing out(cfg, m, m_sinks);
+        publishing out(cfg, m, m_sinks, m_monitor);
         publish_schedule schedule(cfg.publish_hz, cfg.positions_hz, cfg.low_latency, steady::now());
         std::int64_t newest = 0;
         while (!m_stop) {
@@ -254,6 +418,7 @@ private:
                     m_log.write(m_kafka.vectors_topic + "[" + std::to_string(msg->partition) + "]@" + std::to_string(msg->offset) + ": " + e.what());
                 }
             }
+            run_jobs();
             const auto now = steady::now();
             const auto d = schedule.poll(now, newest, m_client_ready.load(std::memory_order_relaxed));
             if (d.publish && agg.partitions_seen() > 0) {
@@ -276,7 +441,7 @@ private:
         auto& m = m_metrics;
         auto& src = *m_source;
         const snapshot_parts every{true, true, !m_kafka.vectors_topic.empty()};
-        publishing out(cfg, m, m_sinks);
+        publishing out(cfg, m, m_sinks, m_monitor);
         publish_schedule schedule(cfg.publish_hz, cfg.positions_hz, cfg.low_latency, steady::now());
         std::vector<tick> batch;
         batch.reserve(8192);
@@ -311,6 +476,7 @@ private:
                 }
             }
             src.applied();
+            run_jobs();
             m.ticks_total = eng.ticks();
             const auto now = steady::now();
             if (now - second_start >= std::chrono::seconds(1)) {
@@ -357,7 +523,13 @@ private:
     history::ring m_recent;
     std::mutex m_reader_mutex;
     std::shared_ptr<history::reader> m_db_in;
-    std::unique_ptr<sink> m_risk_out, m_vectors_out;
+    std::unique_ptr<sink> m_risk_out, m_alerts_out, m_vectors_out;
+    limit_monitor m_monitor; ///< the engine thread's
+    std::mutex m_limits_mutex;
+    std::vector<node_limit> m_limits; ///< as saved; the monitor takes them on the engine thread
+    std::mutex m_jobs_mutex;
+    std::deque<job> m_jobs;
+    bool m_jobs_closed = false;
     std::vector<sink*> m_sinks;
     std::thread m_thread;
 };

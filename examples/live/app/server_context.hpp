@@ -11,12 +11,14 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <random>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "../http/access_policy.hpp"
+#include "../http/history_answer.hpp"
 #include "../http/metrics.hpp"
 #include "../http/server_limits.hpp"
 #include "../http/static_files.hpp"
@@ -82,6 +84,11 @@ struct server_context {
     connection_limits limits;
     history::ring* recent = nullptr;   ///< every node's recent points (GET /api/history)
     history::reader* stored = nullptr; ///< the database's series, when there is one
+    /// Requests the risk service answers (app/risk_service.hpp); `done` may run on another thread.
+    using answer_to = std::function<void(http_answer)>;
+    std::function<void(std::string_view body, answer_to done)> what_if;
+    std::function<http_answer()> risk_limits;
+    std::function<void(std::string_view body, answer_to done)> set_limits;
 };
 
 

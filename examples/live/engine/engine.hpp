@@ -15,7 +15,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -74,6 +76,26 @@ inline void book_parts(const rtrisk::book_state& st, const rtrisk::derivatives_b
         for (std::size_t j = 0; j < grid.vol.size(); ++j) grid.pnl.back().push_back(values(i, j));
     }
 }
+
+/// A trade that is not booked: `quantity` units of `symbol` at the node `node` (an existing node or
+/// a new path under the book's root), at `price` per unit (default: the contract's unit value now).
+struct what_if_trade {
+    std::string node;
+    std::string symbol;
+    double quantity = 0;
+    std::optional<double> price;
+};
+
+/// A node's figures before and after what-if trades (VaR 99 / ES 97.5 positive losses, the
+/// limit measures' figures, and the P&L the trades add at their prices).
+struct what_if_node {
+    std::string path;
+    std::size_t depth = 0;
+    bool exists = true; ///< false: the trades would create it
+    double var_99_before = 0, var_99_after = 0, es_975_before = 0, es_975_after = 0;
+    double gross_exposure_before = 0, gross_exposure_after = 0, net_delta_before = 0, net_delta_after = 0;
+    double vega_before = 0, vega_after = 0, pnl_before = 0, pnl_after = 0;
+};
 
 class engine {
 public:
@@ -158,6 +180,148 @@ public:
         m_last_event_us = std::max(m_last_event_us, t.event_time_us);
         if (++m_ticks % recompute_every == 0) st.recompute();
     }
+    static constexpr std::size_t max_what_if_trades = 1000;
+
+    /// The risk of every node the trades touch (their nodes and the ancestors, deepest first),
+    /// before and after, from the live state without changing it: each trade adds q m times its
+    /// contract's unit scenario P&L to the nodes above it (incremental VaR), O(T x depth) per
+    /// trade and O(T) per node touched. Throws std::invalid_argument naming trades[i] and the field.
+    std::vector<what_if_node> what_if(std::span<const what_if_trade> trades) const {
+        using rtrisk::book_state;
+        const auto& st = m_book.state;
+        if (trades.size() > max_what_if_trades) throw std::invalid_argument("trades: more than " + std::to_string(max_what_if_trades) + " trades");
+        if (st.nodes().empty()) throw std::invalid_argument("the book has no nodes");
+        const std::string& root = st.nodes()[0].path;
+        struct node_change {
+            std::string path;
+            std::size_t node = book_state::npos, depth = 0;
+            book_state::vector_type pnl; ///< scenario P&L the trades add
+            double net_delta = 0, gross = 0, vega = 0, trade_pnl = 0;
+        };
+        std::vector<node_change> touched;
+        std::unordered_map<std::string, std::size_t> at; // path -> index in touched
+        const auto chain = [&](const std::string& path) { // the node and its ancestors, deepest first
+            std::vector<std::size_t> out;
+            for (std::string p = path;;) {
+                auto [it, fresh] = at.emplace(p, touched.size());
+                if (fresh) {
+                    node_change c;
+                    c.path = p;
+                    c.node = st.find_node(p);
+                    c.depth = static_cast<std::size_t>(std::count(p.begin(), p.end(), '/'));
+                    c.pnl = book_state::vector_type::Zero(static_cast<Eigen::Index>(st.scenario_count()));
+                    touched.push_back(std::move(c));
+                }
+                out.push_back(it->second);
+                const auto slash = p.rfind('/');
+                if (slash == std::string::npos) break;
+                p.resize(slash);
+            }
+            return out;
+        };
+        // quantities summed per (node, contract): gross exposure is |delta| per position
+        std::map<std::pair<std::string, std::size_t>, double> per_position;
+        for (std::size_t i = 0; i < trades.size(); ++i) {
+            const auto& t = trades[i];
+            const std::string at_i = "trades[" + std::to_string(i) + "]";
+            try {
+                detail::check_node(t.node);
+            } catch (const std::exception& e) {
+                throw std::invalid_argument(at_i + ".node: " + e.what());
+            }
+            if (t.node.empty() || t.node.front() == '/' || t.node.back() == '/' || t.node.find("//") != std::string::npos) {
+                throw std::invalid_argument(at_i + ".node: '" + detail::excerpt(t.node) + "' is not a node path");
+            }
+            if (t.node.substr(0, t.node.find('/')) != root) {
+                throw std::invalid_argument(at_i + ".node: '" + detail::excerpt(t.node) + "' is not under the book's root '" + root + "'");
+            }
+            const auto s = m_index.find(t.symbol);
+            if (s == m_index.end()) throw std::invalid_argument(at_i + ".symbol: unknown symbol '" + detail::excerpt(t.symbol) + "'");
+            if (!(std::isfinite(t.quantity) && t.quantity != 0 && std::abs(t.quantity) <= max_tick_quantity)) {
+                throw std::invalid_argument(at_i + ".quantity: " + detail::num(t.quantity) + " is not a non-zero number in [-1e9, 1e9]");
+            }
+            if (t.price && !(std::isfinite(*t.price) && *t.price > 0 && *t.price <= max_tick_price)) {
+                throw std::invalid_argument(at_i + ".price: " + detail::num(*t.price) + " is outside (0, 1e9]");
+            }
+            per_position[{t.node, s->second}] += t.quantity;
+        }
+        for (std::size_t i = 0; i < trades.size(); ++i) { // the P&L at the trade's price, against the unit value now
+            const auto& t = trades[i];
+            const auto c = m_index.at(t.symbol);
+            const auto n = st.find_node(t.node);
+            const auto p = n == book_state::npos ? book_state::npos : st.find_position(n, c);
+            const double m = p != book_state::npos ? st.positions()[p].multiplier : m_book.multipliers.at(c);
+            const double unit = st.unit_greeks(c).price;
+            const double pnl = t.quantity * m * (unit - t.price.value_or(unit));
+            for (const auto k : chain(t.node)) touched[k].trade_pnl += pnl;
+        }
+        for (const auto& [key, quantity] : per_position) {
+            const auto& [path, c] = key;
+            const auto n = st.find_node(path);
+            const auto p = n == book_state::npos ? book_state::npos : st.find_position(n, c);
+            const double m = p != book_state::npos ? st.positions()[p].multiplier : m_book.multipliers.at(c);
+            const double q0 = p != book_state::npos ? st.positions()[p].quantity : 0.0;
+            if (quantity == 0) continue;
+            const auto& k = st.contracts()[c];
+            const auto& g = st.unit_greeks(c);
+            const double s = st.spots()[k.underlying];
+            const double q1 = q0 + quantity;
+            const double value = q1 * g.price * m;
+            if (!(std::abs(q1) <= max_position_quantity && std::abs(value) <= max_position_exposure)) {
+                throw std::invalid_argument(k.symbol + " at " + detail::excerpt(path) + ": position would reach quantity " + detail::num(q1) + ", value " +
+                                            detail::num(value) + " (bounds 1e12 and 1e15)");
+            }
+            const auto unit = st.unit_pnl(c);
+            const double units = quantity * m;
+            const double gross_change = std::abs(q1 * m * g.delta * s) - std::abs(q0 * m * g.delta * s);
+            for (const auto j : chain(path)) {
+                auto& ch = touched[j];
+                ch.pnl.noalias() += units * unit;
+                ch.net_delta += units * g.delta * s;
+                ch.gross += gross_change;
+                ch.vega += units * g.vega;
+            }
+        }
+        // figures before: the subtree totals of the nodes that exist
+        const auto totals = st.node_totals();
+        std::vector<double> scratch(st.scenario_count());
+        book_state::vector_type after;
+        std::vector<what_if_node> out;
+        for (const auto& ch : touched) {
+            what_if_node r;
+            r.path = ch.path;
+            r.depth = ch.depth;
+            r.exists = ch.node != book_state::npos;
+            if (r.exists) {
+                const auto b = st.tail(ch.node, 0.99, 0.975);
+                r.var_99_before = b.var;
+                r.es_975_before = b.es;
+                const auto& t = totals[ch.node];
+                r.gross_exposure_before = t.gross_exposure;
+                r.net_delta_before = t.net_delta;
+                r.vega_before = t.vega;
+                r.pnl_before = t.pnl;
+                const auto v = st.pnl(ch.node);
+                after = Eigen::Map<const book_state::vector_type>(v.data(), static_cast<Eigen::Index>(v.size())) + ch.pnl;
+            } else {
+                after = ch.pnl;
+            }
+            const auto a = rtrisk::historical_tail(std::span<const double>(after.data(), static_cast<std::size_t>(after.size())), 0.99, 0.975,
+                                                   std::span<double>(scratch));
+            r.var_99_after = a.var;
+            r.es_975_after = a.es;
+            r.gross_exposure_after = r.gross_exposure_before + ch.gross;
+            r.net_delta_after = r.net_delta_before + ch.net_delta;
+            r.vega_after = r.vega_before + ch.vega;
+            r.pnl_after = r.pnl_before + ch.trade_pnl;
+            out.push_back(std::move(r));
+        }
+        std::stable_sort(out.begin(), out.end(), [](const what_if_node& a, const what_if_node& b) {
+            return a.depth != b.depth ? a.depth > b.depth : a.path < b.path;
+        });
+        return out;
+    }
+
     std::uint64_t ticks() const { return m_ticks; }
     std::int64_t last_event_us() const { return m_last_event_us; }
     const rtrisk::book_state& state() const { return m_book.state; }

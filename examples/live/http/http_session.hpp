@@ -16,6 +16,7 @@
 
 #include "../app/server_context.hpp"
 #include "../sinks/websocket_fanout.hpp"
+#include "allowed_methods.hpp"
 #include "history_answer.hpp"
 #include "history_request.hpp"
 #include "request_target.hpp"
@@ -84,14 +85,18 @@ private:
         const auto host = sv(req[http::field::host]);
         if (host.empty() && http11) return bad(req, http::status::bad_request, "Host header required\n");
         if (req.method() == http::verb::unknown) return bad(req, http::status::not_implemented, "method not implemented\n");
-        if (req.method() != http::verb::get && req.method() != http::verb::head) {
-            return reply(req, {http::status::method_not_allowed, "GET and HEAD only\n", {}, "no-cache", true, {{http::field::allow, "GET, HEAD"}}});
-        }
         request_target target;
-        try {
-            target = parse_request_target(sv(req.target()));
-        } catch (const bad_target& e) {
-            return bad(req, static_cast<http::status>(e.status()), std::string(e.what()) + "\n");
+        if (req.method() != http::verb::connect && !(req.method() == http::verb::options && req.target() == "*")) {
+            try {
+                target = parse_request_target(sv(req.target()));
+            } catch (const bad_target& e) {
+                return bad(req, static_cast<http::status>(e.status()), std::string(e.what()) + "\n");
+            }
+        }
+        const std::string path = target.path();
+        if (!method_allowed(path, sv(req.method_string()))) {
+            const auto allow = allowed_methods(path);
+            return reply(req, {http::status::method_not_allowed, std::string(allow) + " only\n", "text/plain; charset=utf-8", "no-cache", true, {{http::field::allow, std::string(allow)}}});
         }
         const std::string_view effective_host = target.authority.empty() ? host : std::string_view(target.authority);
         if (!m_ctx.policy.host_allowed(effective_host, http11 || !target.authority.empty())) {
@@ -100,13 +105,12 @@ private:
         }
         if (m_slot.overflow()) { // past the connection limit: health only
             const bool health = target.segments.size() == 1 && target.segments[0] == "healthz";
-            if (health) return reply(req, {http::status::ok, "ok\n", {}, "no-cache", true});
-            return reply(req, {http::status::service_unavailable, "too many connections\n", {}, "no-cache", true, {{http::field::retry_after, "1"}}});
+            if (health) return reply(req, {http::status::ok, "ok\n", "text/plain; charset=utf-8", "no-cache", true});
+            return reply(req, {http::status::service_unavailable, "too many connections\n", "text/plain; charset=utf-8", "no-cache", true, {{http::field::retry_after, "1"}}});
         }
-        const std::string path = target.path();
         if (path == "/ws/risk") {
             if (!websocket::is_upgrade(req) || req.method() != http::verb::get) {
-                return reply(req, {http::status::upgrade_required, "WebSocket only\n", {}, "no-cache", false,
+                return reply(req, {http::status::upgrade_required, "WebSocket only\n", "text/plain; charset=utf-8", "no-cache", false,
                                    {{http::field::upgrade, "websocket"}, {http::field::connection, "Upgrade"}}});
             }
             const std::string origin(req[http::field::origin]);
@@ -117,7 +121,7 @@ private:
             const auto token = target.param("token");
             if (!m_ctx.policy.token_ok(sv(req[http::field::authorization]), token ? &*token : nullptr)) {
                 m_ctx.m.rejected_upgrades_total++;
-                return reply(req, {http::status::unauthorized, "bearer token required\n", {}, "no-cache", false,
+                return reply(req, {http::status::unauthorized, "bearer token required\n", "text/plain; charset=utf-8", "no-cache", false,
                                    {{http::field::www_authenticate, "Bearer"}}});
             }
             m_stream.expires_never();
@@ -129,12 +133,28 @@ private:
             return reply(req, {http::status::not_found, "no WebSocket at " + path + "\n"});
         }
         if (path == "/healthz") return reply(req, {http::status::ok, "ok\n"});
-        if (path == "/api/risk" || path == "/api/history") {
+        if (path == "/api/risk" || path == "/api/history" || path == "/api/whatif" || path == "/api/limits") {
             const auto token = target.param("token");
             if (!m_ctx.policy.token_ok(sv(req[http::field::authorization]), token ? &*token : nullptr)) {
-                return reply(req, {http::status::unauthorized, "bearer token required\n", {}, "no-cache", false,
+                return reply(req, {http::status::unauthorized, "bearer token required\n", "text/plain; charset=utf-8", "no-cache", false,
                                    {{http::field::www_authenticate, "Bearer"}}});
             }
+            if (req.method() == http::verb::post) { // a browser's cross-site POST is refused as an upgrade is (docs/security.md)
+                const std::string origin(req[http::field::origin]);
+                if (req.count(http::field::origin) > 1 || (req.count(http::field::origin) == 1 && !m_ctx.policy.origin_allowed(origin, effective_host))) {
+                    m_ctx.m.bad_requests_total++;
+                    return reply(req, {http::status::forbidden, "origin not allowed\n"});
+                }
+                auto self = shared_from_this();
+                auto shared_req = std::make_shared<http::request<http::string_body>>(std::move(req));
+                auto done = [self, shared_req](http_answer a) {
+                    net::post(self->m_stream.get_executor(), [self, shared_req, a = std::move(a)]() mutable { self->send_answer(*shared_req, std::move(a)); });
+                };
+                const std::string_view body = shared_req->body();
+                if (path == "/api/whatif") return m_ctx.what_if(body, std::move(done));
+                return m_ctx.set_limits(body, std::move(done));
+            }
+            if (path == "/api/limits") return send_answer(req, m_ctx.risk_limits());
             if (path == "/api/history") return serve_history(req, target);
             if (!m_hub.latest()) return reply(req, {http::status::service_unavailable, "no risk computed yet\n"});
             return reply(req, {http::status::ok, m_hub.latest()->risk_body, "application/json", "no-cache"});
@@ -170,7 +190,9 @@ private:
     }
 
     void answer_history(const http::request<http::string_body>& req, const history_request& q, history::series s, const std::string& db_error) {
-        auto a = history_answer(q, std::move(s), m_ctx.stored != nullptr, db_error, *m_ctx.recent, m_hub.latest() != nullptr, m_ctx.m, m_ctx.log);
+        send_answer(req, history_answer(q, std::move(s), m_ctx.stored != nullptr, db_error, *m_ctx.recent, m_hub.latest() != nullptr, m_ctx.m, m_ctx.log));
+    }
+    void send_answer(const http::request<http::string_body>& req, http_answer a) {
         answer r{static_cast<http::status>(a.status), std::move(a.body)};
         if (a.json) r.type = "application/json";
         if (a.retry_after) r.extra.push_back({http::field::retry_after, "1"});
@@ -195,7 +217,7 @@ private:
     /// A refused request: counted, answered, and the connection closed.
     void bad(const http::request<http::string_body>& req, http::status status, std::string body) {
         m_ctx.m.bad_requests_total++;
-        reply(req, {status, std::move(body), {}, "no-cache", true});
+        reply(req, {status, std::move(body), "text/plain; charset=utf-8", "no-cache", true});
     }
 
     template <class Response>

@@ -52,6 +52,10 @@ struct metrics {
     std::atomic<std::uint64_t> history_write_errors_total{0};
     std::atomic<std::uint64_t> history_queries_total{0};
     std::atomic<std::uint64_t> history_query_errors_total{0};
+    std::atomic<std::uint64_t> limit_breaches_total{0};
+    std::atomic<std::uint64_t> limit_clears_total{0};
+    std::atomic<std::uint64_t> limits_breached{0};
+    std::atomic<std::uint64_t> what_if_total{0};
     // Publish latency histogram (seconds to build a publication), Prometheus buckets.
     static constexpr double bounds[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25};
     std::atomic<std::uint64_t> publish_buckets[std::size(bounds) + 1]{};
@@ -112,6 +116,10 @@ struct metrics {
         line("rtrisk_history_write_errors_total", "counter", "Failed connections and writes of the history writer (it journals and retries).", double(history_write_errors_total));
         line("rtrisk_history_queries_total", "counter", "GET /api/history answered.", double(history_queries_total));
         line("rtrisk_history_query_errors_total", "counter", "GET /api/history database errors (answered from memory or 503).", double(history_query_errors_total));
+        line("rtrisk_limit_breaches_total", "counter", "Limit breaches raised (a figure went above its limit, docs/limits.md).", double(limit_breaches_total));
+        line("rtrisk_limit_clears_total", "counter", "Limit breaches cleared (the figure fell below 95 % of its limit, or the limit was removed).", double(limit_clears_total));
+        line("rtrisk_limits_breached", "gauge", "Limits in breach now.", double(limits_breached));
+        line("rtrisk_what_if_total", "counter", "POST /api/whatif answered (200).", double(what_if_total));
         line("rtrisk_rejected_upgrades_total", "counter", "WebSocket upgrades refused (Origin, token, path).", double(rejected_upgrades_total));
         out += "# HELP rtrisk_publish_seconds Time to build one publication.\n# TYPE rtrisk_publish_seconds histogram\n";
         std::uint64_t cum = 0;

@@ -21,6 +21,7 @@ struct settings {
     std::string trades_topic = "trades";
     std::string dead_letter_topic = "rtrisk.dead-letter";
     std::string risk_topic = "risk";              ///< per-node figures, keyed by node path; empty: none
+    std::string alerts_topic = "risk.alerts";     ///< limit breaches and clearings, keyed by node path; empty: none
     std::string vectors_topic;                    ///< scale-out: scenario P&L vectors per trades partition; empty: none
     std::string trades_partitioner = "murmur2";   ///< how trades are keyed to partitions: murmur2 or consistent (CRC32)
     std::size_t trade_ids = 1'000'000;            ///< trade ids remembered for de-duplication

@@ -3,6 +3,8 @@
 // only queue (producer.hpp): a full local queue drops and counts, the next publication supersedes.
 //   risk_sink:    one record per node, keyed by node path: the node's figures as in /api/risk,
 //                 plus instance, seq, event_time_us and scenarios.
+//   alerts_sink:  one record per limit breach or clearing (docs/limits.md), keyed by node path,
+//                 with instance and seq.
 //   vectors_sink: scale-out (docs/scaling.md): one record per trades partition this engine owns,
 //                 keyed "partition-P", holding what each node of that partition holds directly and
 //                 its scenario P&L vector; an aggregator adds them up the hierarchy.
@@ -33,6 +35,25 @@ public:
             j["event_time_us"] = p->event_time_us;
             j["scenarios"] = p->snapshot->scenarios;
             m_out.produce(m_topic, n.path, j.dump());
+        }
+        m_out.poll();
+    }
+
+private:
+    producer& m_out;
+    std::string m_topic;
+    std::string m_instance;
+};
+
+class alerts_sink : public sink {
+public:
+    alerts_sink(producer& out, std::string topic, std::string instance) : m_out(out), m_topic(std::move(topic)), m_instance(std::move(instance)) {}
+    void consume(const publication_ptr& p) override {
+        if (p->alert_events.empty()) return;
+        for (auto e : p->alert_events) {
+            e["instance"] = m_instance;
+            e["seq"] = p->version;
+            m_out.produce(m_topic, e.value("node", std::string()), e.dump());
         }
         m_out.poll();
     }

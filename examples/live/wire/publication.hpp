@@ -31,6 +31,7 @@ struct publication {
     nlohmann::json history_point;    ///< the point this publication appended
     std::string risk_body;           ///< GET /api/risk: the report of this snapshot with seq and event time
     std::shared_ptr<const risk_snapshot> snapshot; ///< the typed figures, for sinks that re-encode them
+    nlohmann::json alert_events = nlohmann::json::array(); ///< limit breaches and clearings raised by this publication
 };
 using publication_ptr = std::shared_ptr<const publication>;
 

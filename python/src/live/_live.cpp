@@ -15,6 +15,7 @@
 #include "app/risk_service.hpp"
 #include "sources/file_replay.hpp"
 #include "http/access_policy.hpp"
+#include "http/allowed_methods.hpp"
 #include "http/request_target.hpp"
 #include "http/security_headers.hpp"
 #include "http/server_limits.hpp"
@@ -210,6 +211,9 @@ PYBIND11_MODULE(_live, m) {
     m.attr("MAX_TARGET_BYTES") = live::max_target_length;
     m.attr("MAX_HEADER_BYTES") = live::max_header_bytes;
     m.attr("MAX_STATIC_FILE_BYTES") = live::max_static_file_bytes;
+    m.attr("MAX_BODY_BYTES") = live::max_body_bytes;
+    m.def("allowed_methods", [](std::string_view path) { return std::string(live::allowed_methods(path)); }, py::arg("path"),
+          "The methods a path answers to, as 405's Allow field");
     m.attr("CONNECTION_RESERVE") = live::connection_reserve;
     m.attr("HEADER_TIMEOUT_S") = std::chrono::duration<double>(live::header_timeout).count();
     m.attr("PING_INTERVAL_S") = std::chrono::duration<double>(live::ping_interval).count();
@@ -325,7 +329,27 @@ PYBIND11_MODULE(_live, m) {
                 a = {400, std::string(e.what()) + "\n"};
             }
             return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
-        }, "GET /api/history: (status, body, is JSON, retry after 1 s). Waits for the database with the GIL released.");
+        }, "GET /api/history: (status, body, is JSON, retry after 1 s). Waits for the database with the GIL released.")
+        .def("what_if", [](service& s, std::string body) {
+            live::http_answer a;
+            {
+                py::gil_scoped_release nogil;
+                a = s.svc->what_if(body);
+            }
+            return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
+        }, py::arg("body"), "POST /api/whatif: (status, body, is JSON, retry after 1 s). Waits for the engine thread with the GIL released.")
+        .def("limits", [](service& s) {
+            const auto a = s.svc->limits();
+            return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
+        }, "GET /api/limits: (status, body, is JSON, retry after 1 s)")
+        .def("set_limits", [](service& s, std::string body) {
+            live::http_answer a;
+            {
+                py::gil_scoped_release nogil;
+                a = s.svc->set_limits(body);
+            }
+            return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
+        }, py::arg("body"), "POST /api/limits (the token checked by the caller): (status, body, is JSON, retry after 1 s).");
 
     py::class_<live::client_stream>(m, "ClientStream", "What one /ws/risk client is sent (wire/client_stream.hpp)")
         .def(py::init([](service& s) { return new live::client_stream(*s.feed, s.svc->stats()); }), py::arg("service"), py::keep_alive<1, 2>())
@@ -490,55 +514,40 @@ PYBIND11_MODULE(_live, m) {
                            const std::vector<double>& quantities, const std::vector<double>& prices) {
             const auto n = symbols.size();
             if (prices.size() != n || quantities.size() != n || nodes.size() != n) throw std::invalid_argument("columns of different lengths");
-            std::vector<std::string> path;
-            std::vector<double> vb, va, eb, ea;
+            std::vector<live::what_if_trade> trades(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                trades[i] = {nodes[i], symbols[i], quantities[i], std::isnan(prices[i]) ? std::nullopt : std::optional<double>(prices[i])};
+            }
+            std::vector<live::what_if_node> out;
             {
                 py::gil_scoped_release nogil;
                 std::lock_guard lock(e.mutex);
-                live::engine after = e.eng; // the book itself is not changed
-                std::vector<std::string> touched;
-                for (std::size_t i = 0; i < n; ++i) {
-                    if (nodes[i].empty()) throw std::invalid_argument("row " + std::to_string(i) + ": a what-if trade needs a node");
-                    if (!(quantities[i] != 0) || !std::isfinite(quantities[i])) throw std::invalid_argument("row " + std::to_string(i) + ": quantity must be finite and non-zero");
-                    live::tick t;
-                    t.instrument = instrument(after, symbols[i], i);
-                    t.price = std::isnan(prices[i]) ? unit_price(after, t.instrument) : prices[i];
-                    t.quantity = quantities[i];
-                    t.node = nodes[i];
-                    t.sets_spot = false; // a trade that is not booked moves no price
-                    try {
-                        after.apply(t);
-                    } catch (const std::exception& ex) {
-                        throw std::invalid_argument("row " + std::to_string(i) + " (" + symbols[i].substr(0, 64) + "): " + ex.what());
-                    }
-                    // the node and its ancestors (the state's parent links), in the order met
-                    const auto& tree = after.state().nodes();
-                    for (auto k = after.state().find_node(nodes[i]); k != rtrisk::book_state::npos; k = tree[k].parent) {
-                        if (std::find(touched.begin(), touched.end(), tree[k].path) == touched.end()) touched.push_back(tree[k].path);
-                    }
-                }
-                const auto& sb = e.eng.state();
-                const auto& sa = after.state();
-                for (const auto& p : touched) {
-                    const auto nb = sb.find_node(p);
-                    const auto na = sa.find_node(p);
-                    if (na == rtrisk::book_state::npos) continue;
-                    const auto before = nb == rtrisk::book_state::npos ? rtrisk::book_state::tail_risk{} : sb.tail(nb, 0.99, 0.975);
-                    const auto now = sa.tail(na, 0.99, 0.975);
-                    path.push_back(p);
-                    vb.push_back(before.var);
-                    va.push_back(now.var);
-                    eb.push_back(before.es);
-                    ea.push_back(now.es);
-                }
+                out = e.eng.what_if(trades); // O(T) per trade from the live state (engine.hpp)
             }
             py::dict d;
+            const auto column = [&](const char* name, auto field) {
+                std::vector<std::decay_t<decltype(field(out[0]))>> c;
+                for (const auto& r : out) c.push_back(field(r));
+                d[name] = c;
+            };
+            std::vector<std::string> path;
+            for (const auto& r : out) path.push_back(r.path);
             d["path"] = path;
-            d["var_99_before"] = vb;
-            d["var_99_after"] = va;
-            d["es_975_before"] = eb;
-            d["es_975_after"] = ea;
+            if (out.empty()) return d;
+            column("exists", [](const live::what_if_node& r) { return r.exists; });
+            column("var_99_before", [](const live::what_if_node& r) { return r.var_99_before; });
+            column("var_99_after", [](const live::what_if_node& r) { return r.var_99_after; });
+            column("es_975_before", [](const live::what_if_node& r) { return r.es_975_before; });
+            column("es_975_after", [](const live::what_if_node& r) { return r.es_975_after; });
+            column("gross_exposure_before", [](const live::what_if_node& r) { return r.gross_exposure_before; });
+            column("gross_exposure_after", [](const live::what_if_node& r) { return r.gross_exposure_after; });
+            column("net_delta_before", [](const live::what_if_node& r) { return r.net_delta_before; });
+            column("net_delta_after", [](const live::what_if_node& r) { return r.net_delta_after; });
+            column("vega_before", [](const live::what_if_node& r) { return r.vega_before; });
+            column("vega_after", [](const live::what_if_node& r) { return r.vega_after; });
+            column("pnl_before", [](const live::what_if_node& r) { return r.pnl_before; });
+            column("pnl_after", [](const live::what_if_node& r) { return r.pnl_after; });
             return d;
         }, py::arg("nodes"), py::arg("symbols"), py::arg("quantities"), py::arg("prices"),
-           "VaR 99 and ES 97.5 before and after the trades, for every node they touch up to the root; the book is not changed.");
+           "VaR 99, ES 97.5, gross exposure, net delta, vega and P&L before and after the trades, for every node they touch up to the root, deepest first; the book is not changed.");
 }

@@ -1,18 +1,22 @@
 // Risk by node: the selected node and every node below it, indented by depth, with its P&L, VaR
 // 99, ES 97.5, component VaR in its parent (for the selected node's children: their share of its
-// VaR), gross exposure and net delta (docs/protocol.md, `nodes`). A node's name selects it.
+// VaR), gross exposure, net delta (docs/protocol.md, `nodes`) and its most used limit
+// (docs/limits.md). A node's name selects it.
 import type { NodeRisk } from "../protocol";
+import type { LimitStatus } from "../protocol.generated";
+import { MEASURE_LABEL, tone } from "../limits";
 import { fmt } from "../format";
 import { leaf } from "../selection";
 
-export function NodesTable({ nodes, selected, onSelect }: { nodes: NodeRisk[]; selected: string; onSelect: (path: string) => void }) {
+export function NodesTable({ nodes, selected, onSelect, limitUse }:
+  { nodes: NodeRisk[]; selected: string; onSelect: (path: string) => void; limitUse?: Map<string, LimitStatus> }) {
   const base = nodes[0]?.depth ?? 0;
   return (
     <div className="table-wrap" style={{ maxHeight: 320 }}>
       <table className="positions" data-testid="nodes">
         <thead>
           <tr>
-            <th>node</th><th>P&amp;L</th><th>VaR 99</th><th>ES 97.5</th><th>comp. VaR in parent</th><th>gross exp.</th><th>net delta</th><th>positions</th>
+            <th>node</th><th>P&amp;L</th><th>VaR 99</th><th>ES 97.5</th><th>comp. VaR in parent</th><th>gross exp.</th><th>net delta</th><th>positions</th><th>limit use</th>
           </tr>
         </thead>
         <tbody>
@@ -29,10 +33,21 @@ export function NodesTable({ nodes, selected, onSelect }: { nodes: NodeRisk[]; s
               <td>{fmt(n.gross_exposure, 0)}</td>
               <td>{fmt(n.net_delta, 0)}</td>
               <td>{n.positions_count}</td>
+              <LimitUse l={limitUse?.get(n.path)} />
             </tr>
           ))}
         </tbody>
       </table>
     </div>
+  );
+}
+
+// A node's most used limit: its utilisation, coloured by tone, the measure on hover.
+function LimitUse({ l }: { l?: LimitStatus }) {
+  if (!l || l.utilisation === null) return <td data-testid="node-limit-use" />;
+  return (
+    <td data-testid="node-limit-use" className={`limit-use ${tone(l)}`} title={`${MEASURE_LABEL[l.measure]}: ${fmt(l.value ?? NaN)} of ${fmt(l.limit)}`}>
+      {fmt(l.utilisation * 100, 0)} %
+    </td>
   );
 }
