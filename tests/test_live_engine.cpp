@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -449,4 +450,51 @@ TEST_CASE("what-if refusals name the trade and the field") {
     CHECK_THROWS_WITH_AS(eng.what_if(many), doctest::Contains("bounds 1e12 and 1e15"), std::invalid_argument);
     const std::vector<what_if_trade> too_many(engine::max_what_if_trades + 1, what_if_trade{"FIRM/x", "DAX", 1, std::nullopt});
     CHECK_THROWS_WITH_AS(eng.what_if(too_many), doctest::Contains("more than 1000 trades"), std::invalid_argument);
+}
+
+TEST_CASE("a node's detail: Greeks and stress of its positions, the tail scenarios at its VaR, the histogram, the top contributors") {
+    engine eng(demo_book());
+    const auto& st = eng.state();
+    const std::string path = "FIRM/Derivatives";
+    const auto d = eng.detail_of(path);
+    const auto n = st.find_node(path);
+    const Eigen::VectorXd offline = offline_pnl(st, n);
+    CHECK(d.var_99 == doctest::Approx(rtrisk::historical_var(offline, 0.99)).epsilon(1e-9));
+    CHECK(d.scenarios == 400);
+    // the tail: the worst scenarios, worst first, down to the VaR's; their P&L are the node's
+    std::vector<double> sorted(offline.data(), offline.data() + offline.size());
+    std::sort(sorted.begin(), sorted.end());
+    const auto rank = rtrisk::detail::quantile_position(sorted.size(), 0.01, rtrisk::quantile_method::linear);
+    REQUIRE(d.tail.size() == rank.hi + 1);
+    for (std::size_t i = 0; i < d.tail.size(); ++i) {
+        CHECK(d.tail[i].pnl == doctest::Approx(sorted[i]).epsilon(1e-9));
+        CHECK(d.tail[i].pnl == doctest::Approx(offline(static_cast<Eigen::Index>(d.tail[i].scenario))).epsilon(1e-9));
+    }
+    // VaR 99 is the linear interpolation between the two tail scenarios at its rank
+    CHECK(-((1 - rank.frac) * d.tail[rank.lo].pnl + rank.frac * d.tail[rank.hi].pnl) == doctest::Approx(d.var_99).epsilon(1e-9));
+    // labels: the history's first column on the day each return ends (the history's last 400 rows)
+    CHECK(d.tail[0].label == std::to_string(1860 - 400 + 1 + d.tail[0].scenario));
+    // histogram: every scenario once, edges spanning min to max
+    CHECK(std::accumulate(d.bin_counts.begin(), d.bin_counts.end(), std::size_t{0}) == 400);
+    CHECK(d.bin_edges.front() == doctest::Approx(sorted.front()));
+    CHECK(d.bin_edges.back() == doctest::Approx(sorted.back()));
+    // the options under the node with their own Greeks (q m x unit Greeks); Greeks by underlying add them up
+    CHECK(d.options.size() == 8);
+    double vega = 0;
+    for (const auto& o : d.options) {
+        CHECK(o.node.starts_with(path + "/"));
+        const auto c = st.find_contract(o.symbol);
+        const double m = st.positions()[st.find_position(st.find_node(o.node), c)].multiplier;
+        CHECK(o.vega == doctest::Approx(o.quantity * m * st.unit_greeks(c).vega).epsilon(1e-12));
+        CHECK(o.dollar_delta == doctest::Approx(o.quantity * m * st.unit_greeks(c).delta * st.spots()[st.contracts()[c].underlying]).epsilon(1e-12));
+        vega += o.vega;
+    }
+    double vega_by_u = 0;
+    for (const auto& g : d.greeks) vega_by_u += g.vega;
+    CHECK(vega_by_u == doctest::Approx(vega).epsilon(1e-9));
+    CHECK(vega == doctest::Approx(eng.snapshot().nodes[n].vega).epsilon(1e-9));
+    // top contributors: at most 10, largest first, positions under the node
+    CHECK(d.top_contributors.size() == 8);
+    for (std::size_t i = 1; i < d.top_contributors.size(); ++i) CHECK(d.top_contributors[i - 1].component_var >= d.top_contributors[i].component_var);
+    CHECK_THROWS_WITH_AS(eng.detail_of("FIRM/none"), "node: no node 'FIRM/none' in the book", std::invalid_argument);
 }

@@ -293,6 +293,24 @@ async function drillDown(page, apiRisk) {
   if (!v.card || v.card !== v.row) fail(`drill-down: the VaR card shows ${v.card}, the selected node's row ${v.row}`);
   if (JSON.stringify(v.rows) !== JSON.stringify(under.map((n) => n.path))) fail(`drill-down: node rows ${v.rows} are not the subtree of ${desk.path}`);
   if (v.charts !== desk.path) fail(`drill-down: the charts show ${v.charts}, not ${desk.path}`);
+  // its detail (GET /api/node): stress, heatmap, Greeks and why its VaR is what it is follow it
+  await page.locator(`[data-testid="node-detail"][data-path="${desk.path}"]`).waitFor({ timeout: 5000 });
+  await page.locator(`[data-testid="stress"][data-node="${desk.path}"]`).waitFor({ timeout: 5000 });
+  const detail = await page.evaluate(() => ({
+    tail: document.querySelectorAll('[data-testid="tail-row"]').length,
+    contributors: document.querySelectorAll('[data-testid="contributor-row"]').length,
+    greeks: document.querySelectorAll('[data-testid="greeks-row"]').length,
+    bars: document.querySelectorAll('[data-testid="histogram"] rect').length,
+  }));
+  if (!(detail.tail > 0 && detail.contributors > 0 && detail.greeks > 0 && detail.bars > 0)) fail(`drill-down: the node detail is incomplete: ${JSON.stringify(detail)}`);
+  out.detail = detail;
+  const cell = page.locator('[data-testid="heatmap-cell"]').nth(3);
+  await cell.hover();
+  const pnl = Number(await cell.getAttribute("data-pnl"));
+  const readout = await page.getByTestId("heatmap-readout").textContent();
+  const shown = Number((readout.split("P&L ")[1] ?? "").replace(/,/g, ""));
+  if (!(Math.abs(shown - pnl) <= 0.006)) fail(`heatmap: hovering a cell of P&L ${pnl} reads "${readout}"`);
+  out.heatmap_hover = readout;
   const positionNodes = await page.locator(".positions td[title]").evaluateAll((tds) => tds.map((td) => td.title));
   if (positionNodes.some((n) => n !== desk.path && !n.startsWith(`${desk.path}/`))) fail(`drill-down: a position outside ${desk.path} is listed`);
   await page.reload();

@@ -1,7 +1,9 @@
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Heatmap } from "./components/Heatmap";
 import { AlertBanner, AlertsList, LimitsPanel } from "./components/Limits";
+import { Greeks, WhyVaR } from "./components/NodeDetailPanels";
 import { WhatIfPanel } from "./components/WhatIf";
+import { useNodeDetail } from "./useNodeDetail";
 import { HistoryCharts } from "./components/HistoryCharts";
 import { NodesTable } from "./components/NodesTable";
 import { PositionsTable } from "./components/PositionsTable";
@@ -46,12 +48,17 @@ function Breadcrumb({ path, onSelect }: { path: string; onSelect: (p: string) =>
 
 // The numbers, re-rendered only when the data or the selection changes (not on the clock that
 // ages them). `snapshots` counts the snapshots taken: each one refetches the charts' history.
-// The cards, charts, node table and positions follow the selected node; the stress table, VaR
-// by method and the heatmap are the firm's.
+// Everything follows the selected node: the cards, charts, node table, positions and limits from
+// the stream; stress, the heatmap, Greeks and "why VaR moved" from its detail (GET /api/node,
+// refreshed every second); VaR by method is the firm's.
 const Panels = memo(function Panels({ d, sel, live, snapshots, onSelect }:
   { d: RiskData; sel: NodeRisk; live: HistoryPoint[]; snapshots: number; onSelect: (p: string) => void }) {
   const root = sel.parent === null;
   const firm = root ? "" : " (firm)";
+  const { detail: fetched, error: detailError } = useNodeDetail(sel.path);
+  const detail = fetched?.path === sel.path ? fetched : null;
+  const stress = detail ? detail.stress : root ? d.stress : [];
+  const grid = detail ? detail.grid : root ? d.grid : null;
   const nodes = useMemo(() => subtree(d.nodes, sel.path), [d.nodes, sel.path]);
   const positions = useMemo(() => positionsUnder(d.positions, sel.path), [d.positions, sel.path]);
   const limitUse = useMemo(() => limitUseByNode(d.limits ?? []), [d.limits]);
@@ -71,10 +78,10 @@ const Panels = memo(function Panels({ d, sel, live, snapshots, onSelect }:
       <section className="row">
         <HistoryCharts key={sel.path} node={sel.path} live={live} snapshots={snapshots} publishMs={d.server?.publish_ms ?? 100} />
         <div className="panel">
-          <h3>Stress scenarios{firm}</h3>
-          <table>
+          <h3>Stress scenarios: {leaf(sel.path)}</h3>
+          <table data-testid="stress" data-node={detail?.path}>
             <tbody>
-              {d.stress.map((s) => (
+              {stress.map((s) => (
                 <tr key={s.name}>
                   <td>{s.name.replace(/_/g, " ")}</td>
                   <td className={s.pnl < 0 ? "neg" : "pos"}>{fmt(s.pnl)}</td>
@@ -90,13 +97,23 @@ const Panels = memo(function Panels({ d, sel, live, snapshots, onSelect }:
               ))}
             </tbody>
           </table>
-          <h3>Spot × vol P&amp;L{firm}</h3>
-          <Heatmap grid={d.grid} />
+          <h3>Spot × vol P&amp;L: {leaf(sel.path)}</h3>
+          {grid ? <Heatmap grid={grid} /> : <p className="muted">loading…</p>}
         </div>
       </section>
       <section className="panel">
         <h3>Risk by node: {leaf(sel.path)} and below ({nodes.length})</h3>
         <NodesTable nodes={nodes} selected={sel.path} onSelect={onSelect} limitUse={limitUse} />
+      </section>
+      <section className="panel" data-testid="node-detail" data-path={detail?.path}>
+        <h3>Why VaR moved: {leaf(sel.path)}{detailError ? ` (not refreshed: ${detailError})` : ""}</h3>
+        {detail ? <WhyVaR d={detail} /> : <p className="muted">loading…</p>}
+      </section>
+      <section className="row">
+        <div className="panel grow">
+          <h3>Greeks by underlying: {leaf(sel.path)}</h3>
+          {detail ? <Greeks d={detail} /> : <p className="muted">loading…</p>}
+        </div>
       </section>
       <section className="row">
         <div className="panel grow">

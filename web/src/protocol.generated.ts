@@ -56,6 +56,7 @@ export interface ProtocolTypes {
   limits_request?: LimitsRequest;
   what_if_request?: WhatIfRequest;
   what_if_response?: WhatIfResponse;
+  node_detail?: NodeDetail;
 }
 /**
  * This interface was referenced by `ProtocolTypes`'s JSON-Schema
@@ -549,4 +550,351 @@ export interface WhatIfResponse {
       breached_before: boolean;
     }[];
   }[];
+}
+/**
+ * GET /api/node?path=P: one node's detail, exact figures: Greeks by underlying and option positions (delta in units, dollar_delta per 100 % move, gamma per unit, vega per 1.00 vol, theta per year), stress and the spot x vol grid by full revaluation of its positions, the histogram of its scenario P&L, the tail scenarios (worst first, down to the VaR 99 quantile's; label: the history's label of the day) and its 10 largest VaR contributors.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "node_detail".
+ */
+export interface NodeDetail {
+  path: string;
+  var_99: number;
+  es_975: number;
+  scenarios: number;
+  greeks: UnderlyingGreeks[];
+  options: {
+    node: string;
+    symbol: string;
+    underlying: string;
+    type: "call" | "put";
+    strike: number;
+    expiry: number;
+    vol: number;
+    quantity: number;
+    price: number;
+    market_value: number;
+    delta: number;
+    dollar_delta: number;
+    gamma: number;
+    vega: number;
+    theta: number;
+  }[];
+  stress: {
+    name: string;
+    pnl: number;
+  }[];
+  grid: SpotVolGrid;
+  histogram: {
+    /**
+     * bins + 1 edges, ascending
+     */
+    edges: number[];
+    counts: number[];
+  };
+  tail: {
+    scenario: number;
+    label: string;
+    pnl: number;
+  }[];
+  /**
+   * @maxItems 10
+   */
+  top_contributors:
+    | []
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ]
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ]
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ]
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ]
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ]
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ]
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ]
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ]
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ]
+    | [
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        },
+        {
+          node: string;
+          symbol: string;
+          component_var: number;
+        }
+      ];
 }

@@ -42,6 +42,7 @@
 #include "../store/history_ring.hpp"
 #include "../wire/publication.hpp"
 #include "../wire/snapshot_json.hpp"
+#include "../wire/node_detail_json.hpp"
 #include "../wire/what_if_json.hpp"
 #include "options.hpp"
 
@@ -218,6 +219,26 @@ public:
         if (!post(std::move(job))) done({503, "too many requests waiting for the engine\n", false, true});
     }
     http_answer what_if(std::string_view body) { return wait_for([&](auto done) { what_if(body, std::move(done)); }); }
+
+    /// GET /api/node?path=P (docs/protocol.md, "Node detail"): computed on the engine thread.
+    void node(const request_target& target, std::function<void(http_answer)> done) {
+        const auto path = target.param("path");
+        if (!path || path->empty()) {
+            m_metrics.bad_requests_total++;
+            return done({400, "path: a node path is required (?path=FIRM/Equities)\n"});
+        }
+        if (m_cfg.aggregate) return done({501, "the node detail needs an engine holding the book; the aggregator holds vectors only\n"});
+        auto job = [this, path = *path, done](engine* e) {
+            if (!e) return done({503, "the engine has stopped\n", false, true});
+            try {
+                done({200, node_detail_json(e->detail_of(path)).dump(), true});
+            } catch (const std::invalid_argument& err) {
+                done({404, std::string(err.what()) + "\n"});
+            }
+        };
+        if (!post(std::move(job))) done({503, "too many requests waiting for the engine\n", false, true});
+    }
+    http_answer node(const request_target& target) { return wait_for([&](auto done) { node(target, std::move(done)); }); }
 
     /// GET /api/limits: {"limits": [...], "editable": bool}.
     http_answer limits() {

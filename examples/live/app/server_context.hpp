@@ -19,6 +19,7 @@
 
 #include "../http/access_policy.hpp"
 #include "../http/history_answer.hpp"
+#include "../http/request_target.hpp"
 #include "../http/metrics.hpp"
 #include "../http/server_limits.hpp"
 #include "../http/static_files.hpp"
@@ -88,6 +89,7 @@ struct server_context {
     using answer_to = std::function<void(http_answer)>;
     std::function<void(std::string_view body, answer_to done)> what_if;
     std::function<http_answer()> risk_limits;
+    std::function<void(const request_target& target, answer_to done)> node_detail;
     std::function<void(std::string_view body, answer_to done)> set_limits;
 };
 

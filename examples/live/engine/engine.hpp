@@ -322,6 +322,65 @@ public:
         return out;
     }
 
+    static constexpr std::size_t histogram_bins = 40;
+
+    /// The detail of the node at `path` (GET /api/node); throws std::invalid_argument for an
+    /// unknown node. O(positions below it x (grid + stress) + T log T).
+    node_detail detail_of(const std::string& path) const {
+        using rtrisk::book_state;
+        const auto& st = m_book.state;
+        const auto n = st.find_node(path);
+        if (n == book_state::npos) throw std::invalid_argument("node: no node '" + detail::excerpt(path) + "' in the book");
+        node_detail d;
+        d.path = path;
+        d.scenarios = st.scenario_count();
+        const auto tail = st.tail(n, 0.99, 0.975);
+        d.var_99 = tail.var;
+        d.es_975 = tail.es;
+        std::vector<std::size_t> held; // the positions of the subtree
+        for (std::vector<std::size_t> stack{n}; !stack.empty();) {
+            const auto k = stack.back();
+            stack.pop_back();
+            held.insert(held.end(), st.nodes()[k].positions.begin(), st.nodes()[k].positions.end());
+            stack.insert(stack.end(), st.nodes()[k].children.rbegin(), st.nodes()[k].children.rend());
+        }
+        std::sort(held.begin(), held.end());
+        book_parts(st, positions_book(st, held), false, d.greeks, d.stress, d.grid);
+        for (const auto p : held) {
+            const auto& pos = st.positions()[p];
+            const auto& k = st.contracts()[pos.contract];
+            if (!k.is_option || pos.quantity == 0) continue;
+            const auto& g = st.unit_greeks(pos.contract);
+            const double units = pos.quantity * pos.multiplier, s = st.spots()[k.underlying];
+            d.options.push_back({st.nodes()[pos.node].path, k.symbol, st.underlyings()[k.underlying], rtrisk::to_string(k.kind), k.strike, k.expiry, k.vol,
+                                 pos.quantity, g.price, units * g.price, units * g.delta, units * g.delta * s, units * g.gamma, units * g.vega,
+                                 units * g.theta});
+        }
+        const auto pnl = st.pnl(n);
+        const auto [lo, hi] = std::minmax_element(pnl.begin(), pnl.end());
+        const double width = *hi > *lo ? (*hi - *lo) / histogram_bins : 1.0;
+        d.bin_counts.assign(histogram_bins, 0);
+        for (std::size_t b = 0; b <= histogram_bins; ++b) d.bin_edges.push_back(*lo + width * static_cast<double>(b));
+        for (const double v : pnl) ++d.bin_counts[std::min(histogram_bins - 1, static_cast<std::size_t>((v - *lo) / width))];
+        std::vector<std::size_t> order(pnl.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        // the scenarios at or beyond the VaR quantile (linear interpolation between the two at it)
+        const auto q = st.var_scenarios(n, 0.99);
+        const auto rank = rtrisk::detail::quantile_position(order.size(), 1.0 - 0.99, rtrisk::quantile_method::linear);
+        const std::size_t count = std::min(order.size(), rank.hi + 1);
+        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count), order.end(),
+                          [&](std::size_t a, std::size_t b) { return pnl[a] < pnl[b] || (pnl[a] == pnl[b] && a < b); });
+        for (std::size_t i = 0; i < count; ++i) {
+            const auto k = order[i];
+            d.tail.push_back({k, k < m_book.scenario_labels.size() ? m_book.scenario_labels[k] : std::to_string(k), pnl[k]});
+        }
+        for (const auto& [p, v] : st.top_contributors(n, q, 10)) {
+            const auto& pos = st.positions()[p];
+            d.top_contributors.push_back({st.nodes()[pos.node].path, st.contracts()[pos.contract].symbol, v});
+        }
+        return d;
+    }
+
     std::uint64_t ticks() const { return m_ticks; }
     std::int64_t last_event_us() const { return m_last_event_us; }
     const rtrisk::book_state& state() const { return m_book.state; }

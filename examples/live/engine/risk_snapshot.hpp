@@ -107,6 +107,39 @@ struct risk_snapshot {
     std::optional<std::vector<own_vector>> own_vectors; ///< nodes holding positions, in node order
 };
 
+/// An option position with its own Greeks (quantity x multiplier x the unit Greeks): delta in
+/// units of the underlying, dollar delta per 100 % move, gamma per unit, vega per 1.00 of vol,
+/// theta per year.
+struct option_position {
+    std::string node, symbol, underlying, type;
+    double strike = 0, expiry = 0, vol = 0, quantity = 0, price = 0, market_value = 0;
+    double delta = 0, dollar_delta = 0, gamma = 0, vega = 0, theta = 0;
+};
+
+/// A scenario of the tail: its index, the history's label of its day, the node's P&L in it.
+struct tail_scenario {
+    std::size_t scenario = 0;
+    std::string label;
+    double pnl = 0;
+};
+
+/// What one node's detail view shows (GET /api/node): its Greeks by underlying, its option
+/// positions, stress and spot x vol grid by full revaluation, and why its VaR is what it is:
+/// the scenario P&L distribution, the tail scenarios and the top contributors.
+struct node_detail {
+    std::string path;
+    double var_99 = 0, es_975 = 0;
+    std::size_t scenarios = 0;
+    std::vector<underlying_greeks> greeks;
+    std::vector<option_position> options;
+    std::vector<stress_result> stress;
+    spot_vol_grid grid;
+    std::vector<double> bin_edges;              ///< histogram of the scenario P&L: bins + 1 edges
+    std::vector<std::size_t> bin_counts;
+    std::vector<tail_scenario> tail;            ///< the worst scenarios, worst first, down to the VaR's
+    std::vector<contributor> top_contributors;  ///< the 10 largest components in the node's VaR 99
+};
+
 /// Which of the slower parts a snapshot computes.
 struct snapshot_parts {
     bool positions = true; ///< positions, Greeks, stress and the grid

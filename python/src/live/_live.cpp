@@ -338,6 +338,14 @@ PYBIND11_MODULE(_live, m) {
             }
             return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
         }, py::arg("body"), "POST /api/whatif: (status, body, is JSON, retry after 1 s). Waits for the engine thread with the GIL released.")
+        .def("node", [](service& s, const live::request_target& t) {
+            live::http_answer a;
+            {
+                py::gil_scoped_release nogil;
+                a = s.svc->node(t);
+            }
+            return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
+        }, py::arg("target"), "GET /api/node: (status, body, is JSON, retry after 1 s). Waits for the engine thread with the GIL released.")
         .def("limits", [](service& s) {
             const auto a = s.svc->limits();
             return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);

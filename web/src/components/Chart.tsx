@@ -49,7 +49,9 @@ export function Chart({ title, series, color, data, x, syncKey, onZoom, testId }
         width: el.current.clientWidth || 600,
         height: HEIGHT,
         scales: { x: { time: true } },
-        series: [{}, { label: series, stroke: color, width: 1.5, value: (_u, v) => (v == null ? "–" : fmt(v)) }],
+        // hover: the point's exact time and value (to the cent)
+        series: [{ value: (_u, t) => (t == null ? "–" : new Date(t * 1000).toLocaleString("en-GB", { hour12: false })) },
+          { label: series, stroke: color, width: 1.5, value: (_u, v) => (v == null ? "–" : fmt(v, 2)) }],
         axes: [
           { stroke: "#aab", font: AXIS_FONT },
           { stroke: "#aab", font: AXIS_FONT, size: axisSize(syncKey), values: (_u, splits, _i, _space, incr) => tickLabels(splits, incr) },
@@ -76,10 +78,15 @@ export function Chart({ title, series, color, data, x, syncKey, onZoom, testId }
     plot.current = u;
     u.setData(latest.current.data, false);
     u.setScale("x", { min: latest.current.x[0], max: latest.current.x[1] });
-    const resize = () => u.setSize({ width: el.current?.clientWidth || 600, height: HEIGHT });
-    window.addEventListener("resize", resize);
+    // follow the container's width (the layout changes as panels fill), not just the window's
+    let width = el.current.clientWidth;
+    const resize = new ResizeObserver(() => {
+      const w = el.current?.clientWidth || 600;
+      if (w !== width) u.setSize({ width: (width = w), height: HEIGHT });
+    });
+    resize.observe(el.current);
     return () => {
-      window.removeEventListener("resize", resize);
+      resize.disconnect();
       u.destroy();
       labelWidths.get(syncKey)?.delete(u);
       plot.current = null;
