@@ -4,7 +4,11 @@
 // nodes above the positions on it (O(T x depth)) and reprices each option on it in T scenarios.
 #include <benchmark/benchmark.h>
 
+#include <fstream>
+#include <random>
+
 #include "live/engine/engine.hpp"
+#include "live/wire/what_if_json.hpp"
 
 namespace {
 rtrisk_live::loaded_book demo(const benchmark::State& state) {
@@ -14,7 +18,77 @@ rtrisk_live::loaded_book demo(const benchmark::State& state) {
     const std::string d = RTRISK_DATA_DIR;
     return rtrisk_live::load_book({d + "/demo_book.csv", d + "/eu_stock_markets.csv", d + "/demo_proxies.csv", static_cast<int>(state.range(0))}, m);
 }
+/// A book of `positions` positions over the demo's 50 underlyings: 250 traders under
+/// FIRM/desk/book/trader (5 desks, 25 books), each holding 40 stocks and indices (46 proxied stocks, 4 indices), one position in
+/// ten an index option (strikes 80 % to 120 % of spot, 3 to 12 months). Written to a file and
+/// loaded as a desk's book is.
+rtrisk_live::loaded_book wide(int positions, int scenarios) {
+    const std::string d = RTRISK_DATA_DIR;
+    const std::string path = "/tmp/rtrisk_bench_wide_book.csv";
+    std::ofstream f(path);
+    f << "node,symbol,quantity,price,multiplier,type,underlying,strike,expiry,vol\n";
+    const char* index[] = {"DAX", "SMI", "CAC", "FTSE"};
+    const double spot[] = {5473.72, 7676.3, 3995, 5455}; // the history's last prices
+    std::mt19937_64 gen(11);
+    for (int i = 0; i < positions; ++i) {
+        const int trader = i % 250;
+        f << "FIRM/D" << trader % 5 << "/B" << trader % 25 << "/T" << trader << ",";
+        if (i % 10 == 9) {
+            const int u = i % 4;
+            const int strike = static_cast<int>(spot[u] * (0.8 + 0.4 * std::uniform_real_distribution<>(0, 1)(gen)));
+            const int month = 3 + (i / 10) % 10;
+            const char* kind = i % 20 == 9 ? "call" : "put";
+            f << "OPT" << i << "," << (gen() % 2 ? 5 : -5) << ",10,10," << kind << "," << index[u] << "," << strike << ",2027-" << (month < 10 ? "0" : "")
+              << month << "-19,0.2\n";
+        } else {
+            const int k = (trader + i / 250) % 50; // a trader's 40 positions on distinct symbols
+            f << (k < 4 ? std::string(index[k]) : "EQ" + std::string(k - 3 < 10 ? "00" : "0") + std::to_string(k - 3)) << ","
+              << (gen() % 2 ? 100 : -100) << ",100,,,,,,\n";
+        }
+    }
+    f.close();
+    rtrisk_live::market_parameters m;
+    m.asof = *rtrisk_live::detail::parse_iso_date("2026-12-01");
+    m.rate = 0.03;
+    return rtrisk_live::load_book({path, d + "/eu_stock_markets.csv", d + "/demo_proxies.csv", scenarios}, m);
+}
 } // namespace
+
+/// POST /api/whatif's work on a 10,000-position book (arg: scenarios): one trade at a trader,
+/// the answer for the 4 nodes above it, encoded as JSON. Incremental: the trade's unit scenario
+/// P&L added to each node's vector, one selection per node.
+static void BM_what_if_10k_positions(benchmark::State& state) {
+    rtrisk_live::engine eng(wide(10000, static_cast<int>(state.range(0))));
+    const std::vector<rtrisk_live::what_if_trade> trades{{"FIRM/D3/B8/T33", "DAX", 10, std::nullopt}};
+    for (auto _ : state) benchmark::DoNotOptimize(rtrisk_live::what_if_json(eng.what_if(trades), {}).dump());
+    state.counters["positions"] = static_cast<double>(eng.state().positions().size());
+}
+/// The same trade on an option (T repricings for its unit scenario P&L are already held).
+static void BM_what_if_10k_positions_option(benchmark::State& state) {
+    rtrisk_live::engine eng(wide(10000, static_cast<int>(state.range(0))));
+    const std::string symbol = eng.state().contracts()[eng.state().positions()[9].contract].symbol;
+    const std::vector<rtrisk_live::what_if_trade> trades{{"FIRM/D3/B8/T33", symbol, 3, std::nullopt}};
+    for (auto _ : state) benchmark::DoNotOptimize(rtrisk_live::what_if_json(eng.what_if(trades), {}).dump());
+}
+/// Baseline: the what-if by booking the trade on a copy of the engine and reading the 4 nodes'
+/// VaR and ES from it (what rtrisk.live.Engine.what_if did before the incremental path).
+static void BM_what_if_10k_positions_by_copy(benchmark::State& state) {
+    rtrisk_live::engine eng(wide(10000, static_cast<int>(state.range(0))));
+    const auto dax = eng.symbol_index().at("DAX");
+    for (auto _ : state) {
+        rtrisk_live::engine copy = eng;
+        copy.apply({0, dax, copy.state().spots()[dax], 10, 0, "FIRM/D3/B8/T33", false});
+        for (auto n = copy.state().find_node("FIRM/D3/B8/T33"); n != rtrisk::book_state::npos; n = copy.state().nodes()[n].parent) {
+            benchmark::DoNotOptimize(copy.state().tail(n, 0.99, 0.975).var);
+        }
+    }
+}
+/// GET /api/node's work for the desk holding the options: 2,000 positions, 1,000 of them options
+/// (each its own contract: 1,000 x 91 grid revaluations and 4 stress scenarios).
+static void BM_node_detail_10k_positions_desk(benchmark::State& state) {
+    rtrisk_live::engine eng(wide(10000, static_cast<int>(state.range(0))));
+    for (auto _ : state) benchmark::DoNotOptimize(eng.detail_of("FIRM/D4").options.size());
+}
 
 /// Ticks on every underlying in turn (4 of 54 carry 3 options each).
 static void BM_engine_ingest(benchmark::State& state) {
@@ -77,4 +151,8 @@ BENCHMARK(BM_engine_ingest_option_underlying)->Arg(500)->Arg(1500)->Unit(benchma
 BENCHMARK(BM_book_state_recompute)->Arg(500)->Arg(1500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_engine_snapshot_headline)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_engine_snapshot_full)->Arg(500)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_what_if_10k_positions)->Arg(500)->Arg(1500)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_what_if_10k_positions_option)->Arg(500)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_what_if_10k_positions_by_copy)->Arg(500)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_node_detail_10k_positions_desk)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK_MAIN();

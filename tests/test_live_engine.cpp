@@ -498,3 +498,44 @@ TEST_CASE("a node's detail: Greeks and stress of its positions, the tail scenari
     for (std::size_t i = 1; i < d.top_contributors.size(); ++i) CHECK(d.top_contributors[i - 1].component_var >= d.top_contributors[i].component_var);
     CHECK_THROWS_WITH_AS(eng.detail_of("FIRM/none"), "node: no node 'FIRM/none' in the book", std::invalid_argument);
 }
+
+TEST_CASE("a node's backtest: its positions revalued on the last 250 days of the history against the VaR of the window before each") {
+    engine eng(demo_book());
+    const auto& book = eng.book();
+    const auto& st = eng.state();
+    const std::string path = "FIRM/Derivatives/Index/erin"; // options only: full revaluation
+    const auto b = eng.backtest_of(path);
+    REQUIRE(b.days.size() == 250);
+    CHECK(b.window == 400);
+    // independently: the history's last 650 returns as a scenario matrix, the node's positions
+    // fully revalued in it (stress.hpp), VaR by the core's historical_var on each window
+    const Eigen::Index N = book.history_returns.rows(), rows = 650;
+    rtrisk::scenario_matrix<double> R(rows, static_cast<Eigen::Index>(st.underlyings().size()));
+    R.leftCols(static_cast<Eigen::Index>(book.history_columns)) = book.history_returns.bottomRows(rows);
+    for (const auto& p : book.proxies) R.col(static_cast<Eigen::Index>(p.underlying)) = p.beta * book.history_returns.col(static_cast<Eigen::Index>(p.proxy)).tail(rows);
+    rtrisk::derivatives_book db(st.rate());
+    for (std::size_t u = 0; u < st.underlyings().size(); ++u) db.add_underlying(st.underlyings()[u], st.spots()[u], st.dividends()[u]);
+    for (const auto& p : st.positions()) {
+        if (st.nodes()[p.node].path != path) continue;
+        const auto& c = st.contracts()[p.contract];
+        db.add_option(c.underlying, c.kind, c.strike, c.expiry, c.vol, p.quantity, p.multiplier);
+    }
+    const Eigen::VectorXd pnl = rtrisk::full_revaluation_pnl<double>(db, R);
+    std::size_t exceptions = 0;
+    for (std::size_t d = 0; d < 250; ++d) {
+        CAPTURE(d);
+        const Eigen::VectorXd window = pnl.segment(static_cast<Eigen::Index>(d), 400);
+        const double var = rtrisk::historical_var(window, 0.99);
+        CHECK(b.days[d].var_99 == doctest::Approx(var).epsilon(1e-9));
+        CHECK(b.days[d].pnl == doctest::Approx(pnl(400 + static_cast<Eigen::Index>(d))).epsilon(1e-9));
+        CHECK(b.days[d].exception == (pnl(400 + static_cast<Eigen::Index>(d)) < -var));
+        exceptions += b.days[d].exception;
+    }
+    CHECK(b.days.back().label == "1860"); // the history's last day
+    CHECK(b.days.front().label == std::to_string(1860 - 249));
+    CHECK(b.exceptions == exceptions);
+    CHECK(b.kupiec_p == doctest::Approx(rtrisk::kupiec(exceptions, 250, 0.99).p_value));
+    CHECK(b.traffic_light == rtrisk::to_string(rtrisk::traffic_light(exceptions, 250, 0.99)));
+    (void)N;
+    CHECK_THROWS_WITH_AS(eng.backtest_of("FIRM/none"), "node: no node 'FIRM/none' in the book", std::invalid_argument);
+}

@@ -500,13 +500,20 @@ def create_app(hub: Hub):
     async def api_set_limits(request: Request):
         return await engine_request(request, svc.set_limits)
 
-    @app.get("/api/node")
-    async def api_node(request: Request):
+    async def node_view(request: Request, call):
         if not authorised(request):
             return text(401, "bearer token required\n", **{"WWW-Authenticate": "Bearer"})
-        status, body, is_json, retry = await asyncio.get_running_loop().run_in_executor(hub.executor, svc.node, request.scope["rtrisk.target"])
+        status, body, is_json, retry = await asyncio.get_running_loop().run_in_executor(hub.executor, call, request.scope["rtrisk.target"])
         headers = {"Cache-Control": "no-cache", **({"Retry-After": "1"} if retry else {})}
         return Response(body, status_code=status, media_type="application/json" if is_json else "text/plain", headers=headers)
+
+    @app.get("/api/node")
+    async def api_node(request: Request):
+        return await node_view(request, svc.node)
+
+    @app.get("/api/backtest")
+    async def api_backtest(request: Request):
+        return await node_view(request, svc.backtest)
 
     @app.get("/api/limits")
     async def api_limits(request: Request):

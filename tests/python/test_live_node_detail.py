@@ -44,3 +44,31 @@ def test_node_detail_refusals(server):
     assert request(server, "GET", "/api/node?path=FIRM", token=None)[0] == 401
     assert request(server, "POST", "/api/node?path=FIRM", {})[0] == 405
     assert server.proc.poll() is None
+
+
+def test_backtest_matches_numpy_over_the_price_history(server):
+    """A node of stocks (alice): its hypothetical P&L on each of the last 250 days and the VaR 99
+    of the 500 days before, from the files with numpy (offline_node_pnl over 750 days); the
+    exceptions; Kupiec's LR from its formula, chi-square(1) upper tail = erfc(sqrt(LR / 2))."""
+    import math
+    path = "FIRM/Equities/Europe/alice"
+    status, body, _ = request(server, "GET", f"/api/backtest?path={path}")
+    assert status == 200, body
+    b = json.loads(body)
+    valid(b, "node_backtest")
+    pnl = offline_node_pnl(750)[path]
+    assert b["window"] == 500 and len(b["days"]) == 250
+    hits = 0
+    for d, day in enumerate(b["days"]):
+        var = -np.quantile(pnl[d:d + 500], 0.01, method="linear")
+        assert day["var_99"] == pytest.approx(var, rel=1e-9)
+        assert day["pnl"] == pytest.approx(pnl[500 + d], rel=1e-9, abs=1e-6)
+        assert day["exception"] == (pnl[500 + d] < -var)
+        hits += day["exception"]
+    assert b["exceptions"] == hits and b["days"][-1]["label"] == "1860"
+    x, n, p = hits, 250, 0.01
+    lr = -2 * ((n - x) * math.log(1 - p) + x * math.log(p) - ((n - x) * math.log(1 - x / n) if x < n else 0) - (x * math.log(x / n) if x else 0))
+    assert b["kupiec_p"] == pytest.approx(math.erfc(math.sqrt(lr / 2)), rel=1e-9)
+    assert b["traffic_light"] == ("green" if hits <= 4 else "yellow" if hits <= 9 else "red")  # Basel (1996) table for 250 days
+    assert request(server, "GET", "/api/backtest?path=FIRM/none")[0] == 404
+    assert request(server, "GET", "/api/backtest")[0] == 400

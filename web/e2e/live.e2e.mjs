@@ -395,6 +395,22 @@ async function whatIf(page, port, apiRisk) {
   return out;
 }
 
+// The backtest panel of the root: exceptions drawn as the API counts them, the traffic light
+// and Kupiec's p-value as the API answers.
+async function backtestPanel(page, port, node) {
+  await page.locator(`[data-testid="backtest"][data-path="${node}"]`).waitFor({ timeout: 10000 });
+  const shown = await page.evaluate(() => ({
+    exceptions: document.querySelectorAll('[data-testid="backtest-exception"]').length,
+    zone: document.querySelector('[data-testid="traffic-light"]')?.textContent,
+    kupiec: Number(document.querySelector('[data-testid="kupiec"]')?.textContent),
+  }));
+  const api = await (await fetch(`http://127.0.0.1:${port}/api/backtest?path=${encodeURIComponent(node)}`, { headers: auth })).json();
+  if (shown.exceptions !== api.exceptions || shown.zone !== api.traffic_light || Math.abs(shown.kupiec - api.kupiec_p) > 0.0005) {
+    fail(`backtest: the panel shows ${JSON.stringify(shown)}, the API ${api.exceptions} exceptions, ${api.traffic_light}, p ${api.kupiec_p}`);
+  }
+  return { ...shown, days: api.days.length };
+}
+
 const port = await freePort();
 let server = await startServer(port);
 const browser = await chromium.launch({
@@ -429,6 +445,7 @@ try {
   results.drill_down = await drillDown(page, apiRisk);
   results.limits = await limitBreachAndClearing(page, port);
   results.what_if = await whatIf(page, port, apiRisk);
+  results.backtest = await backtestPanel(page, port, apiRisk.nodes[0].path);
   // Tick-to-screen from here on (page load excluded): 5 s of updates at 10 Hz.
   await page.evaluate(() => { window.__rtrisk.tickToScreenMs.length = 0; });
   await page.waitForTimeout(5000);

@@ -1,6 +1,7 @@
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Heatmap } from "./components/Heatmap";
 import { AlertBanner, AlertsList, LimitsPanel } from "./components/Limits";
+import { BacktestPanel } from "./components/Backtest";
 import { Greeks, WhyVaR } from "./components/NodeDetailPanels";
 import { WhatIfPanel } from "./components/WhatIf";
 import { useNodeDetail } from "./useNodeDetail";
@@ -108,6 +109,10 @@ const Panels = memo(function Panels({ d, sel, live, snapshots, onSelect }:
       <section className="panel" data-testid="node-detail" data-path={detail?.path}>
         <h3>Why VaR moved: {leaf(sel.path)}{detailError ? ` (not refreshed: ${detailError})` : ""}</h3>
         {detail ? <WhyVaR d={detail} /> : <p className="muted">loading…</p>}
+      </section>
+      <section className="panel">
+        <h3>Backtest: {leaf(sel.path)}, hypothetical daily P&amp;L against the previous day&apos;s VaR 99</h3>
+        <BacktestPanel path={sel.path} />
       </section>
       <section className="row">
         <div className="panel grow">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cellColour, histogramGeometry, nodeDetailUrl, pct } from "./nodeDetail";
+import { backtestGeometry, cellColour, histogramGeometry, nodeDetailUrl, pct } from "./nodeDetail";
 
 describe("the node detail", () => {
   it("asks for the node by path, encoded, with the page's token", () => {
@@ -19,5 +19,16 @@ describe("the node detail", () => {
     expect(cellColour(20, 10)).toBe("rgba(40,170,90,1.000)");
     expect(cellColour(5, 0)).toBe("rgba(40,170,90,0.150)");
     expect([pct(-0.1), pct(0), pct(0.25)]).toEqual(["-10%", "0%", "+25%"]);
+  });
+});
+
+describe("the backtest chart", () => {
+  it("spans the lowest P&L or -VaR to the highest P&L, zero included, and marks the exceptions", () => {
+    const days = [{ pnl: 10, var_99: 20, exception: false }, { pnl: -30, var_99: 20, exception: true }, { pnl: 5, var_99: 25, exception: false }];
+    const g = backtestGeometry(days, 200, 100);
+    expect([g.lo, g.hi]).toEqual([-30, 10]);
+    expect(g.points.map((p) => [p.x, p.y, p.exception])).toEqual([[0, 0, false], [100, 100, true], [200, 12.5, false]]);
+    expect(g.zeroY).toBe(25);
+    expect(g.varLine).toBe("M0.0,75.0L100.0,75.0L200.0,87.5");
   });
 });

@@ -2,10 +2,28 @@
 // the geometry of its scenario P&L histogram with the VaR and ES marked.
 import type { NodeDetail } from "./protocol.generated";
 
-export function nodeDetailUrl(path: string, token?: string | null): string {
+/** GET /api/node (the detail) or /api/backtest of a node, with the page's token. */
+export function nodeDetailUrl(path: string, token?: string | null, view: "node" | "backtest" = "node"): string {
   const q = new URLSearchParams({ path });
   if (token) q.set("token", token);
-  return `/api/node?${q}`;
+  return `/api/${view}?${q}`;
+}
+
+/** The backtest chart's geometry in a `width` x `height` box: one x per day, y from the lowest
+ *  P&L or -VaR to the highest P&L (0 included); the -VaR line and the exceptions. */
+export function backtestGeometry(days: { pnl: number; var_99: number; exception: boolean }[], width: number, height: number) {
+  const lo = Math.min(0, ...days.map((d) => Math.min(d.pnl, -d.var_99)));
+  const hi = Math.max(0, ...days.map((d) => d.pnl));
+  const span = hi > lo ? hi - lo : 1;
+  const x = (i: number) => (days.length > 1 ? (i / (days.length - 1)) * width : width / 2);
+  const y = (v: number) => height - ((v - lo) / span) * height;
+  return {
+    points: days.map((d, i) => ({ x: x(i), y: y(d.pnl), exception: d.exception })),
+    varLine: days.map((d, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${y(-d.var_99).toFixed(1)}`).join(""),
+    zeroY: y(0),
+    lo,
+    hi,
+  };
 }
 
 export type Bar = { x: number; width: number; height: number; from: number; to: number; count: number; tail: boolean };

@@ -57,6 +57,7 @@ export interface ProtocolTypes {
   what_if_request?: WhatIfRequest;
   what_if_response?: WhatIfResponse;
   node_detail?: NodeDetail;
+  node_backtest?: NodeBacktest;
 }
 /**
  * This interface was referenced by `ProtocolTypes`'s JSON-Schema
@@ -897,4 +898,32 @@ export interface NodeDetail {
           component_var: number;
         }
       ];
+}
+/**
+ * GET /api/backtest?path=P: the node's current positions revalued on each of the last days (at most 250) of the price history (hypothetical P&L; options fully, at today's spot, vol and expiry), each against the historical VaR 99 of the same positions over the window of days before it; an exception is pnl < -var_99. Kupiec's POF, Christoffersen's independence and conditional coverage p-values, and the Basel traffic light of the exceptions.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "node_backtest".
+ */
+export interface NodeBacktest {
+  path: string;
+  /**
+   * days in each VaR (the book's scenario count)
+   */
+  window: number;
+  confidence: 0.99;
+  days: {
+    /**
+     * the price history's label of the day
+     */
+    label: string;
+    pnl: number;
+    var_99: number;
+    exception: boolean;
+  }[];
+  exceptions: number;
+  kupiec_p: number;
+  christoffersen_independence_p: number;
+  christoffersen_conditional_p: number;
+  traffic_light: "green" | "yellow" | "red";
 }

@@ -1,22 +1,25 @@
-// The selected node's detail from GET /api/node, fetched when the node changes and every
-// `refreshMs` after; the last answer stays shown while the next is on its way, an error says why.
+// A view of the selected node from the server (GET /api/node: its detail; /api/backtest: its
+// backtest), fetched when the node changes and every `refreshMs` after; the last answer stays
+// shown while the next is on its way, an error says why.
 import { useEffect, useState } from "react";
 import { nodeDetailUrl } from "./nodeDetail";
-import type { NodeDetail } from "./protocol.generated";
+import type { NodeBacktest, NodeDetail } from "./protocol.generated";
 import { pageToken } from "./useRiskStream";
 
-export function useNodeDetail(path: string, refreshMs = 1000): { detail: NodeDetail | null; error: string | null } {
-  const [state, setState] = useState<{ detail: NodeDetail | null; error: string | null }>({ detail: null, error: null });
+type Views = { node: NodeDetail; backtest: NodeBacktest };
+
+export function useNodeDetail<V extends keyof Views = "node">(path: string, refreshMs = 1000, view?: V): { detail: Views[V] | null; error: string | null } {
+  const [state, setState] = useState<{ detail: Views[V] | null; error: string | null }>({ detail: null, error: null });
   useEffect(() => {
     let stop = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const ctl = new AbortController();
     setState((s) => (s.detail?.path === path ? s : { detail: null, error: null }));
     const load = () => {
-      fetch(nodeDetailUrl(path, pageToken()), { cache: "no-store", signal: ctl.signal })
+      fetch(nodeDetailUrl(path, pageToken(), view ?? "node"), { cache: "no-store", signal: ctl.signal })
         .then(async (r) => {
           if (!r.ok) throw new Error((await r.text()).trim() || `${r.status} ${r.statusText}`);
-          return (await r.json()) as NodeDetail;
+          return (await r.json()) as Views[V];
         })
         .then((detail) => !stop && setState({ detail, error: null }))
         .catch((e: unknown) => !stop && setState((s) => ({ ...s, error: e instanceof Error ? e.message : String(e) })))
@@ -24,6 +27,6 @@ export function useNodeDetail(path: string, refreshMs = 1000): { detail: NodeDet
     };
     load();
     return () => { stop = true; ctl.abort(); clearTimeout(timer); };
-  }, [path, refreshMs]);
+  }, [path, refreshMs, view]);
   return state;
 }

@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
         net::io_context ioc(1);
         auto l = std::make_shared<listener>(ioc, tcp::endpoint(net::ip::make_address(cfg.bind), cfg.port), h, nullptr);
         ctx_storage.reset(new server_context{cfg, m, access_policy(cfg.bind, l->port(), cfg.allowed_hosts, cfg.allowed_origins, cfg.token),
-                                             static_root(cfg.static_dir), svc.instance(), rate_limited_log(), connection_limits{}, nullptr, nullptr, {}, {}, {}, {}});
+                                             static_root(cfg.static_dir), svc.instance(), rate_limited_log(), connection_limits{}, nullptr, nullptr, {}, {}, {}, {}, {}});
         server_context& ctx = *ctx_storage;
         const int fd_limit = raise_open_file_limit();
         ctx.limits.max = cfg.max_connections > 0 ? cfg.max_connections : std::max(16, fd_limit - connection_reserve);
@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
             g_stop = true;
             ioc.stop();
         });
-        std::printf("rtrisk live: http://%s:%u/  (WebSocket /ws/risk, /api/risk, /api/whatif, /api/limits, /api/node, /healthz, /metrics; %s; instance %s; up to %d connections)\n",
+        std::printf("rtrisk live: http://%s:%u/  (WebSocket /ws/risk, /api/risk, /api/whatif, /api/limits, /api/node, /api/backtest, /healthz, /metrics; %s; instance %s; up to %d connections)\n",
                     cfg.bind.c_str(), l->port(), svc.feed().c_str(), ctx.instance.c_str(),
                     ctx.limits.max);
         std::fflush(stdout);
@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
         ctx.what_if = [&svc](std::string_view body, server_context::answer_to done) { svc.what_if(body, std::move(done)); };
         ctx.risk_limits = [&svc] { return svc.limits(); };
         ctx.node_detail = [&svc](const request_target& t, server_context::answer_to done) { svc.node(t, std::move(done)); };
+        ctx.backtest = [&svc](const request_target& t, server_context::answer_to done) { svc.backtest(t, std::move(done)); };
         ctx.set_limits = [&svc](std::string_view body, server_context::answer_to done) { svc.set_limits(body, std::move(done)); };
         // A handler that throws is logged and the loop goes on; nothing a client sends stops it.
         while (!g_stop) {

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -220,24 +221,13 @@ public:
     }
     http_answer what_if(std::string_view body) { return wait_for([&](auto done) { what_if(body, std::move(done)); }); }
 
-    /// GET /api/node?path=P (docs/protocol.md, "Node detail"): computed on the engine thread.
-    void node(const request_target& target, std::function<void(http_answer)> done) {
-        const auto path = target.param("path");
-        if (!path || path->empty()) {
-            m_metrics.bad_requests_total++;
-            return done({400, "path: a node path is required (?path=FIRM/Equities)\n"});
-        }
-        if (m_cfg.aggregate) return done({501, "the node detail needs an engine holding the book; the aggregator holds vectors only\n"});
-        auto job = [this, path = *path, done](engine* e) {
-            if (!e) return done({503, "the engine has stopped\n", false, true});
-            try {
-                done({200, node_detail_json(e->detail_of(path)).dump(), true});
-            } catch (const std::invalid_argument& err) {
-                done({404, std::string(err.what()) + "\n"});
-            }
-        };
-        if (!post(std::move(job))) done({503, "too many requests waiting for the engine\n", false, true});
-    }
+    /// GET /api/node?path=P (docs/protocol.md, "Node detail") and GET /api/backtest?path=P
+    /// ("Backtest"): computed on the engine thread, at most once per node every 500 ms (the
+    /// backtest every 5 s), however many dashboards ask: a desk of 1,000 options costs ~8 ms of
+    /// the engine thread (docs/performance.md).
+    void node(const request_target& target, std::function<void(http_answer)> done) { node_view(target, false, std::move(done)); }
+    void backtest(const request_target& target, std::function<void(http_answer)> done) { node_view(target, true, std::move(done)); }
+    http_answer backtest(const request_target& target) { return wait_for([&](auto done) { backtest(target, std::move(done)); }); }
     http_answer node(const request_target& target) { return wait_for([&](auto done) { node(target, std::move(done)); }); }
 
     /// GET /api/limits: {"limits": [...], "editable": bool}.
@@ -320,6 +310,39 @@ public:
 
 private:
     static constexpr std::size_t max_jobs = 64;
+
+    void node_view(const request_target& target, bool backtest, std::function<void(http_answer)> done) {
+        const auto path = target.param("path");
+        if (!path || path->empty()) {
+            m_metrics.bad_requests_total++;
+            return done({400, "path: a node path is required (?path=FIRM/Equities)\n"});
+        }
+        if (m_cfg.aggregate) return done({501, "this view needs an engine holding the book; the aggregator holds vectors only\n"});
+        auto job = [this, path = *path, backtest, done](engine* e) {
+            if (!e) return done({503, "the engine has stopped\n", false, true});
+            const auto now = steady::now();
+            auto& cache = backtest ? m_backtest_cache : m_detail_cache;
+            auto& cached = cache[path];
+            if (cached.body.empty() || now - cached.at > (backtest ? backtest_max_age : detail_max_age)) {
+                try {
+                    cached = {now, backtest ? node_backtest_json(e->backtest_of(path)).dump() : node_detail_json(e->detail_of(path)).dump()};
+                } catch (const std::invalid_argument& err) {
+                    cache.erase(path);
+                    return done({404, std::string(err.what()) + "\n"});
+                }
+            }
+            const std::string body = cached.body;
+            if (cache.size() > 256) cache.clear();
+            done({200, body, true});
+        };
+        if (!post(std::move(job))) done({503, "too many requests waiting for the engine\n", false, true});
+    }
+    static constexpr auto detail_max_age = std::chrono::milliseconds(500);
+    static constexpr auto backtest_max_age = std::chrono::seconds(5);
+    struct cached_detail {
+        steady::time_point at;
+        std::string body;
+    };
     using job = std::function<void(engine*)>;
 
     /// Queues `j` for the engine (or aggregator) thread; false when too many wait or it stopped.
@@ -546,6 +569,7 @@ private:
     std::shared_ptr<history::reader> m_db_in;
     std::unique_ptr<sink> m_risk_out, m_alerts_out, m_vectors_out;
     limit_monitor m_monitor; ///< the engine thread's
+    std::map<std::string, cached_detail> m_detail_cache, m_backtest_cache; ///< the engine thread's: GET /api/node and /api/backtest answers by path
     std::mutex m_limits_mutex;
     std::vector<node_limit> m_limits; ///< as saved; the monitor takes them on the engine thread
     std::mutex m_jobs_mutex;

@@ -90,6 +90,7 @@ struct server_context {
     std::function<void(std::string_view body, answer_to done)> what_if;
     std::function<http_answer()> risk_limits;
     std::function<void(const request_target& target, answer_to done)> node_detail;
+    std::function<void(const request_target& target, answer_to done)> backtest;
     std::function<void(std::string_view body, answer_to done)> set_limits;
 };
 

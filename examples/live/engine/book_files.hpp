@@ -74,6 +74,8 @@ struct loaded_book {
     std::vector<double> multipliers;
     /// Per scenario: the history's label (first column) of the day its return ends on.
     std::vector<std::string> scenario_labels;
+    /// Per row of history_returns: the label of the day its return ends on.
+    std::vector<std::string> return_labels;
 };
 
 namespace detail {
@@ -274,9 +276,10 @@ inline loaded_book load_book(const book_files& files, const market_parameters& m
                          std::to_string(std::max<Eigen::Index>(T, 100)) +
                          (files.scenarios != 0 ? " scenarios asked (--scenarios)" : " needed for VaR 99 %"));
     }
-    loaded_book out{rtrisk::book_state({}, {}, {}, rtrisk::scenario_matrix<double>::Zero(1, 0), 0), 0, {}, {}, {}, {}};
+    loaded_book out{rtrisk::book_state({}, {}, {}, rtrisk::scenario_matrix<double>::Zero(1, 0), 0), 0, {}, {}, {}, {}, {}};
     out.history_returns = rtrisk::returns_from_prices(hist.values);
     out.scenario_labels.assign(hist.labels.end() - T, hist.labels.end());
+    out.return_labels.assign(hist.labels.begin() + 1, hist.labels.end());
     out.history_columns = hist.columns.size();
 
     std::vector<std::string> names = hist.columns;

@@ -337,14 +337,7 @@ public:
         const auto tail = st.tail(n, 0.99, 0.975);
         d.var_99 = tail.var;
         d.es_975 = tail.es;
-        std::vector<std::size_t> held; // the positions of the subtree
-        for (std::vector<std::size_t> stack{n}; !stack.empty();) {
-            const auto k = stack.back();
-            stack.pop_back();
-            held.insert(held.end(), st.nodes()[k].positions.begin(), st.nodes()[k].positions.end());
-            stack.insert(stack.end(), st.nodes()[k].children.rbegin(), st.nodes()[k].children.rend());
-        }
-        std::sort(held.begin(), held.end());
+        const auto held = positions_under(n);
         book_parts(st, positions_book(st, held), false, d.greeks, d.stress, d.grid);
         for (const auto p : held) {
             const auto& pos = st.positions()[p];
@@ -379,6 +372,63 @@ public:
             d.top_contributors.push_back({st.nodes()[pos.node].path, st.contracts()[pos.contract].symbol, v});
         }
         return d;
+    }
+
+    static constexpr std::size_t backtest_days = 250;
+
+    /// A backtest of the node at `path` over the last `days` days of the price history (fewer when
+    /// the history is shorter than days + the scenario count): the node's positions now, revalued
+    /// on each day's returns (options fully, at today's spot, vol and expiry, as in the scenarios),
+    /// against their historical VaR 99 over the scenario-count days before it; Kupiec's and
+    /// Christoffersen's tests and the Basel traffic light on the exceptions (backtest.hpp).
+    /// Throws std::invalid_argument for an unknown node or a history too short.
+    node_backtest backtest_of(const std::string& path, std::size_t days = backtest_days) const {
+        using rtrisk::book_state;
+        const auto& st = m_book.state;
+        const auto n = st.find_node(path);
+        if (n == book_state::npos) throw std::invalid_argument("node: no node '" + detail::excerpt(path) + "' in the book");
+        const std::size_t T = st.scenario_count();
+        const auto N = static_cast<std::size_t>(m_book.history_returns.rows());
+        if (N < T + 1) throw std::invalid_argument("the price history holds no day beyond the scenario window");
+        days = std::min(days, N - T);
+        const std::size_t r0 = N - days - T; // first history row used
+        // each underlying's returns over those rows: a history column, or beta x its proxy's
+        std::vector<std::pair<std::size_t, double>> column(st.underlyings().size());
+        for (std::size_t u = 0; u < column.size(); ++u) column[u] = {u, 1.0};
+        for (const auto& p : m_book.proxies) column[p.underlying] = {p.proxy, p.beta};
+        std::vector<double> units(st.contracts().size(), 0.0);
+        for (const auto p : positions_under(n)) units[st.positions()[p].contract] += st.positions()[p].quantity * st.positions()[p].multiplier;
+        std::vector<double> pnl(days + T, 0.0);
+        for (std::size_t c = 0; c < units.size(); ++c) {
+            if (units[c] == 0) continue;
+            const auto& k = st.contracts()[c];
+            const double s = st.spots()[k.underlying], q = st.dividends()[k.underlying];
+            const double v0 = st.unit_greeks(c).price;
+            const auto [col, beta] = column[k.underlying];
+            for (std::size_t i = 0; i < pnl.size(); ++i) {
+                const double r = beta * m_book.history_returns(static_cast<Eigen::Index>(r0 + i), static_cast<Eigen::Index>(col));
+                const double v = k.is_option ? rtrisk::detail::bsm_unchecked(k.kind, s * (1 + r), k.strike, k.expiry, st.rate(), q, k.vol).price : s * (1 + r);
+                pnl[i] += units[c] * (v - v0);
+            }
+        }
+        node_backtest b;
+        b.path = path;
+        b.window = T;
+        std::vector<double> scratch(T);
+        std::vector<std::uint8_t> hits;
+        for (std::size_t d = 0; d < days; ++d) {
+            const double var = rtrisk::historical_tail(std::span<const double>(pnl.data() + d, T), 0.99, 0.975, std::span<double>(scratch)).var;
+            const double today = pnl[d + T];
+            const bool hit = today < -var;
+            b.days.push_back({m_book.return_labels.at(r0 + T + d), today, var, hit});
+            hits.push_back(hit ? 1 : 0);
+            b.exceptions += hit;
+        }
+        b.kupiec_p = rtrisk::kupiec(b.exceptions, days, 0.99).p_value;
+        b.christoffersen_independence_p = rtrisk::christoffersen_independence(hits).p_value;
+        b.christoffersen_conditional_p = rtrisk::christoffersen_conditional_coverage(hits, 0.99).p_value;
+        b.traffic_light = rtrisk::to_string(rtrisk::traffic_light(b.exceptions, days, 0.99));
+        return b;
     }
 
     std::uint64_t ticks() const { return m_ticks; }
@@ -464,6 +514,20 @@ public:
     }
 
 private:
+    /// The positions of node n's subtree, in position order.
+    std::vector<std::size_t> positions_under(std::size_t n) const {
+        const auto& st = m_book.state;
+        std::vector<std::size_t> held;
+        for (std::vector<std::size_t> stack{n}; !stack.empty();) {
+            const auto k = stack.back();
+            stack.pop_back();
+            held.insert(held.end(), st.nodes()[k].positions.begin(), st.nodes()[k].positions.end());
+            stack.insert(stack.end(), st.nodes()[k].children.begin(), st.nodes()[k].children.end());
+        }
+        std::sort(held.begin(), held.end());
+        return held;
+    }
+
     position_risk position_row(std::size_t p, double component_var) const {
         const auto& st = m_book.state;
         const auto& pos = st.positions()[p];

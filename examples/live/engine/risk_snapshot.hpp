@@ -140,6 +140,23 @@ struct node_detail {
     std::vector<contributor> top_contributors;  ///< the 10 largest components in the node's VaR 99
 };
 
+/// A VaR backtest of a node (GET /api/backtest): its current positions revalued on each of the
+/// last days of the price history (hypothetical P&L), against the VaR 99 of the same positions
+/// over the `window` days before that day; an exception is a loss above the VaR.
+struct backtest_day {
+    std::string label; ///< the history's label of the day
+    double pnl = 0, var_99 = 0;
+    bool exception = false;
+};
+struct node_backtest {
+    std::string path;
+    std::size_t window = 0; ///< VaR window (the book's scenario count)
+    std::vector<backtest_day> days;
+    std::size_t exceptions = 0;
+    double kupiec_p = 1, christoffersen_independence_p = 1, christoffersen_conditional_p = 1;
+    std::string traffic_light; ///< Basel zone: green, yellow or red
+};
+
 /// Which of the slower parts a snapshot computes.
 struct snapshot_parts {
     bool positions = true; ///< positions, Greeks, stress and the grid

@@ -133,7 +133,7 @@ private:
             return reply(req, {http::status::not_found, "no WebSocket at " + path + "\n"});
         }
         if (path == "/healthz") return reply(req, {http::status::ok, "ok\n"});
-        if (path == "/api/risk" || path == "/api/history" || path == "/api/whatif" || path == "/api/limits" || path == "/api/node") {
+        if (path == "/api/risk" || path == "/api/history" || path == "/api/whatif" || path == "/api/limits" || path == "/api/node" || path == "/api/backtest") {
             const auto token = target.param("token");
             if (!m_ctx.policy.token_ok(sv(req[http::field::authorization]), token ? &*token : nullptr)) {
                 return reply(req, {http::status::unauthorized, "bearer token required\n", "text/plain; charset=utf-8", "no-cache", false,
@@ -155,10 +155,10 @@ private:
                 return m_ctx.set_limits(body, std::move(done));
             }
             if (path == "/api/limits") return send_answer(req, m_ctx.risk_limits());
-            if (path == "/api/node") {
+            if (path == "/api/node" || path == "/api/backtest") {
                 auto self = shared_from_this();
                 auto shared_req = std::make_shared<http::request<http::string_body>>(req);
-                return m_ctx.node_detail(target, [self, shared_req](http_answer a) {
+                return (path == "/api/node" ? m_ctx.node_detail : m_ctx.backtest)(target, [self, shared_req](http_answer a) {
                     net::post(self->m_stream.get_executor(), [self, shared_req, a = std::move(a)]() mutable { self->send_answer(*shared_req, std::move(a)); });
                 });
             }

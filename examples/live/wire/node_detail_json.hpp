@@ -1,7 +1,8 @@
 #pragma once
 // The JSON of GET /api/node?path=P (docs/protocol.md, "Node detail"; schema node_detail in
 // docs/protocol.schema.json): one node's Greeks by underlying, option positions, stress, spot x
-// vol grid, scenario P&L histogram, tail scenarios and top 10 contributors. Exact figures.
+// vol grid, scenario P&L histogram, tail scenarios and top 10 contributors; and of
+// GET /api/backtest?path=P (schema node_backtest). Exact figures.
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +35,22 @@ inline nlohmann::json node_detail_json(const node_detail& d) {
             {"histogram", {{"edges", d.bin_edges}, {"counts", d.bin_counts}}},
             {"tail", std::move(tail)},
             {"top_contributors", std::move(top)}};
+}
+
+/// GET /api/backtest?path=P (schema node_backtest).
+inline nlohmann::json node_backtest_json(const node_backtest& b) {
+    using nlohmann::json;
+    json days = json::array();
+    for (const auto& d : b.days) days.push_back({{"label", d.label}, {"pnl", d.pnl}, {"var_99", d.var_99}, {"exception", d.exception}});
+    return {{"path", b.path},
+            {"window", b.window},
+            {"confidence", 0.99},
+            {"days", std::move(days)},
+            {"exceptions", b.exceptions},
+            {"kupiec_p", b.kupiec_p},
+            {"christoffersen_independence_p", b.christoffersen_independence_p},
+            {"christoffersen_conditional_p", b.christoffersen_conditional_p},
+            {"traffic_light", b.traffic_light}};
 }
 
 } // namespace rtrisk_live

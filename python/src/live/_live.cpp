@@ -346,6 +346,14 @@ PYBIND11_MODULE(_live, m) {
             }
             return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
         }, py::arg("target"), "GET /api/node: (status, body, is JSON, retry after 1 s). Waits for the engine thread with the GIL released.")
+        .def("backtest", [](service& s, const live::request_target& t) {
+            live::http_answer a;
+            {
+                py::gil_scoped_release nogil;
+                a = s.svc->backtest(t);
+            }
+            return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
+        }, py::arg("target"), "GET /api/backtest: (status, body, is JSON, retry after 1 s). Waits for the engine thread with the GIL released.")
         .def("limits", [](service& s) {
             const auto a = s.svc->limits();
             return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
