@@ -411,6 +411,19 @@ async function backtestPanel(page, port, node) {
   return { ...shown, days: api.days.length };
 }
 
+// The positions table: a filter keeps the matching rows only; a column header sorts by it.
+async function positionsTable(page) {
+  const box = page.getByLabel("filter positions");
+  await box.fill("dax");
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="position-row"]')].every((r) => /dax/i.test(r.textContent)), null, { timeout: 5000 });
+  const filtered = await page.getByTestId("positions-shown").textContent();
+  await box.fill("");
+  await page.locator('[data-testid="positions"] th button', { hasText: /^quantity/ }).click(); // a number column: largest first
+  const q = await page.locator('[data-testid="position-row"] td:nth-child(3)').evaluateAll((tds) => tds.map((td) => Number(td.textContent.replace(/,/g, ""))));
+  if (q.some((v, i) => i > 0 && v > q[i - 1])) fail(`positions: sorted by quantity descending reads ${q}`);
+  return { filtered, sorted_rows: q.length };
+}
+
 const port = await freePort();
 let server = await startServer(port);
 const browser = await chromium.launch({
@@ -446,6 +459,7 @@ try {
   results.limits = await limitBreachAndClearing(page, port);
   results.what_if = await whatIf(page, port, apiRisk);
   results.backtest = await backtestPanel(page, port, apiRisk.nodes[0].path);
+  results.positions_table = await positionsTable(page);
   // Tick-to-screen from here on (page load excluded): 5 s of updates at 10 Hz.
   await page.evaluate(() => { window.__rtrisk.tickToScreenMs.length = 0; });
   await page.waitForTimeout(5000);
