@@ -9,7 +9,8 @@ seconds="${1:-30}"
 ./scripts/bootstrap.sh
 cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
 cmake --build build-fuzz -j"$(nproc)"
-targets=(tick_line client_message request_target scenarios_json price_csv book_records kafka_message vectors_record history_journal history_request)
+targets=(tick_line client_message request_target scenarios_json price_csv book_records kafka_message vectors_record history_journal history_request
+         what_if_request limits)
 run_one() {
   local t="$1"
   mkdir -p "build-fuzz/corpus/$t" "build-fuzz/artifacts/$t"

@@ -83,7 +83,8 @@ inline void check_limits(const std::vector<node_limit>& limits, const std::vecto
 inline node_limit make_limit(const std::string& where, const std::string* node, const std::string* measure, std::optional<double> limit,
                              const std::string& limit_text) {
     if (!node) throw limits_error(where + ": field 'node' is missing");
-    if (node->empty() || node->size() > 1024 || node->front() == '/' || node->back() == '/' || node->find("//") != std::string::npos) {
+    if (node->empty() || node->size() > 1024 || node->front() == '/' || node->back() == '/' || node->find("//") != std::string::npos ||
+        node->front() == ' ' || node->back() == ' ' || node->front() == '\t' || node->back() == '\t') {
         throw limits_error(where + ": field 'node': '" + printable(*node) + "' is not a node path");
     }
     for (const char c : *node) {
