@@ -18,7 +18,7 @@ namespace {
 std::vector<history::record> batch(const std::string& instance, std::uint64_t first_seq, int publications, int nodes, std::int64_t t0) {
     std::vector<history::record> out;
     for (int p = 0; p < publications; ++p) {
-        history::record r{instance, first_seq + static_cast<std::uint64_t>(p), t0 + (static_cast<std::int64_t>(first_seq) + p) * 100000, {}, {}};
+        history::record r{instance, first_seq + static_cast<std::uint64_t>(p), t0 + (static_cast<std::int64_t>(first_seq) + p) * 100000, {}, {}, {}};
         for (int n = 0; n < nodes; ++n) r.nodes.push_back({"FIRM/desk" + std::to_string(n % 10) + "/trader" + std::to_string(n), 1.5 * p, 1e6 + n, 1.2e6, 3e7, -4.0});
         out.push_back(std::move(r));
     }

@@ -25,7 +25,7 @@ std::string refusal(const std::string& target) {
 }
 
 history::record sample(std::uint64_t seq, std::size_t positions = 0) {
-    history::record r{"abc123", seq, 1795676400000000LL + static_cast<std::int64_t>(seq) * 100000, {}, {}};
+    history::record r{"abc123", seq, 1795676400000000LL + static_cast<std::int64_t>(seq) * 100000, {}, {}, {}};
     r.nodes.push_back({"FIRM", -1.5 * double(seq), 1e6 + double(seq), 1.2e6, 3e7, -4.25});
     r.nodes.push_back({"FIRM/Équités \"EU\"", 0.1, 0.2, 0.3, 0.4, 0.5});
     for (std::size_t i = 0; i < positions; ++i) r.positions.push_back({"FIRM/EU", "DAX", 10, 6000.5, 60005, -3, 0.1 * double(i)});
@@ -206,4 +206,19 @@ TEST_CASE("history ring: a node's points within [from, to), and buckets keep the
     CHECK(ring.knows("FIRM/EU"));
     CHECK(!ring.knows("FIRM/US"));
     CHECK(ring.query("FIRM/US", t0, t0 + 5000000, 0).points.empty());
+}
+
+TEST_CASE("a journal line keeps the publication's limit events, and a line without them still reads") {
+    history::record r{"abc123", 9, 1795676400000000LL, {{"FIRM", 1, 2, 3, 4, 5}}, {}, {{1795676400000, "FIRM", "var_99", "breach", 120.5, 100}}};
+    const auto line = history::encode_line(r);
+    CHECK(line.find("\"a\":[[1795676400000,\"FIRM\",\"var_99\",\"breach\",120.5,100.0]]") != std::string::npos);
+    const auto back = history::decode_line(line);
+    REQUIRE(back.alerts.size() == 1);
+    CHECK((back.alerts[0].node == "FIRM" && back.alerts[0].event == "breach" && back.alerts[0].value == 120.5 && back.alerts[0].limit == 100));
+    CHECK(back.rows() == 2);
+    r.alerts.clear();
+    CHECK(history::encode_line(r).find("\"a\"") == std::string::npos); // the journal of a server without limits is unchanged
+    CHECK_THROWS_AS(history::decode_line(R"({"i":"x","s":1,"t":1,"n":[],"p":[],"a":[[1,"FIRM","var_99","flapped",1,1]]})"), std::invalid_argument);
+    CHECK_THROWS_AS(history::decode_line(R"({"i":"x","s":1,"t":1,"n":[],"p":[],"a":{}})"), std::invalid_argument);
+    CHECK_THROWS_AS(history::decode_line(R"({"i":"x","s":1,"t":1,"n":[],"p":[],"b":[]})"), std::invalid_argument);
 }

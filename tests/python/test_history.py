@@ -130,7 +130,7 @@ def test_migrations_are_applied_once_and_record_the_storage(db, tmp_path):
     first = db.sql("SELECT version, name, storage, applied_at FROM rtrisk_schema_migrations ORDER BY version")
     timescale = (db.sql("SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'")[0][0] > 0
                  and "timescaledb" in db.sql("SHOW shared_preload_libraries")[0][0])
-    assert [r[0] for r in first] == [1, 2]
+    assert [r[0] for r in first] == [1, 2, 3]
     assert {r[2] for r in first} == {"timescale" if timescale else "native"}
     assert all(r[1].endswith(f".{first[0][2]}.sql") for r in first)
     s = writer(db, tmp_path)  # the second start: nothing to apply, writing goes on
@@ -166,6 +166,25 @@ def test_a_publication_round_trips_exactly(db, tmp_path):
     assert 0 < pos_seqs[0] < all_seqs
     leaves = {r[0] for r in db.sql("SELECT DISTINCT node FROM risk_positions WHERE instance = %s", s.instance)}
     assert leaves and leaves <= set(rows) and "FIRM" not in leaves
+
+
+def test_limit_breaches_and_clearings_are_stored_with_their_publication(db, tmp_path):
+    """docs/limits.md: a limit far below the firm's VaR breaches at the first publication; the
+    event is a row of limit_events with the publication's instance and seq, as /metrics counts it."""
+    limits = tmp_path / "limits.csv"
+    limits.write_text("node,measure,limit\nFIRM,var_99,1\nFIRM,gross_exposure,1e15\n")
+    s = writer(db, tmp_path, "--limits", str(limits))
+    try:
+        row = wait_for(lambda: db.sql("SELECT node, measure, event, value, \"limit\", seq, extract(epoch FROM ts) FROM limit_events WHERE instance = %s",
+                                      s.instance) if migrated(db) else None, what="a limit event row")
+        assert s.metric("rtrisk_limit_breaches_total") == 1
+    finally:
+        stop(s)
+    assert len(row) == 1  # one breach, held (no clearing: the VaR stays far above 0.95)
+    node, measure, event, value, limit, seq, ts = row[0]
+    assert (node, measure, event, limit) == ("FIRM", "var_99", "breach", 1.0) and value > 1 and seq >= 1
+    assert abs(float(ts) - time.time()) < 120
+    assert seq in seqs_of(db, s.instance)  # written with its publication's rows
 
 
 def test_a_30_s_outage_loses_nothing_and_doubles_nothing(db, tmp_path):

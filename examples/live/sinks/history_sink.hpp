@@ -76,6 +76,7 @@ public:
         const bool positions = p->snapshot->positions && now >= m_next_positions;
         if (positions) m_next_positions = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(m_settings.positions_every_s));
         auto r = history::make_record(*p->snapshot, m_instance, p->version, p->published_us, positions);
+        r.alerts = history::alert_points(p->alert_events);
         const auto rows = r.rows();
         {
             std::lock_guard lock(m_mutex);

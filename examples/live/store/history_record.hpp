@@ -30,18 +30,26 @@ struct position_point {
     double quantity = 0, price = 0, market_value = 0, pnl = 0, delta = 0;
 };
 
+/// A limit breach or clearing raised by the publication (docs/limits.md).
+struct alert_point {
+    std::int64_t time_ms = 0;
+    std::string node, measure, event; ///< event: "breach" or "cleared"
+    double value = 0, limit = 0;
+};
+
 struct record {
     std::string instance;
     std::uint64_t seq = 0;
     std::int64_t time_us = 0; ///< publication wall-clock time, µs since the Unix epoch
     std::vector<node_point> nodes;
     std::vector<position_point> positions; ///< empty when this record carries none
-    std::size_t rows() const { return nodes.size() + positions.size(); }
+    std::vector<alert_point> alerts;       ///< usually empty
+    std::size_t rows() const { return nodes.size() + positions.size() + alerts.size(); }
 };
 
 /// A snapshot's rows; its positions only when `with_positions` (and the snapshot has them).
 inline record make_record(const risk_snapshot& s, std::string instance, std::uint64_t seq, std::int64_t time_us, bool with_positions) {
-    record r{std::move(instance), seq, time_us, {}, {}};
+    record r{std::move(instance), seq, time_us, {}, {}, {}};
     r.nodes.reserve(s.nodes.size());
     for (const auto& n : s.nodes) r.nodes.push_back({n.path, n.pnl, n.var_99, n.es_975, n.gross_exposure, n.net_delta});
     if (with_positions && s.positions) {
@@ -95,8 +103,19 @@ inline std::string text(const nlohmann::json& j, const char* what) {
 }
 } // namespace detail
 
+/// The limit events of a publication (publication::alert_events, engine/limits.hpp's JSON).
+inline std::vector<alert_point> alert_points(const nlohmann::json& events) {
+    std::vector<alert_point> out;
+    for (const auto& e : events) {
+        out.push_back({e.at("time_ms").get<std::int64_t>(), e.at("node").get<std::string>(), e.at("measure").get<std::string>(),
+                       e.at("event").get<std::string>(), e.at("value").get<double>(), e.at("limit").get<double>()});
+    }
+    return out;
+}
+
 /// The journal line of a record (without the newline): {"i","s","t","n":[[node,pnl,var_99,
-/// es_975,gross_exposure,net_delta]...],"p":[[node,symbol,quantity,price,market_value,pnl,delta]...]}.
+/// es_975,gross_exposure,net_delta]...],"p":[[node,symbol,quantity,price,market_value,pnl,delta]...]},
+/// and when it holds limit events "a":[[time_ms,node,measure,event,value,limit]...].
 inline std::string encode_line(const record& r) {
     using nlohmann::json;
     json nodes = json::array(), positions = json::array();
@@ -108,13 +127,19 @@ inline std::string encode_line(const record& r) {
         positions.push_back({p.node, p.symbol, detail::number(p.quantity), detail::number(p.price), detail::number(p.market_value),
                              detail::number(p.pnl), detail::number(p.delta)});
     }
-    return json{{"i", r.instance}, {"s", r.seq}, {"t", r.time_us}, {"n", std::move(nodes)}, {"p", std::move(positions)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    json line{{"i", r.instance}, {"s", r.seq}, {"t", r.time_us}, {"n", std::move(nodes)}, {"p", std::move(positions)}};
+    if (!r.alerts.empty()) {
+        json alerts = json::array();
+        for (const auto& a : r.alerts) alerts.push_back({a.time_ms, a.node, a.measure, a.event, detail::number(a.value), detail::number(a.limit)});
+        line["a"] = std::move(alerts);
+    }
+    return line.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 /// Parses a journal line; throws std::invalid_argument naming what is wrong.
 inline record decode_line(std::string_view line) {
     const auto j = rtrisk_live::detail::parse_json(line, 8, "journal line");
-    if (!j.is_object() || j.size() != 5) throw std::invalid_argument("journal line: an object with i, s, t, n, p expected");
+    if (!j.is_object() || j.size() != (j.contains("a") ? 6u : 5u)) throw std::invalid_argument("journal line: an object with i, s, t, n, p (and a) expected");
     for (const char* k : {"i", "s", "t", "n", "p"}) {
         if (!j.contains(k)) throw std::invalid_argument(std::string("journal line: no \"") + k + "\"");
     }
@@ -135,6 +160,17 @@ inline record decode_line(std::string_view line) {
         detail::array(e, 7, "p[]");
         r.positions.push_back({detail::text(e[0], "node"), detail::text(e[1], "symbol"), detail::number(e[2], "quantity"), detail::number(e[3], "price"),
                                detail::number(e[4], "market_value"), detail::number(e[5], "pnl"), detail::number(e[6], "delta")});
+    }
+    if (j.contains("a")) {
+        if (!j.at("a").is_array()) throw std::invalid_argument("a: an array expected");
+        for (const auto& e : j.at("a")) {
+            detail::array(e, 6, "a[]");
+            if (!e[0].is_number_integer()) throw std::invalid_argument("a[]: time_ms expected");
+            auto event = detail::text(e[3], "event");
+            if (event != "breach" && event != "cleared") throw std::invalid_argument("a[]: event must be breach or cleared");
+            r.alerts.push_back({e[0].get<std::int64_t>(), detail::text(e[1], "node"), detail::text(e[2], "measure"), std::move(event),
+                                detail::number(e[4], "value"), detail::number(e[5], "limit")});
+        }
     }
     return r;
 }

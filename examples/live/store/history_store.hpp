@@ -185,6 +185,14 @@ inline void write(pg::connection& c, storage s, const std::vector<record>& recor
                 c.exec("INSERT INTO risk_positions SELECT * FROM stage_positions ON CONFLICT DO NOTHING");
             }
         }
+        for (const auto& r : records) { // limit events: a few rows, idempotent either way
+            for (const auto& a : r.alerts) {
+                c.exec("INSERT INTO limit_events (ts, instance, seq, node, measure, event, value, \"limit\") "
+                       "VALUES (to_timestamp($1::double precision / 1000), $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                       {std::to_string(a.time_ms), r.instance, std::to_string(r.seq), a.node, a.measure, a.event, nlohmann::json(a.value).dump(),
+                        nlohmann::json(a.limit).dump()});
+            }
+        }
         c.exec("COMMIT");
     } catch (...) {
         if (c.ok()) {
