@@ -424,6 +424,70 @@ async function positionsTable(page) {
   return { filtered, sorted_rows: q.length };
 }
 
+// A book of `n` positions (as bench/bench_engine.cpp's): 250 traders under 5 desks and 25 books,
+// 40 positions each over the demo's 50 underlyings, one in ten an index option of its own.
+function wideBook(n, path) {
+  const index = ["DAX", "SMI", "CAC", "FTSE"], spot = [5473.72, 7676.3, 3995, 5455];
+  const lines = ["node,symbol,quantity,price,multiplier,type,underlying,strike,expiry,vol"];
+  for (let i = 0; i < n; i++) {
+    const trader = i % 250;
+    const node = `FIRM/D${trader % 5}/B${trader % 25}/T${trader}`;
+    if (i % 10 === 9) {
+      const u = i % 4, strike = Math.round(spot[u] * (0.8 + 0.4 * ((i * 7919) % 1000) / 1000)), month = 3 + (Math.floor(i / 10) % 10);
+      const expiry = `2027-${String(month).padStart(2, "0")}-19`;
+      lines.push(`${node},OPT${i},${i % 3 ? 5 : -5},10,10,${i % 20 === 9 ? "call" : "put"},${index[u]},${strike},${expiry},0.2`);
+    } else {
+      const k = (trader + Math.floor(i / 250)) % 50;
+      lines.push(`${node},${k < 4 ? index[k] : `EQ${String(k - 3).padStart(3, "0")}`},${i % 2 ? 100 : -100},100,,,,,,`);
+    }
+  }
+  writeFileSync(path, `${lines.join("\n")}\n`);
+}
+
+// 10,000 positions: a second server on the generated book, the page loaded and left to settle,
+// then 10 s of tick-to-screen samples and every long task (PerformanceObserver "longtask"). The
+// figures are reported (results.json, docs/performance.md), not asserted: timings on a shared
+// 2-core machine are not a test.
+async function tenThousandPositions() {
+  const book = `${pgDir}/book_10k.csv`;
+  wideBook(10000, book);
+  const p10k = await freePort();
+  const srv = spawn(binary, [...binaryArgs, "--port", String(p10k), "--static", staticDir, "--config", resolve(root, "data/demo.toml"), "--book", book,
+    "--no-db"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    await new Promise((res, rej) => {
+      srv.once("error", rej);
+      srv.stdout.on("data", (b) => b.toString().includes("rtrisk live:") && res());
+      setTimeout(() => rej(new Error("the 10,000-position server did not start in 30 s")), 30000);
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.addInitScript(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push({ start: e.startTime, ms: e.duration }); })
+        .observe({ type: "longtask", buffered: true });
+    });
+    const t0 = Date.now();
+    await page.goto(`http://127.0.0.1:${p10k}/`);
+    await page.getByTestId("status").filter({ hasText: /^LIVE$/ }).waitFor({ timeout: 30000 });
+    await page.getByTestId("var").waitFor({ timeout: 30000 });
+    const firstNumberMs = Date.now() - t0;
+    await page.waitForTimeout(3000); // settle: the first snapshot and its render are the load, not the steady state
+    const from = await page.evaluate(() => { window.__rtrisk.tickToScreenMs.length = 0; return performance.now(); });
+    await page.waitForTimeout(10000);
+    const { lat, tasks, rows } = await page.evaluate((from) => ({
+      lat: window.__rtrisk.tickToScreenMs.slice().sort((a, b) => a - b),
+      tasks: window.__longTasks.filter((t) => t.start >= from).map((t) => Math.round(t.ms)),
+      rows: document.querySelector('[data-testid="positions-shown"]')?.textContent,
+    }), from);
+    const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * (lat.length - 1)))];
+    await page.close();
+    return { positions_shown: rows, first_live_number_ms: firstNumberMs, tick_to_screen_ms: { samples: lat.length, p50: q(0.5), p99: q(0.99), max: lat.at(-1) },
+      long_tasks: { count: tasks.length, over_50_ms: tasks.filter((t) => t > 50).length, longest_ms: Math.max(0, ...tasks) } };
+  } finally {
+    srv.kill("SIGKILL");
+  }
+}
+
 const port = await freePort();
 let server = await startServer(port);
 const browser = await chromium.launch({
@@ -460,6 +524,7 @@ try {
   results.what_if = await whatIf(page, port, apiRisk);
   results.backtest = await backtestPanel(page, port, apiRisk.nodes[0].path);
   results.positions_table = await positionsTable(page);
+  results.ten_thousand_positions = await tenThousandPositions();
   // Tick-to-screen from here on (page load excluded): 5 s of updates at 10 Hz.
   await page.evaluate(() => { window.__rtrisk.tickToScreenMs.length = 0; });
   await page.waitForTimeout(5000);
