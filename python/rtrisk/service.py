@@ -440,6 +440,9 @@ def create_app(hub: Hub):
     def authorised(request: Request) -> bool:
         return hub.policy.token_ok(request.headers.get("authorization", ""), request.scope["rtrisk.target"].param("token"))
 
+    def unauthorised():
+        return text(401, "bearer token required\n", **{"WWW-Authenticate": "Bearer"})
+
     @app.get("/healthz")
     async def healthz():
         return text(200, "ok\n")
@@ -451,17 +454,16 @@ def create_app(hub: Hub):
     @app.get("/api/risk")
     async def api_risk(request: Request):
         if not authorised(request):
-            return text(401, "bearer token required\n", **{"WWW-Authenticate": "Bearer"})
+            return unauthorised()
         latest = svc.latest
         if latest is None:
             return text(503, "no risk computed yet\n")
         return Response(latest.risk_body, media_type="application/json", headers={"Cache-Control": "no-cache"})
 
-    @app.get("/api/history")
-    async def api_history(request: Request):
-        if not authorised(request):
-            return text(401, "bearer token required\n", **{"WWW-Authenticate": "Bearer"})
-        status, body, is_json, retry = await asyncio.get_running_loop().run_in_executor(hub.executor, svc.history, request.scope["rtrisk.target"])
+    async def service_answer(call, arg):
+        """A service call that may wait (for the database or the engine thread), run off the loop:
+        its (status, body, is JSON, retry after 1 s) as a response."""
+        status, body, is_json, retry = await asyncio.get_running_loop().run_in_executor(hub.executor, call, arg)
         headers = {"Cache-Control": "no-cache", **({"Retry-After": "1"} if retry else {})}
         return Response(body, status_code=status, media_type="application/json" if is_json else "text/plain", headers=headers)
 
@@ -474,11 +476,17 @@ def create_app(hub: Hub):
                 return None
         return bytes(out)
 
+    async def node_view(request: Request, call):
+        """GET /api/history, /api/node and /api/backtest: the token, then the service's answer."""
+        if not authorised(request):
+            return unauthorised()
+        return await service_answer(call, request.scope["rtrisk.target"])
+
     async def engine_request(request: Request, call):
         """POST /api/whatif and /api/limits: the token, a browser's Origin (docs/security.md), the
         body's size, then the service's answer (it waits for the engine thread off the loop)."""
         if not authorised(request):
-            return text(401, "bearer token required\n", **{"WWW-Authenticate": "Bearer"})
+            return unauthorised()
         origins = request.headers.getlist("origin")
         host = request.scope["rtrisk.target"].authority or request.headers.get("host", "")
         if len(origins) > 1 or (origins and not hub.policy.origin_allowed(origins[0], host)):
@@ -488,9 +496,11 @@ def create_app(hub: Hub):
         if body is None:
             svc.count("bad_requests")
             return text(413, "request body too large\n")
-        status, answer, is_json, retry = await asyncio.get_running_loop().run_in_executor(hub.executor, call, body.decode("utf-8", "replace"))
-        headers = {"Cache-Control": "no-cache", **({"Retry-After": "1"} if retry else {})}
-        return Response(answer, status_code=status, media_type="application/json" if is_json else "text/plain", headers=headers)
+        return await service_answer(call, body.decode("utf-8", "replace"))
+
+    @app.get("/api/history")
+    async def api_history(request: Request):
+        return await node_view(request, svc.history)
 
     @app.post("/api/whatif")
     async def api_what_if(request: Request):
@@ -499,13 +509,6 @@ def create_app(hub: Hub):
     @app.post("/api/limits")
     async def api_set_limits(request: Request):
         return await engine_request(request, svc.set_limits)
-
-    async def node_view(request: Request, call):
-        if not authorised(request):
-            return text(401, "bearer token required\n", **{"WWW-Authenticate": "Bearer"})
-        status, body, is_json, retry = await asyncio.get_running_loop().run_in_executor(hub.executor, call, request.scope["rtrisk.target"])
-        headers = {"Cache-Control": "no-cache", **({"Retry-After": "1"} if retry else {})}
-        return Response(body, status_code=status, media_type="application/json" if is_json else "text/plain", headers=headers)
 
     @app.get("/api/node")
     async def api_node(request: Request):
@@ -518,7 +521,7 @@ def create_app(hub: Hub):
     @app.get("/api/limits")
     async def api_limits(request: Request):
         if not authorised(request):
-            return text(401, "bearer token required\n", **{"WWW-Authenticate": "Bearer"})
+            return unauthorised()
         status, body, _, _ = svc.limits()
         return Response(body, status_code=status, media_type="application/json", headers={"Cache-Control": "no-cache"})
 

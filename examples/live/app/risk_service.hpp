@@ -269,10 +269,7 @@ public:
                 if (j["limits"][i]["limit"].is_null()) remove.emplace_back(parsed[i].node, parsed[i].measure);
                 else set_these.push_back(parsed[i]);
             }
-        } catch (const std::invalid_argument& e) {
-            m_metrics.bad_requests_total++;
-            return done({400, std::string(e.what()) + "\n"});
-        } catch (const limits_error& e) {
+        } catch (const std::invalid_argument& e) { // malformed JSON, or a limits_error
             m_metrics.bad_requests_total++;
             return done({400, std::string(e.what()) + "\n"});
         }

@@ -64,9 +64,9 @@ struct node_limit {
 };
 
 /// A bad limit; the message names the file and line, or the JSON field.
-class limits_error : public std::runtime_error {
+class limits_error : public std::invalid_argument {
 public:
-    using std::runtime_error::runtime_error;
+    using std::invalid_argument::invalid_argument;
 };
 
 namespace detail {

@@ -145,22 +145,13 @@ private:
                     m_ctx.m.bad_requests_total++;
                     return reply(req, {http::status::forbidden, "origin not allowed\n"});
                 }
-                auto self = shared_from_this();
                 auto shared_req = std::make_shared<http::request<http::string_body>>(std::move(req));
-                auto done = [self, shared_req](http_answer a) {
-                    net::post(self->m_stream.get_executor(), [self, shared_req, a = std::move(a)]() mutable { self->send_answer(*shared_req, std::move(a)); });
-                };
-                const std::string_view body = shared_req->body();
-                if (path == "/api/whatif") return m_ctx.what_if(body, std::move(done));
-                return m_ctx.set_limits(body, std::move(done));
+                const std::string_view body = shared_req->body(); // parsed before the call returns
+                return (path == "/api/whatif" ? m_ctx.what_if : m_ctx.set_limits)(body, answer_later(shared_req));
             }
             if (path == "/api/limits") return send_answer(req, m_ctx.risk_limits());
             if (path == "/api/node" || path == "/api/backtest") {
-                auto self = shared_from_this();
-                auto shared_req = std::make_shared<http::request<http::string_body>>(req);
-                return (path == "/api/node" ? m_ctx.node_detail : m_ctx.backtest)(target, [self, shared_req](http_answer a) {
-                    net::post(self->m_stream.get_executor(), [self, shared_req, a = std::move(a)]() mutable { self->send_answer(*shared_req, std::move(a)); });
-                });
+                return (path == "/api/node" ? m_ctx.node_detail : m_ctx.backtest)(target, answer_later(std::make_shared<http::request<http::string_body>>(req)));
             }
             if (path == "/api/history") return serve_history(req, target);
             if (!m_hub.latest()) return reply(req, {http::status::service_unavailable, "no risk computed yet\n"});
@@ -198,6 +189,12 @@ private:
 
     void answer_history(const http::request<http::string_body>& req, const history_request& q, history::series s, const std::string& db_error) {
         send_answer(req, history_answer(q, std::move(s), m_ctx.stored != nullptr, db_error, *m_ctx.recent, m_hub.latest() != nullptr, m_ctx.m, m_ctx.log));
+    }
+    /// The answer to `req` from another thread (the engine's): sent from this session's executor.
+    server_context::answer_to answer_later(std::shared_ptr<const http::request<http::string_body>> req) {
+        return [self = shared_from_this(), req = std::move(req)](http_answer a) {
+            net::post(self->m_stream.get_executor(), [self, req, a = std::move(a)]() mutable { self->send_answer(*req, std::move(a)); });
+        };
     }
     void send_answer(const http::request<http::string_body>& req, http_answer a) {
         answer r{static_cast<http::status>(a.status), std::move(a.body)};

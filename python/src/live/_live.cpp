@@ -100,6 +100,20 @@ std::optional<live::server_config> parse(const std::vector<std::string>& args) {
 
 py::bytes as_bytes(const std::string& s) { return py::bytes(s.data(), s.size()); }
 
+/// An HTTP answer for Python: (status, body, is JSON, retry after 1 s).
+py::tuple answer_tuple(const live::http_answer& a) { return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after); }
+
+/// Calls a service method that waits (for the engine thread or the database) with the GIL released.
+template <class Call>
+py::tuple waiting(Call call) {
+    live::http_answer a;
+    {
+        py::gil_scoped_release nogil;
+        a = call();
+    }
+    return answer_tuple(a);
+}
+
 /// The notebook's engine: the live engine over a book, fed from Python. Its methods release the
 /// GIL, so each holds the engine's mutex: two Python threads never touch it at once.
 struct notebook_engine {
@@ -328,44 +342,13 @@ PYBIND11_MODULE(_live, m) {
                 s.svc->stats().bad_requests_total++;
                 a = {400, std::string(e.what()) + "\n"};
             }
-            return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
+            return answer_tuple(a);
         }, "GET /api/history: (status, body, is JSON, retry after 1 s). Waits for the database with the GIL released.")
-        .def("what_if", [](service& s, std::string body) {
-            live::http_answer a;
-            {
-                py::gil_scoped_release nogil;
-                a = s.svc->what_if(body);
-            }
-            return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
-        }, py::arg("body"), "POST /api/whatif: (status, body, is JSON, retry after 1 s). Waits for the engine thread with the GIL released.")
-        .def("node", [](service& s, const live::request_target& t) {
-            live::http_answer a;
-            {
-                py::gil_scoped_release nogil;
-                a = s.svc->node(t);
-            }
-            return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
-        }, py::arg("target"), "GET /api/node: (status, body, is JSON, retry after 1 s). Waits for the engine thread with the GIL released.")
-        .def("backtest", [](service& s, const live::request_target& t) {
-            live::http_answer a;
-            {
-                py::gil_scoped_release nogil;
-                a = s.svc->backtest(t);
-            }
-            return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
-        }, py::arg("target"), "GET /api/backtest: (status, body, is JSON, retry after 1 s). Waits for the engine thread with the GIL released.")
-        .def("limits", [](service& s) {
-            const auto a = s.svc->limits();
-            return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
-        }, "GET /api/limits: (status, body, is JSON, retry after 1 s)")
-        .def("set_limits", [](service& s, std::string body) {
-            live::http_answer a;
-            {
-                py::gil_scoped_release nogil;
-                a = s.svc->set_limits(body);
-            }
-            return py::make_tuple(a.status, as_bytes(a.body), a.json, a.retry_after);
-        }, py::arg("body"), "POST /api/limits (the token checked by the caller): (status, body, is JSON, retry after 1 s).");
+        .def("what_if", [](service& s, std::string body) { return waiting([&] { return s.svc->what_if(body); }); }, py::arg("body"), "POST /api/whatif: (status, body, is JSON, retry after 1 s). Waits for the engine thread with the GIL released.")
+        .def("node", [](service& s, const live::request_target& t) { return waiting([&] { return s.svc->node(t); }); }, py::arg("target"), "GET /api/node: (status, body, is JSON, retry after 1 s). Waits for the engine thread with the GIL released.")
+        .def("backtest", [](service& s, const live::request_target& t) { return waiting([&] { return s.svc->backtest(t); }); }, py::arg("target"), "GET /api/backtest: (status, body, is JSON, retry after 1 s). Waits for the engine thread with the GIL released.")
+        .def("limits", [](service& s) { return answer_tuple(s.svc->limits()); }, "GET /api/limits: (status, body, is JSON, retry after 1 s)")
+        .def("set_limits", [](service& s, std::string body) { return waiting([&] { return s.svc->set_limits(body); }); }, py::arg("body"), "POST /api/limits (the token checked by the caller): (status, body, is JSON, retry after 1 s).");
 
     py::class_<live::client_stream>(m, "ClientStream", "What one /ws/risk client is sent (wire/client_stream.hpp)")
         .def(py::init([](service& s) { return new live::client_stream(*s.feed, s.svc->stats()); }), py::arg("service"), py::keep_alive<1, 2>())
