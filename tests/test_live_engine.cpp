@@ -125,6 +125,65 @@ TEST_CASE("ticks and trades replayed from a file give every node the risk comput
     std::remove(path.c_str());
 }
 
+TEST_CASE("a batch applied at once gives the risk of its ticks applied one by one, and refuses the same ticks") {
+    engine one(demo_book()), batched(demo_book());
+    const auto& st = one.state();
+    const auto& idx = one.symbol_index();
+    const std::uint32_t option = idx.at("DAX 5200 P 2027-03-19");
+    std::vector<std::uint32_t> underlyings;
+    for (const auto& u : st.underlyings()) underlyings.push_back(idx.at(u));
+    std::vector<tick> ticks;
+    std::mt19937_64 gen(11);
+    std::uniform_int_distribution<std::size_t> pick(0, underlyings.size() - 1);
+    std::uniform_real_distribution<double> move(0.99, 1.01);
+    std::vector<double> px(st.spots().begin(), st.spots().end());
+    for (std::uint64_t k = 0; k < 5'000; ++k) {
+        const auto i = pick(gen);
+        px[i] *= move(gen);
+        tick t{static_cast<std::int64_t>(1'000'000 + k), underlyings[i], px[i], 0, k, {}};
+        if (k % 97 == 0) t = {t.event_time_us, underlyings[i], px[i], 5, k, "FIRM/Equities/Europe/alice"}; // a trade moves the spot too
+        else if (k % 389 == 0) t = {t.event_time_us, option, 55, -2, k, "FIRM/Derivatives/Index/erin"}; // an option trade
+        else if (k % 211 == 0) t.price = -1;                                                               // refused: price
+        else if (k % 307 == 0) t.instrument = option;                                                      // refused: an option's price tick
+        else if (k % 401 == 0) t.instrument = 9999;                                                        // refused: unknown
+        else if (k % 499 == 0) t = {t.event_time_us, underlyings[i], 1e9, 1e9, k, "FIRM/Equities/Europe/alice"}; // refused: exposure 1e18
+        ticks.push_back(std::move(t));
+    }
+    std::vector<std::uint64_t> refused_one, refused_batched;
+    std::vector<std::string> why_one, why_batched;
+    for (const auto& t : ticks) {
+        try {
+            one.apply(t);
+        } catch (const std::exception& e) {
+            refused_one.push_back(t.origin);
+            why_one.push_back(e.what());
+        }
+    }
+    for (std::size_t at = 0; at < ticks.size(); at += 700) { // batches of 700, as a source hands them over
+        batched.apply_batch(std::span<const tick>(ticks).subspan(at, std::min<std::size_t>(700, ticks.size() - at)), [&](const tick& t, const std::exception& e) {
+            refused_batched.push_back(t.origin);
+            why_batched.push_back(e.what());
+        });
+    }
+    CHECK(refused_batched == refused_one);
+    CHECK(why_batched == why_one);
+    CHECK(refused_one.size() > 30);
+    CHECK(batched.ticks() == one.ticks());
+    CHECK(batched.ticks() == ticks.size() - refused_one.size());
+    CHECK(batched.last_event_us() == one.last_event_us());
+    CHECK(std::equal(batched.state().spots().begin(), batched.state().spots().end(), st.spots().begin()));
+    const auto a = one.snapshot(), b = batched.snapshot();
+    REQUIRE(a.nodes.size() == b.nodes.size());
+    for (std::size_t n = 0; n < a.nodes.size(); ++n) {
+        CAPTURE(a.nodes[n].path);
+        CHECK(b.nodes[n].var_99 == doctest::Approx(a.nodes[n].var_99).epsilon(1e-9)); // rounding differs, nothing else
+        CHECK(b.nodes[n].es_975 == doctest::Approx(a.nodes[n].es_975).epsilon(1e-9));
+        CHECK(b.nodes[n].pnl == doctest::Approx(a.nodes[n].pnl).epsilon(1e-9));
+        // and both are the offline full revaluation of the final book
+        CHECK(b.nodes[n].var_99 == doctest::Approx(rtrisk::historical_var(offline_pnl(batched.state(), n), 0.99)).epsilon(1e-9));
+    }
+}
+
 TEST_CASE("the engine rebuilds every node from the positions every 2^20 updates (drift bounded however long it runs)") {
     engine eng(demo_book(100));
     const auto dax = eng.symbol_index().at("EQ002"); // a stock without options: cheap ticks
@@ -365,6 +424,66 @@ TEST_CASE("a part left out of a snapshot keeps its last value in the publication
     const auto full = nlohmann::json::parse(b->snapshot_body);
     CHECK(full["positions"] == nlohmann::json({1, 2}));
     CHECK_FALSE(nlohmann::json::parse(b->delta_body).contains("positions"));
+}
+
+TEST_CASE("positions travel as columns; a delta carries only the rows that changed, and applied they give the new columns") {
+    using nlohmann::json;
+    const auto table = [](std::vector<std::string> nodes, std::vector<double> pnl) {
+        json t = {{"node", nodes}, {"symbol", json::array()}, {"type", json::array()}};
+        for (const char* c : publisher::position_values) t[c] = json::array();
+        for (std::size_t r = 0; r < nodes.size(); ++r) {
+            t["symbol"].push_back("S" + std::to_string(r));
+            t["type"].push_back("linear");
+            for (const char* c : publisher::position_values) t[c].push_back(std::string(c) == "pnl" ? pnl[r] : 1.0);
+        }
+        return t;
+    };
+    // The client's side of docs/protocol.md: patch the changed rows, append the new ones.
+    const auto patch = [](json held, const json& rows) {
+        const std::size_t old = held["node"].size();
+        for (auto it = held.begin(); it != held.end(); ++it) {
+            const auto& col = rows.at(it.key());
+            const bool moving = std::find_if(publisher::position_values.begin(), publisher::position_values.end(),
+                                             [&](const char* c) { return it.key() == c; }) != publisher::position_values.end();
+            if (moving) {
+                for (std::size_t i = 0; i < rows["index"].size(); ++i) {
+                    const auto r = rows["index"][i].get<std::size_t>();
+                    if (r < old) (*it)[r] = col[i];
+                    else it->push_back(col[i]);
+                }
+            } else {
+                for (const auto& v : col) it->push_back(v);
+            }
+        }
+        return held;
+    };
+    publisher pub(10);
+    const json t1 = table({"A", "A", "B", "C"}, {1, 2, 3, 4});
+    const auto p1 = pub.next({{"positions", t1}}, 0, 0);
+    CHECK(json::parse(p1->snapshot_body)["positions"] == t1);
+    const json t2 = table({"A", "A", "B", "C"}, {1, 20, 3, 40}); // rows 1 and 3 changed
+    const auto p2 = pub.next({{"positions", t2}}, 0, 0);
+    auto d2 = json::parse(p2->delta_body);
+    CHECK_FALSE(d2.contains("positions"));
+    REQUIRE(d2.contains("positions_rows"));
+    CHECK(d2["positions_rows"]["index"] == json({1, 3}));
+    CHECK(d2["positions_rows"]["pnl"] == json({20.0, 40.0}));
+    CHECK(d2["positions_rows"]["node"] == json::array()); // static columns: appended rows only
+    CHECK(d2["positions_rows"]["count"] == 4);
+    CHECK(patch(t1, d2["positions_rows"]) == t2);
+    CHECK(p2->changed == std::vector<std::string>{"positions"}); // a catch-up delta sends it whole
+    const json t3 = table({"A", "A", "B", "C", "D"}, {1, 20, 3, 40, 5}); // a new row (a trade opened a position)
+    auto d3 = json::parse(pub.next({{"positions", t3}}, 0, 0)->delta_body);
+    CHECK(d3["positions_rows"]["index"] == json({4}));
+    CHECK(d3["positions_rows"]["node"] == json({"D"}));
+    CHECK(patch(t2, d3["positions_rows"]) == t3);
+    CHECK_FALSE(json::parse(pub.next({{"positions", t3}}, 0, 0)->delta_body).contains("positions_rows")); // nothing changed
+    const json t4 = table({"A", "B", "B", "C", "D"}, {1, 20, 3, 40, 5}); // an old row's node changed: sent whole
+    auto d4 = json::parse(pub.next({{"positions", t4}}, 0, 0)->delta_body);
+    CHECK_FALSE(d4.contains("positions_rows"));
+    CHECK(d4["positions"] == t4);
+    const json t5 = table({"A", "B"}, {1, 20}); // fewer rows: sent whole
+    CHECK(json::parse(pub.next({{"positions", t5}}, 0, 0)->delta_body)["positions"] == t5);
 }
 
 TEST_CASE("a what-if equals the risk of the book with the trades booked, computed offline, and changes nothing") {

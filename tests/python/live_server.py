@@ -90,15 +90,51 @@ def check_message(msg, held=None):
 
     valid(msg, "ServerMessage")
     if msg["type"] == "snapshot":
-        return msg["data"]
-    if msg["type"] == "delta" and held is not None:
+        held = msg["data"]
+    elif msg["type"] == "delta" and held is not None:
         changes = dict(msg["changes"])
         appended = changes.pop("history_append")
+        rows = changes.pop("positions_rows", None)
         unknown = set(changes) - set(SCHEMA["definitions"]["RiskData"]["properties"]) | ({"history"} & set(changes))
         assert not unknown, unknown
+        assert rows is None or "positions" not in changes, "a delta carries positions whole or as rows, not both"
         held = {**held, **changes, "history": (held["history"] + appended)[-held["server"]["history_points"]:]}
+        if rows is not None:
+            held["positions"] = patch_positions(held["positions"], rows)
         valid(held, "RiskData")
+    if msg["type"] in ("snapshot", "delta") and held is not None:
+        lengths = {k: len(v) for k, v in held["positions"].items()}
+        assert len(set(lengths.values())) == 1, f"position columns of different lengths: {lengths}"
     return held
+
+
+POSITION_VALUES = ("quantity", "price", "market_value", "pnl", "component_var", "delta")
+
+
+def patch_positions(columns, rows):
+    """The held position columns with a delta's positions_rows applied (docs/protocol.md): the
+    listed rows' values replaced, appended rows added with their node, symbol and type."""
+    old = len(columns["node"])
+    index = rows["index"]
+    assert index == sorted(set(index)), f"positions_rows index not ascending: {index[:10]}"
+    assert all(0 <= i < rows["count"] for i in index) and rows["count"] >= old, rows["count"]
+    assert [i for i in index if i >= old] == list(range(old, rows["count"])), "appended rows not all listed"
+    out = {k: list(v) for k, v in columns.items()}
+    for k in ("node", "symbol", "type"):
+        assert len(rows[k]) == rows["count"] - old, k
+        out[k] += rows[k]
+    for k in POSITION_VALUES:
+        assert len(rows[k]) == len(index), k
+        out[k] += [None] * (rows["count"] - old)
+        for i, v in zip(index, rows[k]):
+            out[k][i] = v
+    return out
+
+
+def position_rows(columns):
+    """The positions as a list of row dicts (the wire sends columns)."""
+    keys = list(columns)
+    return [dict(zip(keys, values)) for values in zip(*(columns[k] for k in keys))]
 
 
 def run(coro, timeout=30):

@@ -22,7 +22,7 @@ import pytest
 
 from conftest import ROOT
 from kafka_cluster import MockCluster, Stream, consume_all, producer
-from live_server import BINARY, DEMO, Server, check_message, run
+from live_server import BINARY, DEMO, Server, check_message, position_rows, run
 
 pytest.importorskip("confluent_kafka", reason="python3-confluent-kafka (scripts/bootstrap.sh installs it)")
 
@@ -233,10 +233,10 @@ def dashboard_differences(whole, summed):
         if not math.isclose(a, b, rel_tol=1e-9, abs_tol=0.011):
             out.append(f"{what}: {a} != {b}")
 
-    rows = {(r["node"], r["symbol"]): r for r in whole["positions"]}
-    if sorted(rows) != sorted((r["node"], r["symbol"]) for r in summed["positions"]):
+    rows = {(r["node"], r["symbol"]): r for r in position_rows(whole["positions"])}
+    if sorted(rows) != sorted((r["node"], r["symbol"]) for r in position_rows(summed["positions"])):
         return ["positions held differ"]
-    for r in summed["positions"]:
+    for r in position_rows(summed["positions"]):
         for k in ["quantity", "market_value", "pnl", "delta", "component_var"]:
             close(r[k], rows[(r["node"], r["symbol"])][k], f"{r['node']} {r['symbol']} {k}")
     if [x["name"] for x in summed["stress"]] != [x["name"] for x in whole["stress"]]:

@@ -75,6 +75,42 @@ def test_every_message_and_the_data_it_produces_follow_the_schema(server):
     run(go())
 
 
+def test_positions_as_column_deltas_give_the_snapshot_of_the_same_publication(server):
+    """Positions travel as columns, and a delta carries only the rows that changed
+    (positions_rows, docs/protocol.md): a client that applied 2 s of deltas holds exactly the
+    positions a client connecting then gets in its snapshot of the same publication."""
+    async def go():
+        async with websockets.connect(server.url, max_size=None) as a:
+            first = json.loads(await a.recv())
+            held, seq = check_message(first), first["seq"]
+            assert isinstance(held["positions"]["node"], list) and len(held["positions"]["node"]) == held["positions_count"]
+            by_seq, row_deltas = {}, []
+            end = time.monotonic() + 2.0
+            while time.monotonic() < end:
+                m = json.loads(await a.recv())
+                if m["type"] == "heartbeat":
+                    continue
+                assert m["type"] == "delta" and m["base"] == seq
+                held, seq = check_message(m, held), m["seq"]
+                by_seq[seq] = held["positions"]
+                if "positions_rows" in m["changes"]:
+                    rows = m["changes"]["positions_rows"]
+                    row_deltas.append((len(rows["index"]), rows["count"]))
+                    assert "positions" not in m["changes"]
+            assert row_deltas, "no delta carried positions rows in 2 s (positions refresh at 2 Hz)"
+            async with websockets.connect(server.url, max_size=None) as b:
+                snap = json.loads(await b.recv())
+            assert snap["type"] == "snapshot"
+            while seq < snap["seq"]:
+                m = json.loads(await a.recv())
+                if m["type"] != "heartbeat":
+                    held, seq = check_message(m, held), m["seq"]
+                    by_seq[seq] = held["positions"]
+            assert snap["seq"] in by_seq
+            assert by_seq[snap["seq"]] == snap["data"]["positions"]
+    run(go())
+
+
 def test_resync_request_returns_a_snapshot(server):
     async def go():
         async with websockets.connect(server.url, max_size=None) as ws:

@@ -28,7 +28,7 @@ export type HistoryPoint = [number, number, number];
  * This interface was referenced by `ProtocolTypes`'s JSON-Schema
  * via the `definition` "RiskChanges".
  */
-export type RiskChanges = Partial<Omit<RiskData, "history">> & {history_append: HistoryPoint[]};
+export type RiskChanges = Partial<Omit<RiskData, "history">> & {history_append: HistoryPoint[]; positions_rows?: PositionRows};
 
 /**
  * Every message of /ws/risk (docs/protocol.md), the risk report of GET /api/risk and --once (docs/book.md), and the answer of GET /api/history. The conformance suite validates every message it receives against this file; web/src/protocol.generated.ts is generated from it (npm run gen:protocol). Money in currency; VaR/ES positive losses; times in microseconds since the Unix epoch unless named _ms.
@@ -44,6 +44,8 @@ export interface ProtocolTypes {
   ServerInfo?: ServerInfo;
   HistoryPoint?: HistoryPoint;
   NodeRisk?: NodeRisk;
+  PositionColumns?: PositionColumns;
+  PositionRows?: PositionRows;
   Position?: Position;
   UnderlyingGreeks?: UnderlyingGreeks;
   SpotVolGrid?: SpotVolGrid;
@@ -123,7 +125,7 @@ export interface RiskData {
    * @minItems 1
    */
   nodes: [NodeRisk, ...NodeRisk[]];
-  positions: Position[];
+  positions: PositionColumns;
   greeks: UnderlyingGreeks[];
   stress: {
     name: string;
@@ -296,28 +298,30 @@ export interface NodeRisk {
       ];
 }
 /**
+ * Every position as columns of equal length, one row per position in the engine's order; rows are only appended.
+ *
  * This interface was referenced by `ProtocolTypes`'s JSON-Schema
- * via the `definition` "Position".
+ * via the `definition` "PositionColumns".
  */
-export interface Position {
-  node: string;
-  symbol: string;
-  type: "linear" | "call" | "put";
-  quantity: number;
+export interface PositionColumns {
+  node: string[];
+  symbol: string[];
+  type: ("linear" | "call" | "put")[];
+  quantity: number[];
   /**
    * unit value: the spot, or the option's model price
    */
-  price: number;
-  market_value: number;
-  pnl: number;
+  price: number[];
+  market_value: number[];
+  pnl: number[];
   /**
    * Euler component in the root's VaR 99
    */
-  component_var: number;
+  component_var: number[];
   /**
    * dollar delta
    */
-  delta: number;
+  delta: number[];
 }
 /**
  * This interface was referenced by `ProtocolTypes`'s JSON-Schema
@@ -395,6 +399,51 @@ export interface HeartbeatMessage {
  */
 export interface ClientMessage {
   type: "resync" | "ping";
+}
+/**
+ * In a delta instead of positions: the rows that changed. index lists them ascending, each appended row (index >= the held row count) included; the value columns give their new values in that order; node, symbol and type give the appended rows' only. count is the row count after.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "PositionRows".
+ */
+export interface PositionRows {
+  count: number;
+  index: number[];
+  node: string[];
+  symbol: string[];
+  type: ("linear" | "call" | "put")[];
+  quantity: number[];
+  price: number[];
+  market_value: number[];
+  pnl: number[];
+  component_var: number[];
+  delta: number[];
+}
+/**
+ * One row of PositionColumns, as the dashboard holds it.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "Position".
+ */
+export interface Position {
+  node: string;
+  symbol: string;
+  type: "linear" | "call" | "put";
+  quantity: number;
+  /**
+   * unit value: the spot, or the option's model price
+   */
+  price: number;
+  market_value: number;
+  pnl: number;
+  /**
+   * Euler component in the root's VaR 99
+   */
+  component_var: number;
+  /**
+   * dollar delta
+   */
+  delta: number;
 }
 /**
  * GET /api/risk (with seq and event_time_us) and --once (without): every node's figures, exact.

@@ -1,9 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { apply, backoffMs, expectSnapshot, initialState, percentile, type HistoryPoint, type RiskData, type ServerMessage } from "./protocol";
+import { apply, backoffMs, expectSnapshot, initialState, patchPositions, percentile, positionRows, type HistoryPoint, type Position, type PositionColumns,
+  type PositionRows, type ServerMessage } from "./protocol";
+import type { RiskData } from "./protocol.generated"; // as on the wire: positions as columns
+
+const columns = (rows: Position[]): PositionColumns => ({
+  node: rows.map((r) => r.node), symbol: rows.map((r) => r.symbol), type: rows.map((r) => r.type), quantity: rows.map((r) => r.quantity),
+  price: rows.map((r) => r.price), market_value: rows.map((r) => r.market_value), pnl: rows.map((r) => r.pnl),
+  component_var: rows.map((r) => r.component_var), delta: rows.map((r) => r.delta),
+});
+const position = (node: string, symbol: string, pnl: number): Position =>
+  ({ node, symbol, type: "linear", quantity: 10, price: 100, market_value: 1000, pnl, component_var: 1, delta: 1000 });
 
 const data = (over: Partial<RiskData> = {}): RiskData => ({
   total_pnl: 1, market_value: 2, gross_exposure: 3, net_exposure: 4, net_delta: 5, positions_count: 2, var_99: 10,
-  es_975: 12, scenarios: 500, ticks_total: 0, var_methods: { historical: 10, gaussian: 9, cornish_fisher: 11 }, positions: [], greeks: [],
+  es_975: 12, scenarios: 500, ticks_total: 0, var_methods: { historical: 10, gaussian: 9, cornish_fisher: 11 }, positions: columns([]), greeks: [],
   stress: [], grid: { spot: [], vol: [], pnl: [] }, server: { publish_ms: 100, heartbeat_ms: 5000, history_points: 600 },
   history: [[0, 1, 10]], limits: [], alerts: [],
   nodes: [{ path: "FIRM", parent: null, depth: 0, positions_count: 2, market_value: 2, pnl: 1, net_delta: 5, gross_exposure: 3, vega: 0,
@@ -13,7 +23,8 @@ const data = (over: Partial<RiskData> = {}): RiskData => ({
 // A snapshot without `instance` stands for an older server's.
 const snap = (seq: number, d = data(), instance?: string): ServerMessage =>
   ({ type: "snapshot", seq, event_time: 1_000_000, send_time: 1_000_500, data: d, ...(instance === undefined ? {} : { instance }) }) as ServerMessage;
-const delta = (seq: number, base: number, changes: Partial<Omit<RiskData, "history">> & { history_append?: HistoryPoint[] } = {}): ServerMessage =>
+const delta = (seq: number, base: number,
+  changes: Partial<Omit<RiskData, "history">> & { history_append?: HistoryPoint[]; positions_rows?: PositionRows } = {}): ServerMessage =>
   ({ type: "delta", seq, base, event_time: 0, send_time: 0, changes: { history_append: [], ...changes } });
 
 describe("protocol state machine", () => {
@@ -131,5 +142,56 @@ describe("percentile", () => {
   it("interpolates linearly like numpy", () => {
     expect(percentile([1, 2, 3, 4], 0.5)).toBe(2.5);
     expect(percentile([3, 1, 2, 4, 5, 6, 7, 8, 9, 10], 0.99)).toBeCloseTo(9.91, 12);
+  });
+});
+
+describe("positions: columns on the wire, rows in the client, deltas of the changed rows", () => {
+  const a = position("FIRM/A", "DAX", 1), b = position("FIRM/A", "SMI", 2), c = position("FIRM/B", "CAC", 3);
+  // the changed rows' values; node, symbol and type only for appended rows (none unless given)
+  const rows = (r: Partial<PositionRows> & { index: number[]; count: number }, values: Position[]): PositionRows =>
+    ({ ...columns(values), node: [], symbol: [], type: [], ...r });
+
+  it("turns a snapshot's columns into rows", () => {
+    const s = apply(initialState(), snap(1, data({ positions: columns([a, b, c]) })), 0).state;
+    expect(s.data?.positions).toEqual([a, b, c]);
+  });
+
+  it("patches only the changed rows, keeps the others as they were, and appends new rows", () => {
+    let s = apply(initialState(), snap(1, data({ positions: columns([a, b, c]) })), 0).state;
+    const before = s.data!.positions;
+    const b2 = { ...b, pnl: 20, price: 101 };
+    s = apply(s, delta(2, 1, { positions_rows: rows({ index: [1], count: 3 }, [b2]) }), 0).state;
+    expect(s.data?.positions).toEqual([a, b2, c]);
+    expect(s.data?.positions[0]).toBe(before[0]); // unchanged rows are the same objects (React skips them)
+    expect(s.data?.positions[2]).toBe(before[2]);
+    const d = position("FIRM/C", "FTSE", 4), c2 = { ...c, pnl: 30 };
+    const r = apply(s, delta(3, 2, { positions_rows: { ...rows({ index: [2, 3], count: 4 }, [c2, d]), node: [d.node], symbol: [d.symbol], type: [d.type] } }), 0);
+    expect(r.resync).toBe(false);
+    expect(r.state.data?.positions).toEqual([a, b2, c2, d]);
+  });
+
+  it("takes whole columns in a delta (a catch-up) instead of rows", () => {
+    let s = apply(initialState(), snap(1, data({ positions: columns([a]) })), 0).state;
+    s = apply(s, delta(2, 1, { positions: columns([a, b]) }), 0).state;
+    expect(s.data?.positions).toEqual([a, b]);
+  });
+
+  it("asks for a snapshot when rows do not fit what it holds, and keeps what it holds", () => {
+    const s = apply(initialState(), snap(1, data({ positions: columns([a, b]) })), 0).state;
+    const bad: PositionRows[] = [
+      rows({ index: [5], count: 2 }, [a]),                  // a row beyond the count
+      rows({ index: [1, 0], count: 2 }, [a, b]),            // not ascending
+      rows({ index: [0], count: 1 }, [a]),                  // fewer rows than held
+      rows({ index: [0], count: 3 }, [a]),                  // a row appended but not listed
+      { ...rows({ index: [0, 1], count: 2 }, [a, b]), pnl: [1] }, // a column of the wrong length
+    ];
+    for (const r of bad) {
+      const out = apply(s, delta(2, 1, { positions_rows: r }), 0);
+      expect(out.resync).toBe(true);
+      expect(out.state.data?.positions).toEqual([a, b]);
+      expect(out.state.seq).toBe(1);
+    }
+    expect(positionRows({ ...columns([a, b]), pnl: [1] })).toBeNull();
+    expect(patchPositions([a], rows({ index: [], count: 1 }, []))).toEqual([a]);
   });
 });

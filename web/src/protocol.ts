@@ -5,8 +5,44 @@
 // (after a resync request or on a new connection, see expectSnapshot).
 
 // The message types are generated from docs/protocol.schema.json (npm run gen:protocol).
-import type { HistoryPoint, RiskData, ServerMessage } from "./protocol.generated";
-export type { HistoryPoint, HistoryResponse, NodeRisk, Position, RiskData, ServerInfo, ServerMessage } from "./protocol.generated";
+import type { HistoryPoint, Position, PositionColumns, PositionRows, RiskData as WireRiskData, ServerMessage } from "./protocol.generated";
+export type { HistoryPoint, HistoryResponse, NodeRisk, Position, PositionColumns, PositionRows, ServerInfo, ServerMessage } from "./protocol.generated";
+
+/** RiskData as the dashboard holds it: the positions as rows (the wire sends them as columns). */
+export type RiskData = Omit<WireRiskData, "positions"> & { positions: Position[] };
+
+const VALUE_COLUMNS = ["quantity", "price", "market_value", "pnl", "component_var", "delta"] as const;
+
+/** The rows of the wire's columns; null if the columns differ in length. */
+export function positionRows(c: PositionColumns): Position[] | null {
+  const n = c.node.length;
+  if (c.symbol.length !== n || c.type.length !== n || VALUE_COLUMNS.some((k) => c[k].length !== n)) return null;
+  const rows = new Array<Position>(n);
+  for (let i = 0; i < n; i++) {
+    rows[i] = { node: c.node[i], symbol: c.symbol[i], type: c.type[i], quantity: c.quantity[i], price: c.price[i], market_value: c.market_value[i],
+      pnl: c.pnl[i], component_var: c.component_var[i], delta: c.delta[i] };
+  }
+  return rows;
+}
+
+/** The held rows with a delta's changed rows applied (unchanged rows are the same objects); null
+ * if the delta does not fit the held rows (then the client asks for a snapshot). */
+export function patchPositions(held: Position[], d: PositionRows): Position[] | null {
+  const m = d.index.length, added = d.count - held.length;
+  if (added < 0 || d.node.length !== added || d.symbol.length !== added || d.type.length !== added || VALUE_COLUMNS.some((k) => d[k].length !== m)) {
+    return null;
+  }
+  const rows = held.slice();
+  for (let j = 0; j < m; j++) {
+    const i = d.index[j];
+    if (!Number.isInteger(i) || i < 0 || i >= d.count || (j > 0 && i <= d.index[j - 1])) return null;
+    const fixed = i < held.length ? held[i] : { node: d.node[i - held.length], symbol: d.symbol[i - held.length], type: d.type[i - held.length] };
+    rows[i] = { node: fixed.node, symbol: fixed.symbol, type: fixed.type, quantity: d.quantity[j], price: d.price[j], market_value: d.market_value[j],
+      pnl: d.pnl[j], component_var: d.component_var[j], delta: d.delta[j] };
+  }
+  for (let i = held.length; i < d.count; i++) if (rows[i] === undefined) return null; // an appended row not listed
+  return rows;
+}
 
 export interface ClientState {
   data: RiskData | null;
@@ -41,8 +77,10 @@ export function apply(state: ClientState, msg: ServerMessage, nowMs: number): Ap
       return { state, resync: false }; // an old or repeated publication of the same server
     }
     const kept = newInstance ? [] : state.latencyMs.slice(-(LATENCY_SAMPLES - 1)); // a new process: fresh start
+    const positions = positionRows(msg.data.positions);
+    if (positions === null) return { state: { ...state, awaitingSnapshot: true }, resync: true };
     return {
-      state: { data: msg.data, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs: [...kept, latency], instance,
+      state: { data: { ...msg.data, positions }, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs: [...kept, latency], instance,
         awaitingSnapshot: false, snapshots: state.snapshots + 1 },
       resync: false,
     };
@@ -51,7 +89,13 @@ export function apply(state: ClientState, msg: ServerMessage, nowMs: number): Ap
     return { state: { ...state, awaitingSnapshot: true }, resync: true }; // a gap or a delta without its base: ask for a snapshot
   }
   const latencyMs = [...state.latencyMs.slice(-(LATENCY_SAMPLES - 1)), latency];
-  const { history_append, ...changes } = msg.changes;
+  const { history_append, positions_rows, positions: columns, ...changes } = msg.changes;
+  let positions = state.data.positions;
+  if (columns !== undefined || positions_rows !== undefined) {
+    const next = columns !== undefined ? positionRows(columns) : patchPositions(positions, positions_rows as PositionRows);
+    if (next === null) return { state: { ...state, awaitingSnapshot: true }, resync: true }; // does not fit what is held
+    positions = next;
+  }
   let history = state.data.history;
   if (history_append && history_append.length) {
     const max = state.data.server?.history_points ?? HISTORY_DEFAULT;
@@ -59,7 +103,7 @@ export function apply(state: ClientState, msg: ServerMessage, nowMs: number): Ap
     if (history.length > max) history = history.slice(history.length - max);
   }
   return {
-    state: { ...state, data: { ...state.data, ...changes, history }, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs },
+    state: { ...state, data: { ...state.data, ...changes, positions, history }, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs },
     resync: false,
   };
 }

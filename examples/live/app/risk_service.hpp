@@ -507,15 +507,11 @@ private:
             m.tick_rejects_total += src.take_rejects(reject_sample);
             for (const auto& r : reject_sample) m_log.write("rejected tick: " + r);
             auto& eng = *m_engine;
-            for (const auto& t : batch) {
-                try {
-                    eng.apply(t);
-                } catch (const std::exception& e) {
-                    m.tick_rejects_total++;
-                    m_log.write("rejected tick: " + src.where(t) + ": " + e.what());
-                    src.rejected(t, e.what());
-                }
-            }
+            eng.apply_batch(batch, [&](const tick& t, const std::exception& e) {
+                m.tick_rejects_total++;
+                m_log.write("rejected tick: " + src.where(t) + ": " + e.what());
+                src.rejected(t, e.what());
+            });
             src.applied();
             run_jobs();
             m.ticks_total = eng.ticks();

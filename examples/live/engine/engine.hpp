@@ -136,12 +136,9 @@ public:
     /// Throws std::invalid_argument, the state unchanged, for anything else.
     void apply(const tick& t) {
         auto& st = m_book.state;
-        if (t.instrument >= st.contracts().size()) throw std::invalid_argument("unknown instrument " + std::to_string(t.instrument));
-        detail::check_bounds(t.price, t.quantity);
+        const auto& k = checked_contract(t);
         const auto c = static_cast<std::size_t>(t.instrument);
-        const auto& k = st.contracts()[c];
         if (t.quantity == 0) {
-            if (k.is_option) throw std::invalid_argument("'" + k.symbol + "' is an option: its price comes from its underlying, not a tick");
             st.set_spot(k.underlying, t.price);
         } else {
             std::size_t node = rtrisk::book_state::npos, p = rtrisk::book_state::npos;
@@ -179,6 +176,30 @@ public:
         }
         m_last_event_us = std::max(m_last_event_us, t.event_time_us);
         if (++m_ticks % recompute_every == 0) st.recompute();
+    }
+
+    /// Applies a batch in order with the result of apply() on each tick (up to rounding), in
+    /// O(T x contracts) per underlying that moved rather than per price tick: the state is a
+    /// function of the spots and the positions, so of a run of price ticks between two trades
+    /// only the last price of each underlying is repriced; every tick is still checked and
+    /// counted. A refused tick goes to on_reject(tick, exception) and leaves the state as it was.
+    template <class OnReject>
+    void apply_batch(std::span<const tick> batch, OnReject&& on_reject) {
+        std::size_t i = 0;
+        while (i < batch.size()) {
+            std::size_t j = i;
+            while (j < batch.size() && batch[j].quantity == 0) ++j;
+            apply_prices(batch.subspan(i, j - i), on_reject);
+            if (j < batch.size()) {
+                try {
+                    apply(batch[j]);
+                } catch (const std::exception& e) {
+                    on_reject(batch[j], e);
+                }
+                ++j;
+            }
+            i = j;
+        }
     }
     static constexpr std::size_t max_what_if_trades = 1000;
 
@@ -537,7 +558,49 @@ private:
                 st.unit_greeks(pos.contract).price, t.market_value, t.pnl, t.net_delta, component_var};
     }
 
+    /// The tick's contract, after the checks every tick passes (a price tick: not an option).
+    const rtrisk::book_state::contract& checked_contract(const tick& t) const {
+        const auto& st = m_book.state;
+        if (t.instrument >= st.contracts().size()) throw std::invalid_argument("unknown instrument " + std::to_string(t.instrument));
+        detail::check_bounds(t.price, t.quantity);
+        const auto& k = st.contracts()[t.instrument];
+        if (t.quantity == 0 && k.is_option) {
+            throw std::invalid_argument("'" + k.symbol + "' is an option: its price comes from its underlying, not a tick");
+        }
+        return k;
+    }
+    /// Price ticks only: each checked and counted, then each moved underlying set once to its last price.
+    template <class OnReject>
+    void apply_prices(std::span<const tick> prices, OnReject& on_reject) {
+        if (prices.empty()) return;
+        auto& st = m_book.state;
+        m_last_price.resize(st.underlyings().size(), nullptr);
+        std::uint64_t counted = 0;
+        for (const auto& t : prices) {
+            try {
+                const auto u = checked_contract(t).underlying;
+                if (!m_last_price[u]) m_moved.push_back(u);
+                m_last_price[u] = &t;
+            } catch (const std::exception& e) {
+                on_reject(t, e);
+                continue;
+            }
+            m_last_event_us = std::max(m_last_event_us, t.event_time_us);
+            ++counted;
+        }
+        for (const auto u : m_moved) {
+            st.set_spot(u, m_last_price[u]->price);
+            m_last_price[u] = nullptr;
+        }
+        m_moved.clear();
+        const auto before = m_ticks;
+        m_ticks += counted;
+        if (before / recompute_every != m_ticks / recompute_every) st.recompute();
+    }
+
     loaded_book m_book;
+    std::vector<const tick*> m_last_price; ///< apply_prices' scratch, by underlying
+    std::vector<std::size_t> m_moved;      ///< apply_prices' scratch
     std::unordered_map<std::string, std::uint32_t> m_index;
     std::uint64_t m_ticks = 0;
     std::int64_t m_last_event_us = 0;

@@ -57,14 +57,23 @@ inline nlohmann::json to_wire(const risk_snapshot& s) {
               {"scenarios", s.scenarios},
               {"ticks_total", s.ticks_total},
               {"nodes", std::move(nodes)}};
-    if (s.positions) {
-        json rows = json::array();
+    if (s.positions) { // columns, one row per position in the engine's order (rows are only appended)
+        json node = json::array(), symbol = json::array(), type = json::array(), quantity = json::array(), price = json::array(),
+             market_value = json::array(), pnl = json::array(), component_var = json::array(), delta = json::array();
         for (const auto& p : *s.positions) {
-            rows.push_back({{"node", p.node}, {"symbol", p.symbol}, {"type", p.type}, {"quantity", p.quantity},
-                            {"price", detail::micro(p.price)}, {"market_value", cents(p.market_value)}, {"pnl", cents(p.pnl)},
-                            {"component_var", cents(p.component_var)}, {"delta", cents(p.delta)}});
+            node.push_back(p.node);
+            symbol.push_back(p.symbol);
+            type.push_back(p.type);
+            quantity.push_back(p.quantity);
+            price.push_back(detail::micro(p.price));
+            market_value.push_back(cents(p.market_value));
+            pnl.push_back(cents(p.pnl));
+            component_var.push_back(cents(p.component_var));
+            delta.push_back(cents(p.delta));
         }
-        d["positions"] = std::move(rows);
+        d["positions"] = {{"node", std::move(node)}, {"symbol", std::move(symbol)}, {"type", std::move(type)}, {"quantity", std::move(quantity)},
+                          {"price", std::move(price)}, {"market_value", std::move(market_value)}, {"pnl", std::move(pnl)},
+                          {"component_var", std::move(component_var)}, {"delta", std::move(delta)}};
     }
     if (s.greeks) {
         json g = json::array();
