@@ -515,7 +515,7 @@ try {
   if ((await page.getByTestId("stale-banner").count()) !== 0) fail("stale banner while LIVE");
   // The book's hierarchy from data/demo.toml: one row per node, the root first, with its VaR.
   const apiRisk = await (await fetch(`http://127.0.0.1:${port}/api/risk`, { headers: auth })).json();
-  const nodeRows = await page.locator('[data-testid="nodes"] tbody tr').allTextContents();
+  const nodeRows = await page.locator('[data-testid="node-row"]').allTextContents();
   results.nodes_shown = nodeRows.length;
   if (nodeRows.length !== apiRisk.nodes.length) fail(`risk by node shows ${nodeRows.length} rows, /api/risk has ${apiRisk.nodes.length} nodes`);
   if (!nodeRows[0]?.startsWith("FIRM")) fail(`the first node row is not the root: ${nodeRows[0]}`);

@@ -1,5 +1,12 @@
-export const fmt = (v: number, digits = 0): string =>
-  Number.isFinite(v) ? v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "–";
+const formats = new Map<number, Intl.NumberFormat>(); // one formatter per digit count: building one costs far more than formatting
+
+/** Thousands separators and exactly `digits` decimals; "–" for a value that is not finite. */
+export function fmt(v: number, digits = 0): string {
+  if (!Number.isFinite(v)) return "–";
+  let f = formats.get(digits);
+  if (f === undefined) formats.set(digits, (f = new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })));
+  return f.format(v);
+}
 
 /** Axis labels: thousands separators, and the decimals the tick spacing `incr` needs (at most 6). */
 export function tickLabels(splits: number[], incr: number): string[] {

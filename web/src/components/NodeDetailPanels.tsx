@@ -1,14 +1,15 @@
 // The selected node's detail (GET /api/node): Greeks by underlying and its option positions with
 // their own Greeks; "why VaR moved": its scenario P&L histogram with the VaR 99 and ES 97.5 marked,
 // the tail scenarios with their history dates, and the 10 largest VaR contributors.
-import { useState } from "react";
+import { memo, useState } from "react";
 import type { NodeDetail } from "../protocol.generated";
 import { fmt } from "../format";
 import { histogramGeometry } from "../nodeDetail";
+import { useRowWindow } from "./useRowWindow";
 
 const W = 420, H = 140;
 
-export function Histogram({ d }: { d: NodeDetail }) {
+export const Histogram = memo(function Histogram({ d }: { d: NodeDetail }) {
   const g = histogramGeometry(d, W, H);
   const [hover, setHover] = useState<number | null>(null);
   const bar = hover === null ? null : g.bars[hover];
@@ -33,9 +34,9 @@ export function Histogram({ d }: { d: NodeDetail }) {
       </div>
     </div>
   );
-}
+});
 
-export function WhyVaR({ d }: { d: NodeDetail }) {
+export const WhyVaR = memo(function WhyVaR({ d }: { d: NodeDetail }) {
   return (
     <div className="row" data-testid="why-var">
       <div>
@@ -65,9 +66,13 @@ export function WhyVaR({ d }: { d: NodeDetail }) {
       </div>
     </div>
   );
-}
+});
 
-export function Greeks({ d }: { d: NodeDetail }) {
+const OPTION_ROW = 24;
+
+/** Re-rendered only when the detail changes (polled), not at every publication. */
+export const Greeks = memo(function Greeks({ d }: { d: NodeDetail }) {
+  const win = useRowWindow(d.options.length, OPTION_ROW, 10);
   return (
     <div data-testid="greeks">
       <table className="positions">
@@ -80,19 +85,21 @@ export function Greeks({ d }: { d: NodeDetail }) {
         </tbody>
       </table>
       <h3>Option positions ({d.options.length})</h3>
-      <div className="table-wrap" style={{ maxHeight: 240 }}>
+      <div className="table-wrap" style={{ maxHeight: OPTION_ROW * 10 + 28 }} onScroll={win.onScroll}>
         <table className="positions" data-testid="options">
           <thead><tr><th>symbol</th><th>node</th><th>qty</th><th>price</th><th>delta</th><th>$ delta</th><th>gamma</th><th>vega</th><th>theta</th></tr></thead>
           <tbody>
-            {d.options.map((o) => (
-              <tr key={`${o.node} ${o.symbol}`} data-testid="option-row">
+            <tr style={{ height: win.before }} />
+            {d.options.slice(win.first, win.end).map((o) => (
+              <tr key={`${o.node} ${o.symbol}`} data-testid="option-row" style={{ height: OPTION_ROW }}>
                 <td>{o.symbol}</td><td title={o.node}>{o.node.split("/").pop()}</td><td>{fmt(o.quantity)}</td><td>{fmt(o.price, 2)}</td>
                 <td>{fmt(o.delta, 2)}</td><td>{fmt(o.dollar_delta)}</td><td>{fmt(o.gamma, 4)}</td><td>{fmt(o.vega)}</td><td>{fmt(o.theta)}</td>
               </tr>
             ))}
+            <tr style={{ height: win.after }} />
           </tbody>
         </table>
       </div>
     </div>
   );
-}
+});

@@ -1,18 +1,23 @@
 // Risk by node: the selected node and every node below it, indented by depth, with its P&L, VaR
 // 99, ES 97.5, component VaR in its parent (for the selected node's children: their share of its
 // VaR), gross exposure, net delta (docs/protocol.md, `nodes`) and its most used limit
-// (docs/limits.md). A node's name selects it.
+// (docs/limits.md). A node's name selects it. Windowed: a book of thousands of nodes renders a screenful.
 import type { NodeRisk } from "../protocol";
 import type { LimitStatus } from "../protocol.generated";
 import { MEASURE_LABEL, tone } from "../limits";
 import { fmt } from "../format";
 import { leaf } from "../selection";
+import { useRowWindow } from "./useRowWindow";
+
+const ROW = 26;
+const VISIBLE = 12;
 
 export function NodesTable({ nodes, selected, onSelect, limitUse }:
   { nodes: NodeRisk[]; selected: string; onSelect: (path: string) => void; limitUse?: Map<string, LimitStatus> }) {
   const base = nodes[0]?.depth ?? 0;
+  const win = useRowWindow(nodes.length, ROW, VISIBLE);
   return (
-    <div className="table-wrap" style={{ maxHeight: 320 }}>
+    <div className="table-wrap" style={{ maxHeight: ROW * VISIBLE + 28 }} onScroll={win.onScroll}>
       <table className="positions" data-testid="nodes">
         <thead>
           <tr>
@@ -20,8 +25,9 @@ export function NodesTable({ nodes, selected, onSelect, limitUse }:
           </tr>
         </thead>
         <tbody>
-          {nodes.map((n) => (
-            <tr key={n.path} data-testid="node-row" data-path={n.path} aria-selected={n.path === selected}>
+          {win.before > 0 && <tr style={{ height: win.before }} />}
+          {nodes.slice(win.first, win.end).map((n) => (
+            <tr key={n.path} data-testid="node-row" data-path={n.path} aria-selected={n.path === selected} style={{ height: ROW }}>
               <td style={{ paddingLeft: 6 + 14 * (n.depth - base) }} title={n.path}>
                 {n.path === selected ? <strong>{leaf(n.path)}</strong>
                   : <button type="button" className="link" onClick={() => onSelect(n.path)}>{leaf(n.path)}</button>}
@@ -36,6 +42,7 @@ export function NodesTable({ nodes, selected, onSelect, limitUse }:
               <LimitUse l={limitUse?.get(n.path)} />
             </tr>
           ))}
+          {win.after > 0 && <tr style={{ height: win.after }} />}
         </tbody>
       </table>
     </div>

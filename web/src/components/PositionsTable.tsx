@@ -5,6 +5,7 @@ import { useMemo, useState } from "react";
 import type { Position } from "../protocol";
 import { fmt } from "../format";
 import { positionsView, type SortKey } from "../positions";
+import { useRowWindow } from "./useRowWindow";
 
 const ROW = 24;
 const VISIBLE = 16;
@@ -12,22 +13,22 @@ const COLUMNS: [SortKey, string][] = [["node", "node"], ["symbol", "symbol"], ["
   ["market_value", "market value"], ["pnl", "P&L"], ["component_var", "comp. VaR (firm)"], ["delta", "delta $"]];
 
 export function PositionsTable({ rows }: { rows: Position[] }) {
-  const [top, setTop] = useState(0);
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "component_var", desc: true });
   const [filter, setFilter] = useState("");
   const [group, setGroup] = useState(false);
   const items = useMemo(() => positionsView(rows, { sort: sort.key, desc: sort.desc, filter, group }), [rows, sort, filter, group]);
-  const first = Math.max(0, Math.floor(top / ROW) - 2);
-  const slice = items.slice(first, first + VISIBLE + 4);
+  const win = useRowWindow(items.length, ROW, VISIBLE);
+  const slice = items.slice(win.first, win.end);
+  const shown = useMemo(() => items.reduce((n, i) => n + (i.kind === "row" ? 1 : 0), 0), [items]);
   const by = (key: SortKey) => setSort((s) => ({ key, desc: s.key === key ? !s.desc : key !== "node" && key !== "symbol" }));
   return (
     <div>
       <div className="positions-tools">
         <input aria-label="filter positions" placeholder="filter: symbol or node" value={filter} onChange={(e) => setFilter(e.target.value)} />
         <label><input type="checkbox" checked={group} onChange={(e) => setGroup(e.target.checked)} /> group by node</label>
-        <span className="muted" data-testid="positions-shown">{items.filter((i) => i.kind === "row").length} of {rows.length}</span>
+        <span className="muted" data-testid="positions-shown">{shown} of {rows.length}</span>
       </div>
-      <div className="table-wrap" style={{ height: ROW * VISIBLE + 28 }} onScroll={(e) => setTop(e.currentTarget.scrollTop)}>
+      <div className="table-wrap" style={{ height: ROW * VISIBLE + 28 }} onScroll={win.onScroll}>
         <table className="positions" data-testid="positions">
           <thead>
             <tr>
@@ -39,7 +40,7 @@ export function PositionsTable({ rows }: { rows: Position[] }) {
             </tr>
           </thead>
           <tbody>
-            <tr style={{ height: first * ROW }} />
+            <tr style={{ height: win.before }} />
             {slice.map((i) => i.kind === "group" ? (
               <tr key={`g ${i.node}`} className="group-row" style={{ height: ROW }}>
                 <td title={i.node} colSpan={4}><strong>{i.node}</strong> ({i.count})</td>
@@ -60,7 +61,7 @@ export function PositionsTable({ rows }: { rows: Position[] }) {
                 <td>{fmt(i.p.delta, 0)}</td>
               </tr>
             ))}
-            <tr style={{ height: Math.max(0, (items.length - first - slice.length) * ROW) }} />
+            <tr style={{ height: win.after }} />
           </tbody>
         </table>
       </div>
