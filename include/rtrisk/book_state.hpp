@@ -35,6 +35,7 @@
 
 #include "decomposition.hpp"
 #include "detail/check.hpp"
+#include "detail/simd_norm_cdf.hpp"
 #include "greeks.hpp"
 #include "quantile.hpp"
 #include "returns.hpp"
@@ -421,17 +422,31 @@ private:
             }
             return;
         }
-        // Price only, the terms that do not depend on the spot computed once: the same operations
-        // as bsm_unchecked's price, so the same numbers.
+        // Price only, the terms that do not depend on the spot computed once: bsm_unchecked's
+        // formula, on SIMD batches of scenarios (N by detail/simd_norm_cdf.hpp: equal to the
+        // scalar path to about 1e-15 relative), the last few scenarios one by one.
         const Real w = k.kind == option_kind::call ? Real(1) : Real(-1);
         const Real dq = std::exp(-q * k.expiry), kdr = k.strike * std::exp(-m_rate * k.expiry);
         const Real carry = (m_rate - q) * k.expiry;
-        for (Eigen::Index i = 0; i < m_scenarios.rows(); ++i) {
-            const Real spot = s * (1 + col(i));
+        using batch = xsimd::batch<Real>;
+        constexpr auto lanes = static_cast<Eigen::Index>(batch::size);
+        const Real* r = col.data();
+        Real* out = scenario_pnl.data();
+        const Eigen::Index rows = m_scenarios.rows();
+        Eigen::Index i = 0;
+        for (; i + lanes <= rows; i += lanes) {
+            const batch spot = s * (Real(1) + batch::load_unaligned(r + i));
+            const batch d1 = (xsimd::log(spot / k.strike) + carry) / vs + vs / 2;
+            const batch d2 = d1 - vs;
+            const batch price = xsimd::max(w * (spot * dq * detail::norm_cdf(w * d1) - kdr * detail::norm_cdf(w * d2)), batch(Real(0)));
+            (price - unit.price).store_unaligned(out + i);
+        }
+        for (; i < rows; ++i) {
+            const Real spot = s * (1 + r[i]);
             const Real d1 = (std::log(spot / k.strike) + carry) / vs + vs / 2;
             const Real d2 = d1 - vs;
             const Real price = std::max(w * (spot * dq * detail::norm_cdf(w * d1) - kdr * detail::norm_cdf(w * d2)), Real(0));
-            scenario_pnl(i) = price - unit.price;
+            out[i] = price - unit.price;
         }
     }
     void add_to_chain(std::size_t node, Real units, std::size_t c) {
