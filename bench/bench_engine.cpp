@@ -9,6 +9,8 @@
 #include <span>
 
 #include "live/engine/engine.hpp"
+#include "live/wire/publication.hpp"
+#include "live/wire/snapshot_json.hpp"
 #include "live/wire/what_if_json.hpp"
 
 namespace {
@@ -123,6 +125,31 @@ static void BM_engine_ingest_index_10k_positions(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * 500 * 500);
 }
 
+/// A publication of the 10,000-position book, as the engine thread makes it at 10 Hz (arg 0:
+/// headline parts) or at the positions rate (arg 1: positions, Greeks, stress, grid too): the
+/// snapshot, its wire fields and the publisher's snapshot and delta bodies. A tick on SMI and
+/// one on EQ001 between publications, so every publication carries changes.
+static void BM_publication_10k_positions(benchmark::State& state) {
+    rtrisk_live::engine eng(wide(10000, 500));
+    rtrisk_live::publisher pub(600);
+    const auto smi = eng.symbol_index().at("SMI"), eq = eng.symbol_index().at("EQ001");
+    const double px = eng.state().spots()[smi], pe = eng.state().spots()[eq];
+    const bool full = state.range(0) == 1;
+    std::size_t k = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        const double m = k++ % 2 ? 1.0001 : 1 / 1.0001;
+        eng.apply({0, smi, px * m, 0, 0, {}});
+        eng.apply({0, eq, pe * m, 0, 0, {}});
+        state.ResumeTiming();
+        auto snap = eng.snapshot({full, false, false});
+        auto p = pub.next(rtrisk_live::to_wire(snap), snap.event_time_us, 0,
+                          snap.positions ? std::optional(rtrisk_live::position_columns_of(*snap.positions)) : std::nullopt);
+        benchmark::DoNotOptimize(p->delta_body.size());
+    }
+    state.SetLabel(full ? "with positions" : "headline");
+}
+
 /// Ticks on every underlying in turn (4 of 54 carry 3 options each).
 static void BM_engine_ingest(benchmark::State& state) {
     rtrisk_live::engine eng(demo(state));
@@ -190,4 +217,5 @@ BENCHMARK(BM_what_if_10k_positions_by_copy)->Arg(500)->Unit(benchmark::kMicrosec
 BENCHMARK(BM_node_detail_10k_positions_desk)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_engine_batch_10k_positions)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_engine_ingest_index_10k_positions)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_publication_10k_positions)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -419,33 +419,27 @@ TEST_CASE("a catch-up delta equals applying every skipped delta in turn") {
 
 TEST_CASE("a part left out of a snapshot keeps its last value in the publication") {
     publisher pub(10);
-    auto a = pub.next({{"var_99", 1.0}, {"positions", {1, 2}}}, 0, 0);
+    auto a = pub.next({{"var_99", 1.0}, {"greeks", {1, 2}}}, 0, 0);
     auto b = pub.next({{"var_99", 2.0}}, 0, 0);
     const auto full = nlohmann::json::parse(b->snapshot_body);
-    CHECK(full["positions"] == nlohmann::json({1, 2}));
-    CHECK_FALSE(nlohmann::json::parse(b->delta_body).contains("positions"));
+    CHECK(full["greeks"] == nlohmann::json({1, 2}));
+    CHECK_FALSE(nlohmann::json::parse(b->delta_body).contains("greeks"));
 }
 
 TEST_CASE("positions travel as columns; a delta carries only the rows that changed, and applied they give the new columns") {
     using nlohmann::json;
+    const char* values[] = {"quantity", "price", "market_value", "pnl", "component_var", "delta"};
     const auto table = [](std::vector<std::string> nodes, std::vector<double> pnl) {
-        json t = {{"node", nodes}, {"symbol", json::array()}, {"type", json::array()}};
-        for (const char* c : publisher::position_values) t[c] = json::array();
-        for (std::size_t r = 0; r < nodes.size(); ++r) {
-            t["symbol"].push_back("S" + std::to_string(r));
-            t["type"].push_back("linear");
-            for (const char* c : publisher::position_values) t[c].push_back(std::string(c) == "pnl" ? pnl[r] : 1.0);
-        }
-        return t;
+        std::vector<position_risk> rows;
+        for (std::size_t r = 0; r < nodes.size(); ++r) rows.push_back({nodes[r], "S" + std::to_string(r), "linear", 1, 1.0000004, 1, pnl[r], 1, 1});
+        return position_columns_of(rows);
     };
     // The client's side of docs/protocol.md: patch the changed rows, append the new ones.
-    const auto patch = [](json held, const json& rows) {
+    const auto patch = [&](json held, const json& rows) {
         const std::size_t old = held["node"].size();
         for (auto it = held.begin(); it != held.end(); ++it) {
             const auto& col = rows.at(it.key());
-            const bool moving = std::find_if(publisher::position_values.begin(), publisher::position_values.end(),
-                                             [&](const char* c) { return it.key() == c; }) != publisher::position_values.end();
-            if (moving) {
+            if (std::find(std::begin(values), std::end(values), it.key()) != std::end(values)) {
                 for (std::size_t i = 0; i < rows["index"].size(); ++i) {
                     const auto r = rows["index"][i].get<std::size_t>();
                     if (r < old) (*it)[r] = col[i];
@@ -457,33 +451,39 @@ TEST_CASE("positions travel as columns; a delta carries only the rows that chang
         }
         return held;
     };
+    const auto whole = [](const position_columns& c) { return json::parse(columns_json(c)); };
     publisher pub(10);
-    const json t1 = table({"A", "A", "B", "C"}, {1, 2, 3, 4});
-    const auto p1 = pub.next({{"positions", t1}}, 0, 0);
-    CHECK(json::parse(p1->snapshot_body)["positions"] == t1);
-    const json t2 = table({"A", "A", "B", "C"}, {1, 20, 3, 40}); // rows 1 and 3 changed
-    const auto p2 = pub.next({{"positions", t2}}, 0, 0);
+    const auto t1 = table({"A", "A", "B", "C"}, {1, 2, 3, 4});
+    const auto p1 = pub.next({{"var_99", 1.0}}, 0, 0, t1);
+    const auto s1 = json::parse(p1->snapshot_body)["positions"];
+    CHECK(s1 == whole(t1));
+    CHECK(s1["node"] == json({"A", "A", "B", "C"}));
+    CHECK(s1["price"][0] == 1.0); // rounded to 1e-6 as the wire shows prices
+    const auto t2 = table({"A", "A", "B", "C"}, {1, 20, 3, 40.004}); // rows 1 and 3 changed
+    const auto p2 = pub.next({{"var_99", 1.0}}, 0, 0, t2);
     auto d2 = json::parse(p2->delta_body);
     CHECK_FALSE(d2.contains("positions"));
     REQUIRE(d2.contains("positions_rows"));
     CHECK(d2["positions_rows"]["index"] == json({1, 3}));
-    CHECK(d2["positions_rows"]["pnl"] == json({20.0, 40.0}));
-    CHECK(d2["positions_rows"]["node"] == json::array()); // static columns: appended rows only
+    CHECK(d2["positions_rows"]["pnl"] == json({20.0, 40.0})); // cents
+    CHECK(d2["positions_rows"]["node"] == json::array()); // node, symbol, type: appended rows only
     CHECK(d2["positions_rows"]["count"] == 4);
-    CHECK(patch(t1, d2["positions_rows"]) == t2);
+    CHECK(patch(s1, d2["positions_rows"]) == whole(t2));
     CHECK(p2->changed == std::vector<std::string>{"positions"}); // a catch-up delta sends it whole
-    const json t3 = table({"A", "A", "B", "C", "D"}, {1, 20, 3, 40, 5}); // a new row (a trade opened a position)
-    auto d3 = json::parse(pub.next({{"positions", t3}}, 0, 0)->delta_body);
+    CHECK(json::parse(p2->snapshot_body)["positions"] == whole(t2));
+    const auto t3 = table({"A", "A", "B", "C", "D\"q"}, {1, 20, 3, 40, 5}); // a new row (a trade opened a position), a name to escape
+    auto d3 = json::parse(pub.next({{"var_99", 1.0}}, 0, 0, t3)->delta_body);
     CHECK(d3["positions_rows"]["index"] == json({4}));
-    CHECK(d3["positions_rows"]["node"] == json({"D"}));
-    CHECK(patch(t2, d3["positions_rows"]) == t3);
-    CHECK_FALSE(json::parse(pub.next({{"positions", t3}}, 0, 0)->delta_body).contains("positions_rows")); // nothing changed
-    const json t4 = table({"A", "B", "B", "C", "D"}, {1, 20, 3, 40, 5}); // an old row's node changed: sent whole
-    auto d4 = json::parse(pub.next({{"positions", t4}}, 0, 0)->delta_body);
+    CHECK(d3["positions_rows"]["node"] == json({"D\"q"}));
+    CHECK(patch(whole(t2), d3["positions_rows"]) == whole(t3));
+    CHECK_FALSE(json::parse(pub.next({{"var_99", 1.0}}, 0, 0, t3)->delta_body).contains("positions_rows")); // nothing changed
+    CHECK(json::parse(pub.next({{"var_99", 2.0}}, 0, 0)->snapshot_body)["positions"] == whole(t3)); // not refreshed: kept
+    const auto t4 = table({"A", "B", "B", "C", "D"}, {1, 20, 3, 40, 5}); // an old row's node changed: sent whole
+    auto d4 = json::parse(pub.next({{"var_99", 2.0}}, 0, 0, t4)->delta_body);
     CHECK_FALSE(d4.contains("positions_rows"));
-    CHECK(d4["positions"] == t4);
-    const json t5 = table({"A", "B"}, {1, 20}); // fewer rows: sent whole
-    CHECK(json::parse(pub.next({{"positions", t5}}, 0, 0)->delta_body)["positions"] == t5);
+    CHECK(d4["positions"] == whole(t4));
+    const auto t5 = table({"A", "B"}, {1, 20}); // fewer rows: sent whole
+    CHECK(json::parse(pub.next({{"var_99", 2.0}}, 0, 0, t5)->delta_body)["positions"] == whole(t5));
 }
 
 TEST_CASE("a what-if equals the risk of the book with the trades booked, computed offline, and changes nothing") {

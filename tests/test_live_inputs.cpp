@@ -12,6 +12,7 @@
 #include "live/sources/file_replay.hpp"
 #include "live/sources/tick_line.hpp"
 #include "live/wire/client_message.hpp"
+#include "live/wire/position_columns.hpp"
 #include "live/wire/snapshot_json.hpp"
 
 using namespace rtrisk_live;
@@ -161,7 +162,8 @@ TEST_CASE("the engine refuses a tick that would make the book non-finite, and st
     CHECK(snap.nodes[0].var_99 != before);
     // Encoded for the wire, every number is finite (nlohmann writes null for a non-finite one);
     // the one null is the root's parent.
-    const auto text = to_wire(snap).dump();
+    REQUIRE(snap.positions);
+    const auto text = to_wire(snap).dump() + columns_json(position_columns_of(*snap.positions));
     std::size_t nulls = 0;
     for (auto i = text.find("null"); i != std::string::npos; i = text.find("null", i + 1)) ++nulls;
     CHECK(nulls == 1);

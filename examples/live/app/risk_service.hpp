@@ -399,13 +399,16 @@ private:
             for (const auto& e : events) (e.breach ? m_metrics.limit_breaches_total : m_metrics.limit_clears_total)++;
             m_metrics.limits_breached = m_limits.breached();
             add_limits_wire(data, m_limits);
-            auto p = m_pub.next(std::move(data), snap.event_time_us, now);
+            auto p = m_pub.next(std::move(data), snap.event_time_us, now,
+                                snap.positions ? std::optional(position_columns_of(*snap.positions)) : std::nullopt);
             for (const auto& e : events) p->alert_events.push_back(limit_event_json(e));
-            auto report = risk_report(snap);
-            report["seq"] = p->version;
-            report["event_time_us"] = snap.event_time_us;
-            p->risk_body = report.dump();
             p->snapshot = std::make_shared<const risk_snapshot>(std::move(snap));
+            p->risk_body.make = [s = p->snapshot, seq = p->version] {
+                auto report = risk_report(*s);
+                report["seq"] = seq;
+                report["event_time_us"] = s->event_time_us;
+                return report.dump();
+            };
             m_metrics.observe_publish(std::chrono::duration<double>(steady::now() - started).count());
             const publication_ptr shared = std::move(p);
             for (auto* s : m_sinks) s->consume(shared);
@@ -489,11 +492,16 @@ private:
         std::vector<std::string> reject_sample;
         auto second_start = steady::now();
         std::uint64_t ticks_at_second = 0;
-        bool live = true;
+        bool live = true, caught_up = false;
         while (!m_stop) {
             batch.clear();
+            // At the fixed rate, a source that is caught up is read when the publication is due:
+            // its ticks wait at most one period and the options on an underlying are repriced
+            // once per publication, not once per batch (the risk between publications is never
+            // shown). A backlog is read without pause.
+            const bool wait = !cfg.low_latency && caught_up && steady::now() < schedule.next_due();
             try {
-                if (live) live = src.next(batch, 8192);
+                if (live && !wait) live = src.next(batch, 8192);
             } catch (const std::exception& e) {
                 m.tick_rejects_total++;
                 m_log.write(std::string("tick source failed, stopped: ") + e.what());
@@ -513,6 +521,7 @@ private:
                 src.rejected(t, e.what());
             });
             src.applied();
+            if (!wait) caught_up = batch.size() < 8192;
             run_jobs();
             m.ticks_total = eng.ticks();
             const auto now = steady::now();
@@ -534,7 +543,8 @@ private:
                     m_log.write(std::string("publication failed, the previous one stands: ") + e.what());
                 }
             } else if (batch.empty()) {
-                std::this_thread::sleep_for(std::min<steady::duration>(std::chrono::microseconds(cfg.low_latency ? 50 : 200), schedule.next_due() - now));
+                std::this_thread::sleep_for(std::min<steady::duration>(std::chrono::microseconds(cfg.low_latency ? 50 : wait ? 1000 : 200),
+                                                                       schedule.next_due() - now));
             }
         }
     }

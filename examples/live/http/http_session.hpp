@@ -155,7 +155,7 @@ private:
             }
             if (path == "/api/history") return serve_history(req, target);
             if (!m_hub.latest()) return reply(req, {http::status::service_unavailable, "no risk computed yet\n"});
-            return reply(req, {http::status::ok, m_hub.latest()->risk_body, "application/json", "no-cache"});
+            return reply(req, {http::status::ok, m_hub.latest()->risk_body.get(), "application/json", "no-cache"});
         }
         if (path == "/metrics") return reply(req, {http::status::ok, m_ctx.m.prometheus(m_ctx.instance), "text/plain; version=0.0.4"});
         serve_file(req, target);

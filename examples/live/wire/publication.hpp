@@ -6,18 +6,21 @@
 // refreshed at a lower rate) keeps its previous value.
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <deque>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
-#include <span>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "position_columns.hpp"
 
 namespace rtrisk_live {
 
@@ -34,53 +37,23 @@ struct publication {
     std::map<std::string, std::shared_ptr<const std::string>> fields;
     std::vector<std::string> changed; ///< fields that changed against version - 1
     nlohmann::json history_point;    ///< the point this publication appended
-    std::string risk_body;           ///< GET /api/risk: the report of this snapshot with seq and event time
+    /// GET /api/risk: the report of this snapshot with seq and event time, encoded on first use
+    /// (from any thread), so publications nobody asks for cost nothing.
+    struct lazy_text {
+        std::function<std::string()> make;
+        const std::string& get() const {
+            std::call_once(m_once, [this] { m_text = make ? make() : std::string(); });
+            return m_text;
+        }
+
+    private:
+        mutable std::once_flag m_once;
+        mutable std::string m_text;
+    } risk_body;
     std::shared_ptr<const risk_snapshot> snapshot; ///< the typed figures, for sinks that re-encode them
     nlohmann::json alert_events = nlohmann::json::array(); ///< limit breaches and clearings raised by this publication
 };
 using publication_ptr = std::shared_ptr<const publication>;
-
-/// The changed rows of a table sent as columns (an object of equal-length arrays whose rows are
-/// only ever appended, as `positions`): `{"count": rows now, "index": [changed rows, ascending],
-/// COLUMN: [their values]...}` for the columns `changing`, and for every other column the values
-/// of the appended rows only (rows index >= the old count, always listed). Null when `now` is no
-/// such table against `before` (other columns, fewer rows, an old row's other columns changed):
-/// the caller sends it whole.
-inline nlohmann::json changed_rows(const nlohmann::json& before, const nlohmann::json& now, std::span<const char* const> changing) {
-    using nlohmann::json;
-    if (!before.is_object() || !now.is_object() || before.size() != now.size()) return nullptr;
-    std::size_t old_rows = 0, rows = 0;
-    for (auto it = now.begin(); it != now.end(); ++it) {
-        const auto b = before.find(it.key());
-        if (b == before.end() || !b->is_array() || !it->is_array()) return nullptr;
-        if (it == now.begin()) old_rows = b->size(), rows = it->size();
-        if (b->size() != old_rows || it->size() != rows) return nullptr;
-    }
-    if (rows < old_rows) return nullptr;
-    for (auto it = now.begin(); it != now.end(); ++it) { // the other columns of the old rows must stand
-        if (std::any_of(changing.begin(), changing.end(), [&](const char* c) { return it.key() == c; })) continue;
-        const auto& b = before.at(it.key());
-        if (!std::equal(b.begin(), b.end(), it->begin())) return nullptr;
-    }
-    std::vector<std::size_t> index;
-    for (std::size_t r = 0; r < rows; ++r) {
-        bool changed = r >= old_rows;
-        for (const char* c : changing) changed = changed || now.at(c)[r] != before.at(c)[r];
-        if (changed) index.push_back(r);
-    }
-    json out = {{"count", rows}, {"index", index}};
-    for (auto it = now.begin(); it != now.end(); ++it) {
-        const bool moving = std::any_of(changing.begin(), changing.end(), [&](const char* c) { return it.key() == c; });
-        json col = json::array();
-        if (moving) {
-            for (const auto r : index) col.push_back((*it)[r]);
-        } else {
-            for (std::size_t r = old_rows; r < rows; ++r) col.push_back((*it)[r]);
-        }
-        out[it.key()] = std::move(col);
-    }
-    return out;
-}
 
 /// A JSON object from serialised fields, and one more field (`last`: serialised JSON).
 inline std::string object_body(const std::map<std::string, std::shared_ptr<const std::string>>& fields, const std::string& key,
@@ -106,14 +79,13 @@ inline std::string object_body(const std::map<std::string, std::shared_ptr<const
 /// Builds publications from successive snapshots (engine thread only).
 class publisher {
 public:
-    /// The columns of `positions` that change while a position is held (node, symbol and type do not).
-    static constexpr std::array<const char*, 6> position_values{"quantity", "price", "market_value", "pnl", "component_var", "delta"};
-
     explicit publisher(std::size_t history_points) : m_history_points(history_points) {}
 
     /// Serialises each field once: a field absent from `data` (a part not refreshed this time)
-    /// keeps its last value and string; a field is changed when its serialisation is.
-    std::shared_ptr<publication> next(nlohmann::json data, std::int64_t event_time_us, std::int64_t now_us) {
+    /// keeps its last value and string; a field is changed when its serialisation is. The
+    /// positions, when refreshed, come typed: a delta carries the rows that changed.
+    std::shared_ptr<publication> next(nlohmann::json data, std::int64_t event_time_us, std::int64_t now_us,
+                                      std::optional<position_columns> positions = std::nullopt) {
         using nlohmann::json;
         const std::int64_t now_ms = now_us / 1000;
         const json point = json::array({now_ms, data.contains("total_pnl") ? data["total_pnl"] : m_values.value("total_pnl", json(0.0)),
@@ -128,13 +100,21 @@ public:
             auto& held = m_fields[key];
             if (!held || *held != *dumped) {
                 p->changed.push_back(key); // a catch-up delta sends the field whole
-                json rows;
-                if (key == "positions" && m_values.contains(key)) rows = changed_rows(m_values[key], *it, position_values); // docs/protocol.md
-                delta += rows.is_null() ? json(key).dump() + ":" + *dumped : "\"positions_rows\":" + rows.dump();
-                delta += ',';
+                delta += json(key).dump() + ":" + *dumped + ",";
                 held = std::move(dumped);
             }
             m_values[key] = std::move(*it);
+        }
+        if (positions) {
+            auto dumped = std::make_shared<const std::string>(columns_json(*positions));
+            auto& held = m_fields["positions"];
+            if (!held || *held != *dumped) {
+                p->changed.push_back("positions");
+                const auto rows = m_positions ? changed_rows_json(*m_positions, *positions) : std::nullopt; // docs/protocol.md
+                delta += rows ? "\"positions_rows\":" + *rows + "," : "\"positions\":" + *dumped + ",";
+                held = std::move(dumped);
+            }
+            m_positions = std::move(positions);
         }
         delta += "\"history_append\":[" + point.dump() + "]}";
         p->delta_body = std::move(delta);
@@ -150,7 +130,8 @@ public:
 private:
     std::size_t m_history_points;
     std::uint64_t m_version = 0;
-    nlohmann::json m_values = nlohmann::json::object(); ///< the last value of every field
+    nlohmann::json m_values = nlohmann::json::object(); ///< the last value of every field but positions
+    std::optional<position_columns> m_positions;        ///< the last positions
     std::map<std::string, std::shared_ptr<const std::string>> m_fields;
     nlohmann::json m_history = nlohmann::json::array();
 };

@@ -37,7 +37,8 @@ inline nlohmann::json node_json(const node_risk& n, double (*r)(double)) {
 inline double exact(double v) { return v; }
 } // namespace detail
 
-/// The wire fields of a snapshot (every field but `history`, which the publisher adds). The
+/// The wire fields of a snapshot (every field but `history`, which the publisher adds, and
+/// `positions`, which it takes typed: wire/position_columns.hpp). The
 /// headline figures are the root node's. Parts the snapshot does not hold are left out, so
 /// the publisher repeats their last values.
 inline nlohmann::json to_wire(const risk_snapshot& s) {
@@ -57,24 +58,6 @@ inline nlohmann::json to_wire(const risk_snapshot& s) {
               {"scenarios", s.scenarios},
               {"ticks_total", s.ticks_total},
               {"nodes", std::move(nodes)}};
-    if (s.positions) { // columns, one row per position in the engine's order (rows are only appended)
-        json node = json::array(), symbol = json::array(), type = json::array(), quantity = json::array(), price = json::array(),
-             market_value = json::array(), pnl = json::array(), component_var = json::array(), delta = json::array();
-        for (const auto& p : *s.positions) {
-            node.push_back(p.node);
-            symbol.push_back(p.symbol);
-            type.push_back(p.type);
-            quantity.push_back(p.quantity);
-            price.push_back(detail::micro(p.price));
-            market_value.push_back(cents(p.market_value));
-            pnl.push_back(cents(p.pnl));
-            component_var.push_back(cents(p.component_var));
-            delta.push_back(cents(p.delta));
-        }
-        d["positions"] = {{"node", std::move(node)}, {"symbol", std::move(symbol)}, {"type", std::move(type)}, {"quantity", std::move(quantity)},
-                          {"price", std::move(price)}, {"market_value", std::move(market_value)}, {"pnl", std::move(pnl)},
-                          {"component_var", std::move(component_var)}, {"delta", std::move(delta)}};
-    }
     if (s.greeks) {
         json g = json::array();
         for (const auto& x : *s.greeks) {

@@ -269,7 +269,7 @@ PYBIND11_MODULE(_live, m) {
     py::class_<live::publication, std::shared_ptr<live::publication>>(m, "Publication")
         .def_readonly("version", &live::publication::version)
         .def_readonly("event_time_us", &live::publication::event_time_us)
-        .def_property_readonly("risk_body", [](const live::publication& p) { return as_bytes(p.risk_body); });
+        .def_property_readonly("risk_body", [](const live::publication& p) { return as_bytes(p.risk_body.get()); });
 
     py::class_<service>(m, "Service", "The risk service of a parsed command line: book, tick source, engine thread, history, Kafka")
         .def(py::init([](const live::server_config& c) {
