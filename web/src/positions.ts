@@ -8,10 +8,14 @@ export type ViewOptions = { sort: SortKey; desc: boolean; filter: string; group:
 export type Group = { kind: "group"; node: string; count: number; market_value: number; pnl: number; component_var: number; delta: number };
 export type Item = { kind: "row"; p: Position } | Group;
 
+// Text in code-point order: node paths and symbols are identifiers, and a locale-aware compare
+// costs ~50 times more, too much for 10,000 rows sorted at every refresh.
+const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
 const byKey = (k: SortKey, desc: boolean) => (a: Position, b: Position) => {
   const x = a[k], y = b[k];
-  const c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
-  return (desc ? -c : c) || a.node.localeCompare(b.node) || a.symbol.localeCompare(b.symbol);
+  const c = typeof x === "number" && typeof y === "number" ? x - y : text(String(x), String(y));
+  return (desc ? -c : c) || text(a.node, b.node) || text(a.symbol, b.symbol);
 };
 
 export function positionsView(rows: Position[], o: ViewOptions): Item[] {
@@ -29,6 +33,6 @@ export function positionsView(rows: Position[], o: ViewOptions): Item[] {
   // groups ordered as their rows would be: by the sort column's subtotal, or by node
   const numeric = o.sort === "market_value" || o.sort === "pnl" || o.sort === "component_var" || o.sort === "delta";
   heads.sort((a, b) => (numeric ? (o.desc ? -1 : 1) * ((a[o.sort as keyof Group] as number) - (b[o.sort as keyof Group] as number)) : 0)
-    || a.node.localeCompare(b.node));
+    || text(a.node, b.node));
   return heads.flatMap((g) => [g as Item, ...(groups.get(g.node) ?? []).map((p): Item => ({ kind: "row", p }))]);
 }

@@ -7,7 +7,8 @@ import { fmt } from "../format";
 import { apiHeaders, barWidth, breached, limitEdit, limitsUnder, MEASURE_LABEL, MEASURES, newestFirst, tone } from "../limits";
 import { pageToken } from "../useRiskStream";
 
-const time = (ms: number) => new Date(ms).toLocaleTimeString("en-GB", { hour12: false });
+const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+const time = (ms: number) => clock.format(ms);
 
 export function AlertBanner({ limits, onSelect }: { limits: LimitStatus[]; onSelect: (p: string) => void }) {
   const now = breached(limits);
