@@ -35,7 +35,7 @@
 
 #include "decomposition.hpp"
 #include "detail/check.hpp"
-#include "detail/simd_norm_cdf.hpp"
+#include "detail/bsm_prices_at_moves.hpp"
 #include "greeks.hpp"
 #include "quantile.hpp"
 #include "returns.hpp"
@@ -415,39 +415,8 @@ private:
         unit = detail::bsm_unchecked(k.kind, s, k.strike, k.expiry, m_rate, q, k.vol);
         const auto col = m_scenarios.col(static_cast<Eigen::Index>(k.underlying));
         scenario_pnl.resize(m_scenarios.rows());
-        const Real vs = k.vol * std::sqrt(k.expiry);
-        if (k.expiry == 0 || k.vol == 0 || vs == 0) { // degenerate: the general pricer's limits
-            for (Eigen::Index i = 0; i < m_scenarios.rows(); ++i) {
-                scenario_pnl(i) = detail::bsm_unchecked(k.kind, s * (1 + col(i)), k.strike, k.expiry, m_rate, q, k.vol).price - unit.price;
-            }
-            return;
-        }
-        // Price only, the terms that do not depend on the spot computed once: bsm_unchecked's
-        // formula, on SIMD batches of scenarios (N by detail/simd_norm_cdf.hpp: equal to the
-        // scalar path to about 1e-15 relative), the last few scenarios one by one.
-        const Real w = k.kind == option_kind::call ? Real(1) : Real(-1);
-        const Real dq = std::exp(-q * k.expiry), kdr = k.strike * std::exp(-m_rate * k.expiry);
-        const Real carry = (m_rate - q) * k.expiry;
-        using batch = xsimd::batch<Real>;
-        constexpr auto lanes = static_cast<Eigen::Index>(batch::size);
-        const Real* r = col.data();
-        Real* out = scenario_pnl.data();
-        const Eigen::Index rows = m_scenarios.rows();
-        Eigen::Index i = 0;
-        for (; i + lanes <= rows; i += lanes) {
-            const batch spot = s * (Real(1) + batch::load_unaligned(r + i));
-            const batch d1 = (xsimd::log(spot / k.strike) + carry) / vs + vs / 2;
-            const batch d2 = d1 - vs;
-            const batch price = xsimd::max(w * (spot * dq * detail::norm_cdf(w * d1) - kdr * detail::norm_cdf(w * d2)), batch(Real(0)));
-            (price - unit.price).store_unaligned(out + i);
-        }
-        for (; i < rows; ++i) {
-            const Real spot = s * (1 + r[i]);
-            const Real d1 = (std::log(spot / k.strike) + carry) / vs + vs / 2;
-            const Real d2 = d1 - vs;
-            const Real price = std::max(w * (spot * dq * detail::norm_cdf(w * d1) - kdr * detail::norm_cdf(w * d2)), Real(0));
-            out[i] = price - unit.price;
-        }
+        detail::bsm_prices_at_moves(k.kind, s, k.strike, k.expiry, m_rate, q, k.vol, col.data(), static_cast<std::size_t>(col.size()),
+                                    scenario_pnl.data(), unit.price);
     }
     void add_to_chain(std::size_t node, Real units, std::size_t c) {
         if (units == 0) return;

@@ -10,7 +10,6 @@
 
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xtensor.hpp>
-#include <xtensor/xvectorize.hpp>
 #include <xtensor/xview.hpp>
 
 #include <Eigen/Core>
@@ -23,6 +22,7 @@
 #include <vector>
 
 #include "derivatives_book.hpp"
+#include "detail/bsm_prices_at_moves.hpp"
 #include "detail/check.hpp"
 #include "returns.hpp"
 
@@ -76,7 +76,8 @@ basic_stress_result<Real> apply(const basic_stress_scenario<Real>& s, const basi
 
 /// Full-revaluation P&L of the book on a grid of uniform spot moves (rows) x relative vol shifts
 /// (columns), e.g. spot -30 %..+30 % by 5 % and vol -50 %..+100 %: the dashboard's heatmap.
-/// Computed per holding as one broadcast expression: spot moves as a column, vol shifts as a row.
+/// Linear holdings as one exposure times the spot moves; options priced a column
+/// at a time on SIMD batches of spot moves (detail/bsm_prices_at_moves.hpp).
 template <std::floating_point Real>
 xt::xtensor<Real, 2> spot_vol_grid(const basic_derivatives_book<Real>& book, const std::vector<Real>& spot_moves,
                                    const std::vector<Real>& vol_shifts) {
@@ -86,26 +87,27 @@ xt::xtensor<Real, 2> spot_vol_grid(const basic_derivatives_book<Real>& book, con
         if (!(m > -1)) throw std::invalid_argument("spot move " + detail::fmt(m) + " must be greater than -1");
     }
     const auto sm = xt::adapt(spot_moves, {spot_moves.size()});
-    const auto vs = xt::adapt(vol_shifts, {vol_shifts.size()});
     const auto col = xt::view(sm, xt::all(), xt::newaxis()); // n_spot x 1
-    const auto row = xt::view(vs, xt::newaxis(), xt::all()); // 1 x n_vol
     xt::xtensor<Real, 2> grid = xt::zeros<Real>({spot_moves.size(), vol_shifts.size()});
+    std::vector<Real> column(spot_moves.size());
+    Real linear = 0; // the linear holdings' exposure: their P&L is exposure x move at every vol
     const auto holdings = book.holdings();
     for (std::size_t h = 0; h < holdings.size(); ++h) {
         const auto& p = holdings[h];
         const auto& u = book.underlyings()[p.underlying];
         const Real n = p.quantity * p.multiplier;
         if (!p.is_option) {
-            grid += (n * u.spot) * col; // P&L n S move, the same for every vol shift (broadcast)
+            linear += n * u.spot;
             continue;
         }
-        auto price = xt::vectorize([&](Real move, Real shift) {
-            return detail::bsm_unchecked(p.kind, u.spot * (1 + move), p.strike, p.expiry, book.rate(), u.dividend,
-                                         std::max(p.vol * (1 + shift), Real(0)))
-                .price;
-        });
-        grid += n * price(col, row) - book.holding_value(h);
+        const Real held = book.holding_value(h);
+        for (std::size_t j = 0; j < vol_shifts.size(); ++j) { // a column: one vol, every spot move
+            detail::bsm_prices_at_moves(p.kind, u.spot, p.strike, p.expiry, book.rate(), u.dividend, std::max(p.vol * (1 + vol_shifts[j]), Real(0)),
+                                        spot_moves.data(), spot_moves.size(), column.data());
+            for (std::size_t i = 0; i < spot_moves.size(); ++i) grid(i, j) += n * column[i] - held;
+        }
     }
+    grid += linear * col; // broadcast over the vol shifts
     return grid;
 }
 
