@@ -144,7 +144,8 @@ static void BM_publication_10k_positions(benchmark::State& state) {
         state.ResumeTiming();
         auto snap = eng.snapshot({full, false, false});
         auto p = pub.next(rtrisk_live::to_wire(snap), snap.event_time_us, 0,
-                          snap.positions ? std::optional(rtrisk_live::position_columns_of(*snap.positions)) : std::nullopt);
+                          snap.positions ? std::optional(rtrisk_live::position_columns_of(*snap.positions)) : std::nullopt,
+                          {{"nodes", rtrisk_live::nodes_json(snap.nodes)}});
         benchmark::DoNotOptimize(p->delta_body.size());
     }
     state.SetLabel(full ? "with positions" : "headline");

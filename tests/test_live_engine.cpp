@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <random>
@@ -182,6 +183,23 @@ TEST_CASE("a batch applied at once gives the risk of its ticks applied one by on
         // and both are the offline full revaluation of the final book
         CHECK(b.nodes[n].var_99 == doctest::Approx(rtrisk::historical_var(offline_pnl(batched.state(), n), 0.99)).epsilon(1e-9));
     }
+}
+
+TEST_CASE("a batch whose reject handler throws applies none of the prices since the last trade, and the next batch is exact") {
+    engine eng(demo_book()), fresh(demo_book());
+    const auto& idx = eng.symbol_index();
+    const auto dax = idx.at("DAX"), smi = idx.at("SMI"), cac = idx.at("CAC");
+    const double px = eng.state().spots()[dax], ps = eng.state().spots()[smi], pc = eng.state().spots()[cac];
+    const std::vector<tick> first{{1, dax, px * 1.01, 0, 1, {}}, {2, dax, -5, 0, 2, {}}, {3, smi, ps * 1.01, 0, 3, {}}};
+    CHECK_THROWS_AS(eng.apply_batch(first, [](const tick&, const std::exception& e) { throw std::runtime_error(e.what()); }), std::runtime_error);
+    CHECK(eng.state().spots()[dax] == px); // the run was not applied
+    CHECK(eng.ticks() == 0);
+    const std::vector<tick> second{{4, cac, pc * 1.02, 0, 4, {}}, {5, smi, ps * 0.99, 0, 5, {}}};
+    eng.apply_batch(second, [](const tick&, const std::exception&) { FAIL("no tick is refused"); });
+    for (const auto& t : second) fresh.apply(t);
+    CHECK(std::equal(eng.state().spots().begin(), eng.state().spots().end(), fresh.state().spots().begin()));
+    CHECK(eng.snapshot().nodes[0].var_99 == doctest::Approx(fresh.snapshot().nodes[0].var_99).epsilon(1e-12));
+    CHECK(eng.ticks() == 2);
 }
 
 TEST_CASE("the engine rebuilds every node from the positions every 2^20 updates (drift bounded however long it runs)") {
@@ -424,6 +442,29 @@ TEST_CASE("a part left out of a snapshot keeps its last value in the publication
     const auto full = nlohmann::json::parse(b->snapshot_body);
     CHECK(full["greeks"] == nlohmann::json({1, 2}));
     CHECK_FALSE(nlohmann::json::parse(b->delta_body).contains("greeks"));
+}
+
+TEST_CASE("the wire's nodes are every node's figures rounded to cents, without top contributors, written as the JSON library would") {
+    using nlohmann::json;
+    engine eng(demo_book());
+    auto snap = eng.snapshot();
+    snap.nodes[1].path = "FIRM/\"quoted\"\\back\tslash"; // escaped by the library
+    snap.nodes[2].vega = std::numeric_limits<double>::quiet_NaN(); // null, as nlohmann writes it
+    const auto wire = json::parse(nodes_json(snap.nodes));
+    REQUIRE(wire.size() == snap.nodes.size());
+    for (std::size_t n = 0; n < snap.nodes.size(); ++n) {
+        auto expected = detail::node_json(snap.nodes[n], detail::cents); // the report's encoding, rounded
+        expected.erase("top_contributors");
+        CHECK(wire[n] == json::parse(expected.dump())); // through text: a NaN is null on both sides
+    }
+    CHECK_FALSE(snap.nodes[0].top_contributors.empty()); // the snapshot still holds them: GET /api/risk reports them
+    CHECK(wire[1]["path"] == snap.nodes[1].path);
+    CHECK(wire[2]["vega"].is_null());
+    publisher pub(10);
+    const auto p = pub.next({{"var_99", 1.0}}, 0, 0, std::nullopt, {{"nodes", nodes_json(snap.nodes)}});
+    CHECK(json::parse(p->snapshot_body)["nodes"] == wire);
+    CHECK(json::parse(p->delta_body)["nodes"] == wire);
+    CHECK_FALSE(json::parse(pub.next({{"var_99", 1.0}}, 0, 0, std::nullopt, {{"nodes", nodes_json(snap.nodes)}})->delta_body).contains("nodes"));
 }
 
 TEST_CASE("positions travel as columns; a delta carries only the rows that changed, and applied they give the new columns") {

@@ -163,7 +163,7 @@ TEST_CASE("the engine refuses a tick that would make the book non-finite, and st
     // Encoded for the wire, every number is finite (nlohmann writes null for a non-finite one);
     // the one null is the root's parent.
     REQUIRE(snap.positions);
-    const auto text = to_wire(snap).dump() + columns_json(position_columns_of(*snap.positions));
+    const auto text = to_wire(snap).dump() + nodes_json(snap.nodes) + columns_json(position_columns_of(*snap.positions));
     std::size_t nulls = 0;
     for (auto i = text.find("null"); i != std::string::npos; i = text.find("null", i + 1)) ++nulls;
     CHECK(nulls == 1);

@@ -111,6 +111,28 @@ def test_positions_as_column_deltas_give_the_snapshot_of_the_same_publication(se
     run(go())
 
 
+def test_streamed_nodes_leave_top_contributors_to_the_report(server):
+    """The stream's nodes hold every figure but the top contributors (docs/protocol.md); GET
+    /api/risk reports them for every node, the same nodes in the same order."""
+    async def go():
+        async with websockets.connect(server.url, max_size=None) as ws:
+            first = json.loads(await ws.recv())
+            deltas = []
+            while len(deltas) < 3:
+                m = json.loads(await ws.recv())
+                if m["type"] == "delta":
+                    deltas.append(m)
+            return first, deltas
+    first, deltas = run(go())
+    streamed = [first["data"]["nodes"]] + [d["changes"]["nodes"] for d in deltas if "nodes" in d["changes"]]
+    assert len(streamed) >= 2
+    for nodes in streamed:
+        assert all("top_contributors" not in n for n in nodes)
+    report = json.loads(server.get("/api/risk")[1])
+    assert [n["path"] for n in report["nodes"]] == [n["path"] for n in streamed[-1]]
+    assert all("top_contributors" in n for n in report["nodes"]) and report["nodes"][0]["top_contributors"]
+
+
 def test_resync_request_returns_a_snapshot(server):
     async def go():
         async with websockets.connect(server.url, max_size=None) as ws:

@@ -207,9 +207,11 @@ export interface NodeRisk {
    */
   component_var: number;
   /**
+   * in the risk report (GET /api/risk, --once, Kafka risk records), not in the stream: a client reads a node's contributors from GET /api/node
+   *
    * @maxItems 5
    */
-  top_contributors:
+  top_contributors?:
     | []
     | [
         {
@@ -457,7 +459,7 @@ export interface RiskReport {
   /**
    * @minItems 1
    */
-  nodes: [NodeRisk, ...NodeRisk[]];
+  nodes: [Required<NodeRisk>, ...Required<NodeRisk>[]];
   seq?: number;
   event_time_us?: number;
 }

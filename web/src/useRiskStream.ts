@@ -3,6 +3,7 @@
 // status is never set here: it is derived at render from the socket's state and the clock
 // (status.ts), so a late render cannot show LIVE after the socket closed or went silent.
 import { useEffect, useState } from "react";
+import { flushSync } from "react-dom";
 import { apply, backoffMs, expectSnapshot, initialState, type ClientState, type ServerMessage } from "./protocol";
 import { initialLink, isStale, linkReduce, linkStatus, shouldAbandon, timingOf, type Status } from "./status";
 
@@ -46,7 +47,8 @@ export function useRiskStream(): Stream {
     let ws: WebSocket | null = null;
     let pending: number | null = null; // event time (us) of the newest message not yet painted
     let timer: number | undefined;
-    let frame = 0;
+    let frame = 0; // an animation frame is awaited: a render happened since the last one
+    let dirty = false; // a message arrived that is not rendered yet
     let closed = false;
     let rendered = 0;
 
@@ -55,13 +57,19 @@ export function useRiskStream(): Stream {
       setView({ state, link, now: rendered });
     };
 
+    // A message renders at once (committed before the next frame), at most once per frame: one
+    // arriving while a frame is awaited renders in that frame.
     const flush = () => {
-      frame = 0;
-      render();
+      dirty = false;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        if (dirty) flush();
+      });
+      flushSync(render);
       const ev = pending;
       pending = null;
       if (ev !== null) {
-        // After React commits, the next frame is on screen: measure there.
+        // React has committed: the next frame puts it on screen. Measure there.
         requestAnimationFrame(() => {
           const t = stats.tickToScreenMs;
           t.push(Date.now() - ev / 1000);
@@ -108,7 +116,8 @@ export function useRiskStream(): Stream {
         } else if (changed && msg.type !== "heartbeat") {
           pending = msg.event_time;
         }
-        if (!frame) frame = requestAnimationFrame(flush); // at most one render per frame
+        dirty = true;
+        if (!frame) flush();
       };
       sock.onclose = () => lost(sock);
     };

@@ -400,7 +400,8 @@ private:
             m_metrics.limits_breached = m_limits.breached();
             add_limits_wire(data, m_limits);
             auto p = m_pub.next(std::move(data), snap.event_time_us, now,
-                                snap.positions ? std::optional(position_columns_of(*snap.positions)) : std::nullopt);
+                                snap.positions ? std::optional(position_columns_of(*snap.positions)) : std::nullopt,
+                                {{"nodes", nodes_json(snap.nodes)}});
             for (const auto& e : events) p->alert_events.push_back(limit_event_json(e));
             p->snapshot = std::make_shared<const risk_snapshot>(std::move(snap));
             p->risk_body.make = [s = p->snapshot, seq = p->version] {

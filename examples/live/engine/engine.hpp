@@ -183,6 +183,8 @@ public:
     /// function of the spots and the positions, so of a run of price ticks between two trades
     /// only the last price of each underlying is repriced; every tick is still checked and
     /// counted. A refused tick goes to on_reject(tick, exception) and leaves the state as it was.
+    /// An exception from on_reject ends the batch: the trades before it stand, the price ticks
+    /// since the last of them are not applied.
     template <class OnReject>
     void apply_batch(std::span<const tick> batch, OnReject&& on_reject) {
         std::size_t i = 0;
@@ -575,24 +577,29 @@ private:
         if (prices.empty()) return;
         auto& st = m_book.state;
         m_last_price.resize(st.underlyings().size(), nullptr);
+        struct scratch_reset { // the scratch points into `prices`: empty again however this ends (on_reject may throw)
+            engine& e;
+            ~scratch_reset() {
+                for (const auto u : e.m_moved) e.m_last_price[u] = nullptr;
+                e.m_moved.clear();
+            }
+        } reset{*this};
         std::uint64_t counted = 0;
+        std::int64_t newest = m_last_event_us;
         for (const auto& t : prices) {
             try {
                 const auto u = checked_contract(t).underlying;
                 if (!m_last_price[u]) m_moved.push_back(u);
                 m_last_price[u] = &t;
             } catch (const std::exception& e) {
-                on_reject(t, e);
+                on_reject(t, e); // if it throws, none of this run is applied
                 continue;
             }
-            m_last_event_us = std::max(m_last_event_us, t.event_time_us);
+            newest = std::max(newest, t.event_time_us);
             ++counted;
         }
-        for (const auto u : m_moved) {
-            st.set_spot(u, m_last_price[u]->price);
-            m_last_price[u] = nullptr;
-        }
-        m_moved.clear();
+        for (const auto u : m_moved) st.set_spot(u, m_last_price[u]->price); // checked above: cannot throw
+        m_last_event_us = newest;
         const auto before = m_ticks;
         m_ticks += counted;
         if (before / recompute_every != m_ticks / recompute_every) st.recompute();

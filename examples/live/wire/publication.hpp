@@ -16,6 +16,7 @@
 #include <set>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -82,28 +83,30 @@ public:
     explicit publisher(std::size_t history_points) : m_history_points(history_points) {}
 
     /// Serialises each field once: a field absent from `data` (a part not refreshed this time)
-    /// keeps its last value and string; a field is changed when its serialisation is. The
-    /// positions, when refreshed, come typed: a delta carries the rows that changed.
+    /// keeps its last value and string; a field is changed when its serialisation is. Fields in
+    /// `encoded` come serialised already (key, JSON text). The positions, when refreshed, come
+    /// typed: a delta carries the rows that changed.
     std::shared_ptr<publication> next(nlohmann::json data, std::int64_t event_time_us, std::int64_t now_us,
-                                      std::optional<position_columns> positions = std::nullopt) {
+                                      std::optional<position_columns> positions = std::nullopt,
+                                      std::vector<std::pair<std::string, std::string>> encoded = {}) {
         using nlohmann::json;
         const std::int64_t now_ms = now_us / 1000;
-        const json point = json::array({now_ms, data.contains("total_pnl") ? data["total_pnl"] : m_values.value("total_pnl", json(0.0)),
-                                        data.contains("var_99") ? data["var_99"] : m_values.value("var_99", json(0.0))});
+        if (data.contains("total_pnl")) m_total_pnl = data["total_pnl"];
+        if (data.contains("var_99")) m_var_99 = data["var_99"];
+        const json point = json::array({now_ms, m_total_pnl, m_var_99});
         m_history.push_back(point);
         if (m_history.size() > m_history_points) m_history.erase(m_history.begin());
         auto p = std::make_shared<publication>();
         std::string delta = "{";
-        for (auto it = data.begin(); it != data.end(); ++it) {
-            const std::string& key = it.key();
-            auto dumped = std::make_shared<const std::string>(it->dump());
+        for (auto it = data.begin(); it != data.end(); ++it) encoded.emplace_back(it.key(), it->dump());
+        for (auto& [key, text] : encoded) {
+            auto dumped = std::make_shared<const std::string>(std::move(text));
             auto& held = m_fields[key];
             if (!held || *held != *dumped) {
                 p->changed.push_back(key); // a catch-up delta sends the field whole
                 delta += json(key).dump() + ":" + *dumped + ",";
                 held = std::move(dumped);
             }
-            m_values[key] = std::move(*it);
         }
         if (positions) {
             auto dumped = std::make_shared<const std::string>(columns_json(*positions));
@@ -130,8 +133,8 @@ public:
 private:
     std::size_t m_history_points;
     std::uint64_t m_version = 0;
-    nlohmann::json m_values = nlohmann::json::object(); ///< the last value of every field but positions
-    std::optional<position_columns> m_positions;        ///< the last positions
+    nlohmann::json m_total_pnl = 0.0, m_var_99 = 0.0; ///< the last values, for the history points
+    std::optional<position_columns> m_positions;      ///< the last positions
     std::map<std::string, std::shared_ptr<const std::string>> m_fields;
     nlohmann::json m_history = nlohmann::json::array();
 };
