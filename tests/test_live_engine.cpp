@@ -663,7 +663,11 @@ TEST_CASE("a node's backtest: its positions revalued on the last 250 days of the
     engine eng(demo_book());
     const auto& book = eng.book();
     const auto& st = eng.state();
-    const std::string path = "FIRM/Derivatives/Index/erin"; // options only: full revaluation
+    std::string path = "FIRM/Derivatives/Index/erin"; // options only: full revaluation
+    SUBCASE("options only") {}
+    SUBCASE("the whole book: stocks, proxied underlyings and options") { path = "FIRM"; }
+    CAPTURE(path);
+    const auto under = [&](const std::string& node) { return node == path || node.starts_with(path + "/"); };
     const auto b = eng.backtest_of(path);
     REQUIRE(b.days.size() == 250);
     CHECK(b.window == 400);
@@ -676,10 +680,12 @@ TEST_CASE("a node's backtest: its positions revalued on the last 250 days of the
     rtrisk::derivatives_book db(st.rate());
     for (std::size_t u = 0; u < st.underlyings().size(); ++u) db.add_underlying(st.underlyings()[u], st.spots()[u], st.dividends()[u]);
     for (const auto& p : st.positions()) {
-        if (st.nodes()[p.node].path != path) continue;
+        if (!under(st.nodes()[p.node].path)) continue;
         const auto& c = st.contracts()[p.contract];
-        db.add_option(c.underlying, c.kind, c.strike, c.expiry, c.vol, p.quantity, p.multiplier);
+        if (c.is_option) db.add_option(c.underlying, c.kind, c.strike, c.expiry, c.vol, p.quantity, p.multiplier);
+        else db.add_linear(c.underlying, p.quantity, p.multiplier);
     }
+    REQUIRE(db.holdings().size() > 0);
     const Eigen::VectorXd pnl = rtrisk::full_revaluation_pnl<double>(db, R);
     std::size_t exceptions = 0;
     for (std::size_t d = 0; d < 250; ++d) {

@@ -11,6 +11,7 @@
 
 #include <rtrisk/rtrisk.hpp>
 #include <rtrisk/book_state.hpp>
+#include <rtrisk/detail/bsm_prices_at_moves.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -421,18 +422,38 @@ public:
         for (const auto& p : m_book.proxies) column[p.underlying] = {p.proxy, p.beta};
         std::vector<double> units(st.contracts().size(), 0.0);
         for (const auto p : positions_under(n)) units[st.positions()[p].contract] += st.positions()[p].quantity * st.positions()[p].multiplier;
-        std::vector<double> pnl(days + T, 0.0);
+        // P&L = sum over underlyings of (linear exposure) x r + sum over option contracts of
+        // units x (price at S (1 + r) - price now), each underlying's returns gathered once
+        std::vector<double> exposure(st.underlyings().size(), 0.0);
+        std::vector<std::vector<double>> returns(st.underlyings().size());
+        const auto returns_of = [&](std::size_t u) -> const std::vector<double>& {
+            auto& r = returns[u];
+            if (r.empty()) {
+                const auto [col, beta] = column[u];
+                r.resize(days + T);
+                for (std::size_t i = 0; i < r.size(); ++i)
+                    r[i] = beta * m_book.history_returns(static_cast<Eigen::Index>(r0 + i), static_cast<Eigen::Index>(col));
+            }
+            return r;
+        };
+        std::vector<double> pnl(days + T, 0.0), value(days + T);
         for (std::size_t c = 0; c < units.size(); ++c) {
             if (units[c] == 0) continue;
             const auto& k = st.contracts()[c];
-            const double s = st.spots()[k.underlying], q = st.dividends()[k.underlying];
-            const double v0 = st.unit_greeks(c).price;
-            const auto [col, beta] = column[k.underlying];
-            for (std::size_t i = 0; i < pnl.size(); ++i) {
-                const double r = beta * m_book.history_returns(static_cast<Eigen::Index>(r0 + i), static_cast<Eigen::Index>(col));
-                const double v = k.is_option ? rtrisk::detail::bsm_unchecked(k.kind, s * (1 + r), k.strike, k.expiry, st.rate(), q, k.vol).price : s * (1 + r);
-                pnl[i] += units[c] * (v - v0);
+            const double s = st.spots()[k.underlying];
+            if (!k.is_option) {
+                exposure[k.underlying] += units[c] * s;
+                continue;
             }
+            const auto& r = returns_of(k.underlying);
+            rtrisk::detail::bsm_prices_at_moves(k.kind, s, k.strike, k.expiry, st.rate(), st.dividends()[k.underlying], k.vol, r.data(), r.size(),
+                                                value.data(), st.unit_greeks(c).price);
+            for (std::size_t i = 0; i < pnl.size(); ++i) pnl[i] += units[c] * value[i];
+        }
+        for (std::size_t u = 0; u < exposure.size(); ++u) {
+            if (exposure[u] == 0) continue;
+            const auto& r = returns_of(u);
+            for (std::size_t i = 0; i < pnl.size(); ++i) pnl[i] += exposure[u] * r[i];
         }
         node_backtest b;
         b.path = path;
