@@ -43,3 +43,31 @@ TEST_CASE("monte_carlo portfolio VaR reports a covariance that is not positive d
     CHECK_THROWS_WITH_AS(rtrisk::portfolio_var(R, x, o),
                          "monte_carlo: the covariance of the 2 instruments is not positive definite", std::domain_error);
 }
+
+TEST_CASE("many portfolios at once: each the VaR and ES of its own column, by every method") {
+    std::mt19937_64 gen(7);
+    std::normal_distribution<double> nd(0.0, 0.01);
+    rtrisk::scenario_matrix<double> R(400, 5);
+    for (int k = 0; k < R.rows(); ++k)
+        for (int i = 0; i < R.cols(); ++i) R(k, i) = nd(gen) * (1 + i);
+    rtrisk::scenario_matrix<double> X(5, 7);
+    for (int i = 0; i < X.rows(); ++i)
+        for (int p = 0; p < X.cols(); ++p) X(i, p) = nd(gen) * 1e4;
+    rtrisk::var_options o;
+    o.paths = 20'000;
+    for (auto m : {rtrisk::var_method::historical, rtrisk::var_method::gaussian, rtrisk::var_method::cornish_fisher, rtrisk::var_method::monte_carlo}) {
+        CAPTURE(rtrisk::to_string(m));
+        o.method = m;
+        const auto vars = rtrisk::portfolio_var_many(R, X, o);
+        const auto ess = rtrisk::portfolio_es_many(R, X, o);
+        REQUIRE(vars.size() == X.cols());
+        for (Eigen::Index p = 0; p < X.cols(); ++p) { // one portfolio at a time (monte_carlo: the same seed, the same paths)
+            const rtrisk::vector<double> x = X.col(p);
+            CHECK(vars(p) == doctest::Approx(rtrisk::portfolio_var(R, x, o)).epsilon(1e-12));
+            CHECK(ess(p) == doctest::Approx(rtrisk::portfolio_es(R, x, o)).epsilon(1e-12));
+        }
+    }
+    rtrisk::scenario_matrix<double> wrong(4, 2);
+    wrong.setOnes();
+    CHECK_THROWS_AS(rtrisk::portfolio_var_many(R, wrong, o), std::invalid_argument);
+}

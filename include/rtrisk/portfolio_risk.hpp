@@ -13,6 +13,7 @@
 
 #include <Eigen/Core>
 
+#include <span>
 #include <stdexcept>
 
 #include "covariance.hpp"
@@ -52,6 +53,27 @@ typename DerivedR::Scalar portfolio_measure(const Eigen::MatrixBase<DerivedR>& s
     }
     return measure(portfolio_pnl(scenarios, exposures), one);
 }
+
+template <class DerivedR, class DerivedX, class Measure>
+vector<typename DerivedR::Scalar> portfolio_measures(const Eigen::MatrixBase<DerivedR>& scenarios,
+                                                     const Eigen::MatrixBase<DerivedX>& exposures, const var_options& o,
+                                                     Measure measure) {
+    using Real = typename DerivedR::Scalar;
+    check_confidence(o.confidence);
+    check_horizon(o.horizon_days);
+    var_options one = o;
+    scenario_matrix<Real> pnl;
+    if (o.method == var_method::monte_carlo) {
+        portfolio_pnl_many(scenarios, exposures); // validates shapes and values before the O(N^2 T) work
+        one.method = var_method::historical;
+        pnl = portfolio_pnl_many(simulate_like(scenarios, o), exposures);
+    } else {
+        pnl = portfolio_pnl_many(scenarios, exposures);
+    }
+    vector<Real> out(pnl.cols());
+    for (Eigen::Index p = 0; p < pnl.cols(); ++p) out(p) = measure(std::span<const Real>(pnl.col(p).data(), static_cast<std::size_t>(pnl.rows())), one);
+    return out;
+}
 } // namespace detail
 
 /// VaR of the portfolio with exposures x over scenario returns R (T x N), a positive loss in the
@@ -69,6 +91,22 @@ typename DerivedR::Scalar portfolio_es(const Eigen::MatrixBase<DerivedR>& scenar
                                        const Eigen::MatrixBase<DerivedX>& exposures, const var_options& options) {
     return detail::portfolio_measure(scenarios, exposures, options,
                                      [](const auto& pnl, const var_options& o) { return expected_shortfall(pnl, o); });
+}
+
+/// VaR of P portfolios at once: column p of `exposures` (N x P) holds portfolio p's exposures.
+/// One product of the scenarios with all P columns (the matrix is read once) and, for
+/// monte_carlo, one simulation shared by all; element p equals portfolio_var of column p.
+template <class DerivedR, class DerivedX>
+vector<typename DerivedR::Scalar> portfolio_var_many(const Eigen::MatrixBase<DerivedR>& scenarios,
+                                                     const Eigen::MatrixBase<DerivedX>& exposures, const var_options& options) {
+    return detail::portfolio_measures(scenarios, exposures, options, [](const auto& pnl, const var_options& o) { return value_at_risk(pnl, o); });
+}
+
+/// ES of P portfolios at once, as portfolio_var_many.
+template <class DerivedR, class DerivedX>
+vector<typename DerivedR::Scalar> portfolio_es_many(const Eigen::MatrixBase<DerivedR>& scenarios,
+                                                    const Eigen::MatrixBase<DerivedX>& exposures, const var_options& options) {
+    return detail::portfolio_measures(scenarios, exposures, options, [](const auto& pnl, const var_options& o) { return expected_shortfall(pnl, o); });
 }
 
 } // namespace rtrisk

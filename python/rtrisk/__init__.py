@@ -95,13 +95,16 @@ def _labels(raw, what):
 
 
 def _prepare(returns, weights):
-    """Returns (values, weights array or None, labels or None). Raises TypeError/ValueError."""
+    """Returns (values, weights array or None, labels or None, portfolio names or None): weights
+    are N (one portfolio) or N x P (P portfolios, a column each; names from a DataFrame's
+    columns). Raises TypeError/ValueError."""
     pd = _pandas()
     labels = None
     if pd is not None and isinstance(returns, pd.DataFrame):
         labels = _labels(returns.columns, "returns columns:")
-        for j, c in enumerate(returns.columns):  # name the column of a non-numeric value
-            _real_array(returns.iloc[:, j].to_numpy(), f"returns column {c!r}")
+        for j, (c, dtype) in enumerate(zip(returns.columns, returns.dtypes)):  # name the column of a non-numeric value
+            if dtype.kind not in "fiu":  # real-number columns need no element check
+                _real_array(returns.iloc[:, j].to_numpy(), f"returns column {c!r}")
         values = returns.to_numpy(dtype=np.float64, copy=False)
     elif pd is not None and isinstance(returns, pd.Series):
         values = _real_array(returns.to_numpy(), "returns")
@@ -114,10 +117,16 @@ def _prepare(returns, weights):
     if values.ndim == 1:
         if weights is not None:
             raise ValueError("weights must be omitted when returns is 1-D (already portfolio returns)")
-        return values, None, None
+        return values, None, None, None
     if weights is None:
         raise ValueError(f"weights are required for 2-D returns ({values.shape[1]} instruments)")
-    if pd is not None and isinstance(weights, pd.Series):
+    names = None
+    if pd is not None and isinstance(weights, pd.DataFrame):
+        names = list(weights.columns)
+        for j, (c, dtype) in enumerate(zip(weights.columns, weights.dtypes)):  # name the column of a non-numeric value
+            if dtype.kind not in "fiu":
+                _real_array(weights.iloc[:, j].to_numpy(), f"weights column {c!r}")
+    if pd is not None and isinstance(weights, (pd.Series, pd.DataFrame)):
         index = _labels(weights.index, "weights index:")
         if labels is not None:
             index_set, label_set = set(index), set(labels)
@@ -136,12 +145,15 @@ def _prepare(returns, weights):
     elif isinstance(weights, dict):
         raise TypeError("weights must be an array or a pandas Series, got dict (use pandas.Series(weights))")
     else:
-        raise TypeError(f"weights must be an array or a pandas Series, got {type(weights).__name__}")
-    if w.ndim != 1:
-        raise ValueError(f"weights must be 1-D, got shape {w.shape}")
+        raise TypeError(f"weights must be an array, a pandas Series or DataFrame, got {type(weights).__name__}")
+    if w.ndim not in (1, 2):
+        raise ValueError(f"weights must be 1-D (one portfolio) or 2-D (instruments x portfolios), got shape {w.shape}")
     if w.shape[0] != values.shape[1]:
-        raise ValueError(f"weights has {w.shape[0]} elements but returns has {values.shape[1]} columns")
-    return values, w, labels
+        what = "elements" if w.ndim == 1 else "rows"
+        raise ValueError(f"weights has {w.shape[0]} {what} but returns has {values.shape[1]} columns")
+    if w.ndim == 2 and w.shape[1] == 0:
+        raise ValueError(f"weights has no portfolio (shape {w.shape})")
+    return values, w, labels, names
 
 
 def _options(confidence, method, horizon_days, paths, seed, quantile, divisor):
@@ -156,13 +168,18 @@ def _options(confidence, method, horizon_days, paths, seed, quantile, divisor):
 
 
 def _measure(kind, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor):
-    values, w, _ = _prepare(returns, weights)
+    values, w, _, names = _prepare(returns, weights)
     o = _options(confidence, method, horizon_days, paths, seed, quantile, divisor)
+    what = "VaR" if kind == "var" else "ES"
     if w is None:
         result = (_core.series_var if kind == "var" else _core.series_es)(values, o)
+    elif w.ndim == 2:  # one pass over the returns for every portfolio
+        result = _in_value((_core.portfolio_var_many if kind == "var" else _core.portfolio_es_many)(values, w, o), value, what)
+        pd = _pandas()
+        return pd.Series(result, index=names, name=kind) if names is not None and pd is not None else result
     else:
         result = (_core.portfolio_var if kind == "var" else _core.portfolio_es)(values, w, o)
-    return _in_value(result, value, f"{'VaR' if kind == 'var' else 'ES'}")
+    return _in_value(result, value, what)
 
 
 def var(returns, weights=None, confidence: float = 0.99, method: str = "historical", horizon_days: float = 1,
@@ -171,7 +188,9 @@ def var(returns, weights=None, confidence: float = 0.99, method: str = "historic
     """Value at Risk, a positive loss.
 
     returns: T x N array or DataFrame (columns are symbols), or 1-D portfolio returns (then omit
-    weights). weights: N fractions (or exposures) as an array or a Series indexed by symbol.
+    weights). weights: N fractions (or exposures) as an array or a Series indexed by symbol; or
+    N x P, one portfolio per column (an array, or a DataFrame indexed by symbol): P values from
+    one pass over the returns, as an array or a Series named by the DataFrame's columns.
     method: "historical", "gaussian", "cornish_fisher" or "monte_carlo" (paths=, seed=).
     Returns a fraction of portfolio value, or currency when value= is given.
 
@@ -188,9 +207,11 @@ def expected_shortfall(returns, weights=None, confidence: float = 0.975, method:
 
 
 def _decompose(fn, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor):
-    values, w, labels = _prepare(returns, weights)
+    values, w, labels, _ = _prepare(returns, weights)
     if w is None:
         raise ValueError("decomposition needs 2-D returns and weights")
+    if w.ndim != 1:
+        raise ValueError(f"decomposition takes one portfolio: weights must be 1-D, got shape {w.shape}")
     o = _options(confidence, method, horizon_days, paths, seed, quantile, divisor)
     out = _in_value(fn(values, w, o), value, fn.__name__)
     pd = _pandas()

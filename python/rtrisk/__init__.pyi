@@ -22,14 +22,15 @@ ArrayLike = Union[npt.ArrayLike, Any]  # numpy arrays, lists, pandas DataFrame/S
 
 def var(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confidence: float = 0.99, method: Method = "historical",
         horizon_days: float = 1, *, paths: int = 100_000, seed: int = 42, value: Optional[float] = None,
-        quantile: Quantile = "linear", divisor: Literal["population", "sample"] = "population") -> float:
+        quantile: Quantile = "linear", divisor: Literal["population", "sample"] = "population") -> Any:
     """Value at Risk as a positive loss (fraction of value, or currency with value=).
-    returns: T x N array/DataFrame with weights (array or Series by symbol), or 1-D portfolio returns."""
+    returns: T x N array/DataFrame with weights (array or Series by symbol), or 1-D portfolio returns.
+    weights N x P (array, or DataFrame by symbol): one value per portfolio (array, or Series by column)."""
 
 def expected_shortfall(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confidence: float = 0.975,
                        method: Method = "historical", horizon_days: float = 1, *, paths: int = 100_000, seed: int = 42,
                        value: Optional[float] = None, quantile: Quantile = "linear",
-                       divisor: Literal["population", "sample"] = "population") -> float:
+                       divisor: Literal["population", "sample"] = "population") -> Any:
     """Expected Shortfall (mean loss beyond the VaR quantile) as a positive loss; arguments as var()."""
 
 def component_var(returns: ArrayLike, weights: ArrayLike, confidence: float = 0.99, method: Method = "historical",

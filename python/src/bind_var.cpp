@@ -69,6 +69,24 @@ double portfolio_measure(const array_f64& returns, const array_f64& weights, con
     });
 }
 
+/// Column p of `weights` (N x P) is portfolio p: P measures from one pass over the returns.
+py::array_t<double> portfolio_measures(const array_f64& returns, const array_f64& weights, const rtrisk::var_options& o, measure which) {
+    if (weights.ndim() != 2) throw std::invalid_argument("weights must be 2-D (instruments x portfolios) here");
+    const auto n = static_cast<Eigen::Index>(weights.shape(0)), p = static_cast<Eigen::Index>(weights.shape(1));
+    Eigen::MatrixXd W(n, p); // instruments x portfolios, small: copied into the core's layout
+    const auto w = weights.unchecked<2>();
+    for (Eigen::Index i = 0; i < n; ++i)
+        for (Eigen::Index j = 0; j < p; ++j) W(i, j) = w(i, j);
+    Eigen::VectorXd out = with_matrix(returns, "returns", [&](const auto& R) -> Eigen::VectorXd {
+        py::gil_scoped_release release;
+        note_gil_state();
+        return which == measure::var ? rtrisk::portfolio_var_many(R, W, o) : rtrisk::portfolio_es_many(R, W, o);
+    });
+    py::array_t<double> result(out.size());
+    std::copy(out.data(), out.data() + out.size(), result.mutable_data());
+    return result;
+}
+
 py::array_t<double> decompose(const array_f64& returns, const array_f64& weights, const rtrisk::var_options& o,
                               decomposition which) {
     const auto w = as_vector_array(weights, "weights");
@@ -107,6 +125,12 @@ void bind_var(py::module_& m) {
     });
     m.def("portfolio_es", [](py::object r, py::object w, const rtrisk::var_options& o) {
         return portfolio_measure(real_array(r, "returns"), real_array(w, "weights"), o, measure::es);
+    });
+    m.def("portfolio_var_many", [](py::object r, py::object w, const rtrisk::var_options& o) {
+        return portfolio_measures(real_array(r, "returns"), real_array(w, "weights"), o, measure::var);
+    });
+    m.def("portfolio_es_many", [](py::object r, py::object w, const rtrisk::var_options& o) {
+        return portfolio_measures(real_array(r, "returns"), real_array(w, "weights"), o, measure::es);
     });
     m.def("component_var", [](py::object r, py::object w, const rtrisk::var_options& o) {
         return decompose(real_array(r, "returns"), real_array(w, "weights"), o, decomposition::component_var);

@@ -168,3 +168,54 @@ def test_paths_beyond_memory_are_refused_up_front_with_the_estimate(call):
         call(r, np.array([0.5, 0.3, 0.2]), 10**15)
     with pytest.raises(ValueError, match=r"monte_carlo paths 18446744073709551621 is not in \[0, 2\^64\)"):
         call(r, np.array([0.5, 0.3, 0.2]), 2**64 + 5)
+
+
+@pytest.mark.parametrize("method", ["historical", "gaussian", "cornish_fisher", "monte_carlo"])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_many_portfolios_in_one_call_equal_one_call_each(edhec, method, order):
+    """weights N x P: each portfolio's VaR and ES as if asked alone (monte_carlo: the same seed,
+    so the same simulated paths), from returns in either memory order."""
+    R = np.asarray(edhec.to_numpy(), order=order)
+    rng = np.random.default_rng(3)
+    W = rng.normal(size=(R.shape[1], 9))
+    kw = dict(method=method, paths=20_000) if method == "monte_carlo" else dict(method=method)
+    many_var, many_es = rtrisk.var(R, W, 0.99, **kw), rtrisk.expected_shortfall(R, W, 0.975, **kw)
+    assert isinstance(many_var, np.ndarray) and many_var.shape == (9,)
+    for p in range(W.shape[1]):
+        assert many_var[p] == pytest.approx(rtrisk.var(R, W[:, p], 0.99, **kw), rel=REL)
+        assert many_es[p] == pytest.approx(rtrisk.expected_shortfall(R, W[:, p], 0.975, **kw), rel=REL)
+    if method == "historical":  # and against numpy (linear interpolation)
+        pnl = R @ W
+        for p in range(W.shape[1]):
+            v, e = hist_ref(pnl[:, p], 0.99)
+            assert many_var[p] == pytest.approx(v, rel=1e-10)
+    assert np.allclose(rtrisk.var(R, W, 0.99, value=1e6, **kw), many_var * 1e6, rtol=1e-15)
+
+
+def test_many_portfolios_from_a_dataframe_are_named_by_its_columns(edhec):
+    W = pd.DataFrame({"equal": equal_weights(edhec.shape[1]), "first": np.eye(edhec.shape[1])[0]}, index=edhec.columns)
+    shuffled = W.iloc[::-1]  # aligned by symbol, not by position
+    out = rtrisk.var(edhec, shuffled, 0.99)
+    assert isinstance(out, pd.Series) and list(out.index) == ["equal", "first"]
+    assert out["equal"] == pytest.approx(rtrisk.var(edhec, W["equal"], 0.99), rel=REL)
+    assert out["first"] == pytest.approx(rtrisk.var(edhec[edhec.columns[0]], confidence=0.99), rel=REL)
+
+
+def test_many_portfolios_refuse_bad_weights_naming_them(edhec):
+    R = edhec.to_numpy()
+    n = R.shape[1]
+    with pytest.raises(ValueError, match=f"weights has {n - 1} rows but returns has {n} columns"):
+        rtrisk.var(R, np.ones((n - 1, 3)))
+    with pytest.raises(ValueError, match="no portfolio"):
+        rtrisk.var(R, np.ones((n, 0)))
+    with pytest.raises(ValueError, match="got shape"):
+        rtrisk.var(R, np.ones((n, 2, 2)))
+    with pytest.raises(ValueError, match="nan at row 0, column 0"):
+        rtrisk.var(R, np.full((n, 2), np.nan))
+    with pytest.raises(TypeError, match="weights"):
+        rtrisk.var(R, np.full((n, 2), "a"))
+    with pytest.raises(ValueError, match="one portfolio"):
+        rtrisk.component_var(R, np.ones((n, 2)))
+    W = pd.DataFrame(np.ones((n, 2)), index=edhec.columns, columns=["a", "b"]).drop(edhec.columns[0])
+    with pytest.raises(ValueError, match="lack symbols"):
+        rtrisk.var(edhec, W)
