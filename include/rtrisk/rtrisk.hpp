@@ -9,6 +9,7 @@
 #include "covariance.hpp"
 #include "decomposition.hpp"
 #include "derivatives_book.hpp"
+#include "ewma.hpp"
 #include "expected_shortfall.hpp"
 #include "fwd.hpp"
 #include "greeks.hpp"
@@ -23,3 +24,4 @@
 #include "returns.hpp"
 #include "stress.hpp"
 #include "var.hpp"
+#include "weighted_historical.hpp"
