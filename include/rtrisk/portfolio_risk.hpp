@@ -62,14 +62,18 @@ vector<typename DerivedR::Scalar> portfolio_measures(const Eigen::MatrixBase<Der
     check_confidence(o.confidence);
     check_horizon(o.horizon_days);
     var_options one = o;
-    scenario_matrix<Real> pnl;
-    if (o.method == var_method::monte_carlo) {
+    if (o.method == var_method::monte_carlo) { // one simulation; each portfolio's paths in turn (memory: one column, as portfolio_var)
         portfolio_pnl_many(scenarios, exposures); // validates shapes and values before the O(N^2 T) work
         one.method = var_method::historical;
-        pnl = portfolio_pnl_many(simulate_like(scenarios, o), exposures);
-    } else {
-        pnl = portfolio_pnl_many(scenarios, exposures);
+        const auto sim = simulate_like(scenarios, o);
+        vector<Real> out(exposures.cols()), path_pnl;
+        for (Eigen::Index p = 0; p < exposures.cols(); ++p) {
+            path_pnl.noalias() = sim * exposures.col(p);
+            out(p) = measure(std::span<const Real>(path_pnl.data(), static_cast<std::size_t>(path_pnl.size())), one);
+        }
+        return out;
     }
+    const scenario_matrix<Real> pnl = portfolio_pnl_many(scenarios, exposures);
     vector<Real> out(pnl.cols());
     for (Eigen::Index p = 0; p < pnl.cols(); ++p) out(p) = measure(std::span<const Real>(pnl.col(p).data(), static_cast<std::size_t>(pnl.rows())), one);
     return out;

@@ -11,7 +11,7 @@
 ///   of both worlds", Risk 11 (1998): the scenario i days old (i = 1 the last row) has weight
 ///   (1 - lambda) lambda^(i-1) / (1 - lambda^T); the weights sum to 1. VaR is minus the P&L at
 ///   which the cumulative weight of the outcomes from the worst up reaches 1 - c (no
-///   interpolation, as the paper); ES is minus the weighted mean of the tail of probability
+///   interpolation between outcomes); ES is minus the weighted mean of the tail of probability
 ///   1 - c, the outcome at the VaR contributing only the weight that completes it.
 
 #include <algorithm>

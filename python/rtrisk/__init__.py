@@ -103,7 +103,7 @@ def _prepare(returns, weights):
     if pd is not None and isinstance(returns, pd.DataFrame):
         labels = _labels(returns.columns, "returns columns:")
         for j, (c, dtype) in enumerate(zip(returns.columns, returns.dtypes)):  # name the column of a non-numeric value
-            if dtype.kind not in "fiu":  # real-number columns need no element check
+            if not (isinstance(dtype, np.dtype) and dtype.kind in "fiu"):  # numpy real-number columns need no element check
                 _real_array(returns.iloc[:, j].to_numpy(), f"returns column {c!r}")
         values = returns.to_numpy(dtype=np.float64, copy=False)
     elif pd is not None and isinstance(returns, pd.Series):
@@ -124,7 +124,7 @@ def _prepare(returns, weights):
     if pd is not None and isinstance(weights, pd.DataFrame):
         names = list(weights.columns)
         for j, (c, dtype) in enumerate(zip(weights.columns, weights.dtypes)):  # name the column of a non-numeric value
-            if dtype.kind not in "fiu":
+            if not (isinstance(dtype, np.dtype) and dtype.kind in "fiu"):
                 _real_array(weights.iloc[:, j].to_numpy(), f"weights column {c!r}")
     if pd is not None and isinstance(weights, (pd.Series, pd.DataFrame)):
         index = _labels(weights.index, "weights index:")

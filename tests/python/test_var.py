@@ -154,6 +154,7 @@ def test_results_are_finite_or_a_value_error_naming_the_value(call, fragment):
 @pytest.mark.parametrize("call", [
     lambda r, w, p: rtrisk.var(r, w, method="monte_carlo", paths=p),
     lambda r, w, p: rtrisk.expected_shortfall(r, w, method="monte_carlo", paths=p),
+    lambda r, w, p: rtrisk.var(r, np.column_stack([w, w]), method="monte_carlo", paths=p),
     lambda r, w, p: rtrisk.var(r @ w, method="monte_carlo", paths=p),
     lambda r, w, p: rtrisk.component_var(r, w, method="monte_carlo", paths=p),
     lambda r, w, p: rtrisk.component_es(r, w, method="monte_carlo", paths=p),

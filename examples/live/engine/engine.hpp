@@ -184,8 +184,8 @@ public:
     /// function of the spots and the positions, so of a run of price ticks between two trades
     /// only the last price of each underlying is repriced; every tick is still checked and
     /// counted. A refused tick goes to on_reject(tick, exception) and leaves the state as it was.
-    /// An exception from on_reject ends the batch: the trades before it stand, the price ticks
-    /// since the last of them are not applied.
+    /// An exception from on_reject ends the batch: what was applied before stands, the run of
+    /// price ticks in which it is thrown is not applied.
     template <class OnReject>
     void apply_batch(std::span<const tick> batch, OnReject&& on_reject) {
         std::size_t i = 0;
