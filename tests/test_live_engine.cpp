@@ -349,21 +349,44 @@ TEST_CASE("book files: every refusal names file, line and field; nothing is half
     std::remove(f.c_str());
 }
 
-TEST_CASE("the publish schedule: fixed rate without bursts, parts at their rates, low latency on a ready client") {
+TEST_CASE("the publish schedule: fixed rate without bursts, slower parts in half-slot refreshes at their rates, low latency on a ready client") {
     using clock = publish_schedule::clock;
     const auto t0 = clock::time_point{} + std::chrono::hours(1);
     using std::chrono::milliseconds;
     publish_schedule s(10, 2, false, t0);
-    int published = 0, positions = 0, methods = 0;
+    int published = 0, positions = 0, methods = 0, refreshes = 0, headline_with_positions = 0;
+    std::vector<int> refresh_ms;
     for (int ms = 0; ms < 10'000; ms += 5) { // 10 s of polls every 5 ms
         const auto d = s.poll(t0 + milliseconds(ms), ms, true);
         published += d.publish;
         positions += d.publish && d.parts.positions;
         methods += d.publish && d.parts.var_methods;
+        refreshes += d.refresh;
+        headline_with_positions += d.publish && !d.refresh && d.parts.positions;
+        CHECK((!d.refresh || (d.publish && d.parts.positions && !d.parts.var_methods)));
+        if (d.refresh) refresh_ms.push_back(ms);
     }
-    CHECK(published == 100);
+    // 100 slots; positions with the first, then in a refresh of their own half a period after
+    // every 5th slot (2 Hz): 500 + 50 ms, 1000 + 50 ms, ...
+    CHECK(published == 119);
     CHECK(positions == 20);
+    CHECK(headline_with_positions == 1);
+    CHECK(refreshes == 19);
     CHECK(methods == 10);
+    REQUIRE(refresh_ms.size() == 19);
+    for (std::size_t i = 0; i < refresh_ms.size(); ++i) CHECK(refresh_ms[i] == 550 + 500 * static_cast<int>(i));
+    // A refresh is due before the next slot: sleeping until next_due() does not miss it.
+    publish_schedule half(10, 2, false, t0);
+    for (int ms = 0; ms <= 500; ms += 100) CHECK(half.poll(t0 + milliseconds(ms), ms, false).publish);
+    CHECK(half.next_due() == t0 + milliseconds(550));
+    CHECK(half.next_slot() == t0 + milliseconds(600));
+    // At positions_hz == publish_hz the parts ride in every slot, with no refresh.
+    publish_schedule every(10, 10, false, t0);
+    for (int ms = 0; ms < 1'000; ms += 5) {
+        const auto d = every.poll(t0 + milliseconds(ms), ms, false);
+        CHECK_FALSE(d.refresh);
+        if (d.publish) CHECK(d.parts.positions);
+    }
     // After a 3 s stall the next slot is one period later, not 30 publications at once.
     CHECK(s.poll(t0 + milliseconds(13'000), 0, false).publish);
     CHECK_FALSE(s.poll(t0 + milliseconds(13'001), 0, false).publish);
@@ -373,6 +396,16 @@ TEST_CASE("the publish schedule: fixed rate without bursts, parts at their rates
     CHECK(fast.poll(t0 + milliseconds(2), 2, true).publish);        // a ready client and a newer tick
     CHECK_FALSE(fast.poll(t0 + milliseconds(4), 2, true).publish);  // no newer tick
     CHECK_FALSE(fast.poll(t0 + milliseconds(5), 3, false).publish); // no ready client
+    // Low-latency publications do not refresh the slower parts: those follow the fixed slots.
+    int early_positions = 0, early_methods = 0;
+    for (int ms = 6; ms < 100; ++ms) {
+        const auto d = fast.poll(t0 + milliseconds(ms), ms, true);
+        CHECK(d.publish);
+        early_positions += d.parts.positions;
+        early_methods += d.parts.var_methods;
+    }
+    CHECK(early_positions == 0);
+    CHECK(early_methods == 0);
 }
 
 TEST_CASE("the simulator's drift and volatility are time-consistent (drift h mu, variance h sigma^2 per step)") {

@@ -111,6 +111,37 @@ def test_positions_as_column_deltas_give_the_snapshot_of_the_same_publication(se
     run(go())
 
 
+def test_positions_refresh_in_a_publication_of_its_own_after_the_headline(server):
+    """The slower parts (positions, Greeks, stress, grid) refresh in a publication of their own,
+    half a period after a headline publication (docs/protocol.md, "Publication rate"): a headline
+    delta never carries them, and the engine reads no tick for a refresh (it repeats the event
+    time, the nodes and the headline)."""
+    slow = {"positions", "positions_rows", "greeks", "stress", "grid"}
+    headline = {"nodes", "total_pnl", "var_99", "es_975", "ticks_total", "var_methods"}
+
+    async def go():
+        async with websockets.connect(server.url, max_size=None) as ws:
+            first = json.loads(await ws.recv())
+            prev_event, refreshes, headlines = first["event_time"], 0, 0
+            end = time.monotonic() + 3.0
+            while time.monotonic() < end:
+                m = json.loads(await ws.recv())
+                if m["type"] != "delta":
+                    continue
+                changes = m["changes"]
+                if m["seq"] == m["base"] + 1:  # not a catch-up delta (those merge skipped publications)
+                    if slow & set(changes):
+                        refreshes += 1
+                        assert m["event_time"] == prev_event, (m["event_time"], prev_event)
+                        assert not headline & set(changes), sorted(headline & set(changes))
+                    else:
+                        headlines += 1
+                prev_event = m["event_time"]
+            assert refreshes >= 3, f"{refreshes} refreshes in 3 s (2 Hz expected)"
+            assert headlines >= 3 * refreshes, (headlines, refreshes)  # 10 Hz against 2 Hz
+    run(go())
+
+
 def test_streamed_nodes_leave_top_contributors_to_the_report(server):
     """The stream's nodes hold every figure but the top contributors (docs/protocol.md); GET
     /api/risk reports them for every node, the same nodes in the same order."""

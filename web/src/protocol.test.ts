@@ -42,6 +42,18 @@ describe("protocol state machine", () => {
     expect(s.snapshots).toBe(1); // deltas are not snapshots
   });
 
+  it("applies a refresh that repeats the event time but takes no latency sample from it", () => {
+    const s = apply(initialState(), snap(5), 1001).state; // event time 1,000,000 us
+    const rows = [position("FIRM/A", "DAX", 7)];
+    const r = apply(s, { type: "delta", seq: 6, base: 5, event_time: 1_000_000, send_time: 0,
+      changes: { positions: columns(rows), history_append: [[1000, 1, 10]] } }, 1090);
+    expect(r.resync).toBe(false);
+    expect(r.state.seq).toBe(6);
+    expect(r.state.data?.positions.map((p) => p.pnl)).toEqual([7]);
+    expect(r.state.latencyMs).toEqual(s.latencyMs); // 90 ms after the tick, but not the tick's latency
+    expect(r.state.data?.history).toHaveLength(2); // a publication like any other otherwise
+  });
+
   it("asks for a resync on a sequence gap and keeps its state", () => {
     const s = apply(initialState(), snap(5), 0).state;
     const r = apply(s, { type: "delta", seq: 8, base: 7, event_time: 0, send_time: 0, changes: { var_99: 99, history_append: [] } }, 0);

@@ -88,7 +88,8 @@ export function apply(state: ClientState, msg: ServerMessage, nowMs: number): Ap
   if (state.data === null || msg.base !== state.seq || msg.seq <= state.seq) {
     return { state: { ...state, awaitingSnapshot: true }, resync: true }; // a gap or a delta without its base: ask for a snapshot
   }
-  const latencyMs = [...state.latencyMs.slice(-(LATENCY_SAMPLES - 1)), latency];
+  // A refresh of the slower parts repeats the event time: it measures no tick's latency.
+  const latencyMs = msg.event_time !== state.lastEventTime ? [...state.latencyMs.slice(-(LATENCY_SAMPLES - 1)), latency] : state.latencyMs;
   const { history_append, positions_rows, positions: columns, ...changes } = msg.changes;
   let positions = state.data.positions;
   if (columns !== undefined || positions_rows !== undefined) {

@@ -109,12 +109,13 @@ export function useRiskStream(): Stream {
         link = linkReduce(link, { type: "message", nowMs: now });
         const r = apply(state, msg, now);
         const changed = r.state !== state;
+        const heldEventTime = state.lastEventTime;
         state = r.state;
         if (r.resync) {
           stats.resyncs++;
           sock.send(JSON.stringify({ type: "resync" }));
-        } else if (changed && msg.type !== "heartbeat") {
-          pending = msg.event_time;
+        } else if (changed && msg.type !== "heartbeat" && msg.event_time !== heldEventTime) {
+          pending = msg.event_time; // tick-to-screen: the first render of each event time
         }
         dirty = true;
         if (!frame) flush();
