@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """rtrisk from Python against the peers, in one run on this machine. Prints Markdown tables.
 
-Usage: .venv/bin/python bench/bench_python.py      (after scripts/python_install.sh)
+Usage: .venv/bin/python bench/bench_python.py [--openblas DIR]   (after scripts/python_install.sh)
+
+--openblas DIR adds numpy on OpenBLAS (one thread) as the VaR baseline, run in a child process
+with LD_LIBRARY_PATH=DIR only (the system's BLAS is left alone). DIR holds Debian's
+libopenblas0-pthread libraries:
+    apt-get download libopenblas0-pthread && dpkg -x libopenblas0-pthread_*.deb /tmp/openblas
+    .venv/bin/python bench/bench_python.py --openblas /tmp/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread
 
 - VaR 99 %, historical, N = 10,000 x T = 2,500: rtrisk.var vs numpy (R @ w + np.percentile)
   vs the original design's pandas loop (N = 1,000 for pandas: it is too slow at 10,000);
@@ -10,6 +16,11 @@ Usage: .venv/bin/python bench/bench_python.py      (after scripts/python_install
   on a 2,000-option sample (per-option rate extrapolated).
 Best of several runs (timeit).
 """
+import argparse
+import json
+import os
+import subprocess
+import sys
 import timeit
 
 import numpy as np
@@ -69,20 +80,53 @@ def quantlib_sample(s, k, t, r, q, v, is_call):
     return run
 
 
-def main():
+T, N, P = 2_500, 10_000, 100
+
+
+def var_data():
+    """The returns (T x N), one portfolio's weights and P portfolios' (N x P): the same in every process."""
     rng = np.random.default_rng(12345)
-    T, N = 2_500, 10_000
     R = rng.normal(0.0, 0.01, size=(T, N))
     w = rng.uniform(-1, 1, N)
+    W = rng.uniform(-1, 1, (N, P))
+    return R, w, W
+
+
+def numpy_var_timings():
+    """numpy's VaR timings (C and F order, P portfolios), as the baseline child prints them."""
+    R, w, W = var_data()
+    F = np.asfortranarray(R)
+    out = {"c": best(lambda: -np.percentile(R @ w, 1.0)), "f": best(lambda: -np.percentile(F @ w, 1.0)),
+           "many": best(lambda: -np.percentile(R @ W, 1.0, axis=0), repeat=3),
+           "var": float(-np.percentile(R @ w, 1.0)), "blas": sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l})}
+    return out
+
+
+def openblas_baseline(libdir):
+    env = dict(os.environ, LD_LIBRARY_PATH=libdir, OPENBLAS_NUM_THREADS="1")
+    run = subprocess.run([sys.executable, __file__, "--numpy-baseline"], env=env, check=True, capture_output=True, text=True)
+    out = json.loads(run.stdout)
+    if not any("openblas" in p for p in out["blas"]):
+        raise SystemExit(f"the baseline did not load OpenBLAS from {libdir}: {out['blas']}")
+    return out
+
+
+def main(openblas=None):
+    R, w, W = var_data()
     t_rtrisk = best(lambda: rtrisk.var(R, w, 0.99))
     t_numpy = best(lambda: -np.percentile(R @ w, 1.0))
     assert abs(rtrisk.var(R, w, 0.99) + np.percentile(R @ w, 1.0)) < 1e-12 * abs(np.percentile(R @ w, 1.0))
-    P = 100  # portfolios at once: one pass over R (a GEMM) against one call per portfolio, and numpy
-    W = rng.uniform(-1, 1, (N, P))
+    # P portfolios at once: one pass over R (a GEMM) against one call per portfolio, and numpy
+    F = np.asfortranarray(R)
+    t_rtrisk_f = best(lambda: rtrisk.var(F, w, 0.99))
     t_many = best(lambda: rtrisk.var(R, W, 0.99), repeat=3)
     t_loop = best(lambda: [rtrisk.var(R, W[:, p], 0.99) for p in range(P)], repeat=1)
     t_numpy_many = best(lambda: -np.percentile(R @ W, 1.0, axis=0), repeat=3)
     assert np.allclose(rtrisk.var(R, W, 0.99), -np.percentile(R @ W, 1.0, axis=0), rtol=1e-10)
+    base = openblas_baseline(openblas) if openblas else None
+    if base:
+        assert abs(base["var"] - rtrisk.var(R, w, 0.99)) < 1e-12 * abs(base["var"])
+    rng = np.random.default_rng(54321)
     n_small = 1_000
     df = pd.DataFrame(R[:, :n_small], columns=[f"S{i}" for i in range(n_small)])
     weights = dict(zip(df.columns, w[:n_small]))
@@ -118,10 +162,27 @@ def main():
     print(f"| VaR 99 %, N = 10,000, T = 2,500 vs numpy `R @ w` + `percentile` | {t_rtrisk * 1e3:.2f} ms | {t_numpy * 1e3:.2f} ms | {t_numpy / t_rtrisk:.1f}x |")
     print(f"| VaR 99 %, {P} portfolios (weights N x {P}), N = 10,000, T = 2,500 vs numpy `R @ W` + `percentile(axis=0)` | {t_many * 1e3:.1f} ms | {t_numpy_many * 1e3:.1f} ms | {t_numpy_many / t_many:.1f}x |")
     print(f"| the same {P} portfolios, one `rtrisk.var` call each (baseline) | {t_loop * 1e3:.0f} ms | | {t_loop / t_many:.1f}x slower |")
+    if base:
+        gb = R.nbytes / 1e9
+        print(f"\nAgainst numpy on OpenBLAS, one thread (`OPENBLAS_NUM_THREADS=1`, {os.path.basename(base['blas'][0])}), in a child process; "
+              f"the matrix is {R.nbytes / 1e6:.0f} MB, read once by both:\n")
+        print("| VaR 99 %, N = 10,000, T = 2,500 | rtrisk | numpy + OpenBLAS | numpy / rtrisk |")
+        print("| --- | ---: | ---: | ---: |")
+        print(f"| C order (row-major) | {t_rtrisk * 1e3:.2f} ms ({gb / t_rtrisk:.1f} GB/s) | {base['c'] * 1e3:.2f} ms ({gb / base['c']:.1f} GB/s) | {base['c'] / t_rtrisk:.2f}x |")
+        print(f"| Fortran order (column-major) | {t_rtrisk_f * 1e3:.2f} ms ({gb / t_rtrisk_f:.1f} GB/s) | {base['f'] * 1e3:.2f} ms ({gb / base['f']:.1f} GB/s) | {base['f'] / t_rtrisk_f:.2f}x |")
+        print(f"| {P} portfolios, one call (N x {P} weights) vs `R @ W` + `percentile(axis=0)` | {t_many * 1e3:.1f} ms | {base['many'] * 1e3:.1f} ms | {base['many'] / t_many:.2f}x |")
+        print()
     print(f"| VaR 99 %, N = 1,000 (DataFrame in) vs the pandas loop | {t_rtrisk_small * 1e3:.2f} ms | {t_pandas * 1e3:.1f} ms | {t_pandas / t_rtrisk_small:.0f}x |")
     print(f"| bsm, 1,000,000 options, price + 10 Greeks vs numpy/scipy (price + 5 Greeks) | {t_bsm * 1e3:.0f} ms | {t_scipy * 1e3:.0f} ms | {t_scipy / t_bsm:.1f}x |")
     print(f"| bsm, 1,000,000 options vs QuantLib AnalyticEuropeanEngine (price + 5 Greeks, from {sample:,}) | {t_bsm * 1e3:.0f} ms | {t_ql:.1f} s | {t_ql / t_bsm:.0f}x |")
 
 
 if __name__ == "__main__":
-    main()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--openblas", metavar="DIR", help="folder with OpenBLAS's libblas.so.3 (see above)")
+    ap.add_argument("--numpy-baseline", action="store_true", help=argparse.SUPPRESS)  # the child: numpy timings as JSON
+    a = ap.parse_args()
+    if a.numpy_baseline:
+        print(json.dumps(numpy_var_timings()))
+    else:
+        main(a.openblas)

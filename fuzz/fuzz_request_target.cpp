@@ -1,6 +1,7 @@
 // HTTP request targets, static-file resolution and the Host policy (examples/live/http/): a
 // target is parsed or refused with 400/414; whatever it names, a resolved file lies inside the
-// static folder (which holds a symlink pointing out of it).
+// static folder (which holds a symlink pointing out of it), its precompressed variant too, for
+// any Accept-Encoding value.
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -29,9 +30,11 @@ const fs::path& root_dir() {
         fs::create_directories(base / "dist" / "assets");
         std::ofstream(base / "dist" / "index.html") << "x";
         std::ofstream(base / "dist" / "assets" / "a.js") << "x";
+        std::ofstream(base / "dist" / "assets" / "a.js.br") << "x";
         std::ofstream(base / "secret") << "x";
         std::error_code ec;
         fs::create_symlink(base / "secret", base / "dist" / "link", ec);
+        fs::create_symlink(base / "secret", base / "dist" / "assets" / "a.js.gz", ec); // a variant pointing out
         return fs::canonical(base / "dist");
     }();
     return dir;
@@ -50,6 +53,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (s.empty() || s == "." || s == ".." || s.find('/') != std::string::npos) std::abort();
         if (const auto f = root.resolve(t)) {
             const auto rel = f->lexically_relative(root_dir());
+            if (rel.empty() || *rel.begin() == "..") std::abort();
+        }
+        (void)rtrisk_live::accepts_coding(text, "br");
+        if (const auto f = root.resolve(t, text)) { // the same input as an Accept-Encoding value
+            const auto rel = f->path.lexically_relative(root_dir());
             if (rel.empty() || *rel.begin() == "..") std::abort();
         }
         if (const auto tok = t.param("token")) (void)policy.token_ok("", &*tok);

@@ -88,6 +88,63 @@ TEST_CASE("static files resolve only inside the static folder") {
     fs::remove_all(base);
 }
 
+TEST_CASE("Accept-Encoding (RFC 9110, 12.5.3): a coding is accepted when listed or covered by *, unless its q is 0") {
+    CHECK(accepts_coding("gzip, deflate, br", "br"));
+    CHECK(accepts_coding("gzip, deflate, br", "gzip"));
+    CHECK(accepts_coding("GZIP", "gzip"));                 // case-insensitive
+    CHECK(accepts_coding(" br ; q=0.5 ", "br"));
+    CHECK(accepts_coding("br;q=0.001", "br"));
+    CHECK_FALSE(accepts_coding("br;q=0", "br"));
+    CHECK_FALSE(accepts_coding("br; q=0.000, gzip", "br"));
+    CHECK_FALSE(accepts_coding("br;Q=0.", "br"));
+    CHECK_FALSE(accepts_coding("", "br"));
+    CHECK_FALSE(accepts_coding("identity", "gzip"));
+    CHECK_FALSE(accepts_coding("xbr, brx", "br"));           // whole names only
+    CHECK(accepts_coding("*", "br"));
+    CHECK_FALSE(accepts_coding("*;q=0", "gzip"));
+    CHECK_FALSE(accepts_coding("gzip;q=0, *", "gzip"));      // a listed coding overrides *
+    CHECK(accepts_coding("br, *;q=0", "br"));
+    CHECK_FALSE(accepts_coding(",,;;;q=,", "br"));           // malformed: nothing accepted, nothing thrown
+}
+
+TEST_CASE("precompressed static files: brotli, then gzip, then the file itself, each inside the folder") {
+    const fs::path base = fs::temp_directory_path() / "rtrisk_static_encoded_test";
+    fs::remove_all(base);
+    fs::create_directories(base / "dist" / "assets");
+    std::ofstream(base / "dist" / "assets" / "app.js") << "js";
+    std::ofstream(base / "dist" / "assets" / "app.js.br") << "br";
+    std::ofstream(base / "dist" / "assets" / "app.js.gz") << "gz";
+    std::ofstream(base / "dist" / "assets" / "app.css") << "css";
+    std::ofstream(base / "dist" / "assets" / "app.css.gz") << "gz";
+    std::ofstream(base / "dist" / "plain.svg") << "<svg/>";
+    std::ofstream(base / "outside.gz") << "secret";
+    std::ofstream(base / "dist" / "leak.txt") << "text";
+    fs::create_symlink(base / "outside.gz", base / "dist" / "leak.txt.gz");
+    const static_root root(base / "dist");
+    auto get = [&](std::string_view target, std::string_view ae) { return root.resolve(parse_request_target(target), ae); };
+    const auto js = fs::canonical(base / "dist" / "assets" / "app.js");
+    auto f = get("/assets/app.js", "gzip, deflate, br");
+    REQUIRE(f);
+    CHECK(f->path == fs::path(js.string() + ".br"));
+    CHECK(f->encoding == "br");
+    CHECK(f->type == "application/javascript"); // the requested file's type, not the variant's
+    CHECK(f->has_variants);
+    f = get("/assets/app.js", "gzip");
+    CHECK((f && f->encoding == "gzip" && f->path == fs::path(js.string() + ".gz")));
+    f = get("/assets/app.js", "br;q=0, gzip;q=0");
+    CHECK((f && f->encoding.empty() && f->path == js && f->has_variants));
+    f = get("/assets/app.css", "br");              // no brotli variant: the file itself
+    CHECK((f && f->encoding.empty() && f->type == "text/css" && f->has_variants));
+    f = get("/assets/app.css", "br, gzip");
+    CHECK((f && f->encoding == "gzip"));
+    f = get("/plain.svg", "br, gzip");             // no variants: the file, and nothing varies
+    CHECK((f && f->encoding.empty() && !f->has_variants));
+    f = get("/leak.txt", "gzip");                  // a variant that links out of the folder is not one
+    CHECK((f && f->encoding.empty() && !f->has_variants && f->path == fs::canonical(base / "dist" / "leak.txt")));
+    CHECK_FALSE(get("/missing.js", "br"));
+    fs::remove_all(base);
+}
+
 TEST_CASE("Host, Origin and token policy") {
     const access_policy p("127.0.0.1", 8080, {"risk.example"}, {"http://dash.example:3000"}, "s3cret");
     SUBCASE("Host: loopback names, the bind address, --allow-host and --allow-origin hosts, with this port or none") {

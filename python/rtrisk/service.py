@@ -537,9 +537,10 @@ def create_app(hub: Hub):
     @app.get("/{rest:path}")
     async def files(request: Request):
         target = request.scope["rtrisk.target"]
-        path = hub.files.resolve(target)
-        if path is None:
+        found = hub.files.resolve_encoded(target, request.headers.get("accept-encoding", ""))
+        if found is None:
             return text(404, "dashboard not built: run scripts/run\n" if hub.files.empty else "not found\n")
+        path, media_type, encoding, has_variants = found
         def read():
             if os.path.getsize(path) > _live.MAX_STATIC_FILE_BYTES:
                 return None
@@ -552,8 +553,12 @@ def create_app(hub: Hub):
         if body is None:
             return text(404, "not found\n")
         immutable = bool(target.segments) and target.segments[0] == "assets"  # Vite's hashed file names
-        return Response(body, media_type=_live.mime_type(path),
-                        headers={"Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache"})
+        headers = {"Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache"}
+        if encoding:
+            headers["Content-Encoding"] = encoding
+        if has_variants:
+            headers["Vary"] = "Accept-Encoding"
+        return Response(body, media_type=media_type, headers=headers)
 
     return Guard(app, hub)
 

@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 import websockets
 
-from live_server import SCHEMA, SERVERS, Server, check_message, raw_client_that_never_reads, read_deltas, run, wide_book
+from live_server import ROOT, SCHEMA, SERVERS, Server, check_message, raw_client_that_never_reads, read_deltas, run, wide_book
 
 
 @pytest.fixture(scope="module", params=SERVERS)
@@ -259,12 +259,49 @@ def test_http_endpoints(server):
     assert status == 200
     for name in ("rtrisk_ticks_total", "rtrisk_publish_seconds_bucket", "rtrisk_clients", "rtrisk_messages_conflated_total"):
         assert name in body
+    end = time.monotonic() + 10  # the module's first test when run alone: the feed may not have ticked yet
+    while server.metric("rtrisk_ticks_total") == 0 and time.monotonic() < end:
+        time.sleep(0.05)
     assert server.metric("rtrisk_ticks_total") > 0
     status, body = server.get("/")
     assert status == 200 and '<div id="root">' in body
     with pytest.raises(urllib.error.HTTPError) as info:
         server.get("/assets/../../etc/passwd")
     assert info.value.code in (400, 404)
+
+
+def test_dashboard_files_are_sent_precompressed_as_accepted_with_cache_headers(server):
+    """scripts/web_build.sh writes NAME.br and NAME.gz beside each text file of web/dist: a request
+    gets brotli if it accepts it, else gzip, else the file itself (RFC 9110 Accept-Encoding, q=0
+    refuses), always with Vary: Accept-Encoding; hashed assets are cached for a year, index.html
+    revalidated."""
+    import gzip
+    dist = ROOT / "web" / "dist"
+    js = next((dist / "assets").glob("*.js"))
+    assert js.with_name(js.name + ".br").is_file() and js.with_name(js.name + ".gz").is_file(), "web/dist is not precompressed"
+
+    def fetch(path, accept_encoding, method="GET"):
+        req = urllib.request.Request(f"http://127.0.0.1:{server.port}{path}", method=method, headers={"Accept-Encoding": accept_encoding})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, r.headers, r.read()
+
+    plain = js.read_bytes()
+    path = f"/assets/{js.name}"
+    status, h, body = fetch(path, "gzip, deflate, br")
+    assert status == 200 and h["Content-Encoding"] == "br" and body == js.with_name(js.name + ".br").read_bytes()
+    assert h["Content-Type"] == "application/javascript" and "Accept-Encoding" in h["Vary"]
+    assert h["Cache-Control"] == "public, max-age=31536000, immutable"
+    status, h, body = fetch(path, "gzip")
+    assert h["Content-Encoding"] == "gzip" and gzip.decompress(body) == plain
+    for refused in ("identity", "br;q=0, gzip;q=0", "*;q=0"):
+        status, h, body = fetch(path, refused)
+        assert h.get("Content-Encoding") is None and body == plain, refused
+        assert "Accept-Encoding" in h["Vary"]
+    status, h, body = fetch(path, "br", method="HEAD")
+    assert body == b"" and int(h["Content-Length"]) == js.with_name(js.name + ".br").stat().st_size
+    status, h, body = fetch("/", "br")
+    assert h["Content-Encoding"] == "br" and h["Cache-Control"] == "no-cache" and h["Content-Type"].startswith("text/html")
+    assert body == (dist / "index.html.br").read_bytes()
 
 
 def test_low_latency_mode_publishes_faster_than_the_fixed_rate(kind):

@@ -1,4 +1,4 @@
-import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { memo, startTransition, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { Heatmap } from "./components/Heatmap";
 import { AlertBanner, AlertsList, LimitsPanel } from "./components/Limits";
 import { BacktestPanel } from "./components/Backtest";
@@ -47,13 +47,22 @@ function Breadcrumb({ path, onSelect }: { path: string; onSelect: (p: string) =>
   );
 }
 
+// False on the first render, then true in a transition: what is shown only then mounts after
+// the first render committed, in slices between which the browser paints.
+function useMountedLater(): boolean {
+  const [later, setLater] = useState(false);
+  useEffect(() => startTransition(() => setLater(true)), []);
+  return later;
+}
+
 // The numbers, re-rendered only when the data or the selection changes (not on the clock that
 // ages them). `snapshots` counts the snapshots taken: each one refetches the charts' history.
 // Everything follows the selected node: the cards, charts, node table, positions and limits from
 // the stream; stress, the heatmap, Greeks and "why VaR moved" from its detail (GET /api/node,
 // refreshed every second); VaR by method is the firm's. The positions render after the rest (a
 // deferred value): filtering and re-sorting 10,000 rows never holds back the figures of the
-// same message.
+// same message. On the first data the cards are painted first: the first live number does not
+// wait for the charts and tables to mount.
 const Panels = memo(function Panels({ d, sel, live, snapshots, onSelect }:
   { d: RiskData; sel: NodeRisk; live: HistoryPoint[]; snapshots: number; onSelect: (p: string) => void }) {
   const root = sel.parent === null;
@@ -68,6 +77,7 @@ const Panels = memo(function Panels({ d, sel, live, snapshots, onSelect }:
   const limitUse = useMemo(() => limitUseByNode(d.limits ?? []), [d.limits]);
   const allNodes = useMemo(() => d.nodes.map((n) => n.path), [d.nodes]);
   const symbols = useMemo(() => [...new Set(held.map((p) => p.symbol))].sort(), [held]);
+  const rest = useMountedLater();
   return (
     <>
       <Breadcrumb path={sel.path} onSelect={onSelect} />
@@ -79,6 +89,7 @@ const Panels = memo(function Panels({ d, sel, live, snapshots, onSelect }:
         <Card label="ES 97.5%" value={fmt(sel.es_975)} testId="es" />
         <Card label="Net delta ($)" value={fmt(sel.net_delta)} />
       </section>
+      {rest && <>
       <section className="row">
         <HistoryCharts key={sel.path} node={sel.path} live={live} snapshots={snapshots} publishMs={d.server?.publish_ms ?? 100} />
         <div className="panel">
@@ -139,6 +150,7 @@ const Panels = memo(function Panels({ d, sel, live, snapshots, onSelect }:
         <h3>Positions under {leaf(sel.path)} ({positions.length}) · {d.scenarios} scenarios · {fmt(d.ticks_total)} ticks</h3>
         <PositionsTable rows={positions} />
       </section>
+      </>}
     </>
   );
 });

@@ -36,6 +36,27 @@ export function wsUrl(): string {
   return `${proto}//${window.location.host}/ws/risk${token ? `?token=${encodeURIComponent(token)}` : ""}`;
 }
 
+// The first connection opens as the page's script starts (openEarly, from main.tsx), before
+// React's first render: the snapshot is on its way while the empty page renders. The hook
+// adopts it, with the messages that arrived before it did.
+let early: { sock: WebSocket; queued: MessageEvent[] } | null = null;
+
+export function openEarly(): void {
+  if (early || typeof WebSocket === "undefined") return;
+  const sock = new WebSocket(wsUrl());
+  const queued: MessageEvent[] = [];
+  sock.onmessage = (e) => queued.push(e);
+  early = { sock, queued };
+}
+
+/** The early socket, once: still connecting or open, with what it received so far. */
+function takeEarly(): { sock: WebSocket; queued: MessageEvent[] } | null {
+  const e = early;
+  early = null;
+  if (e && e.sock.readyState > WebSocket.OPEN) return null; // closing or closed: connect anew
+  return e;
+}
+
 export function useRiskStream(): Stream {
   const [view, setView] = useState(() => ({ state: initialState(), link: initialLink(Date.now()), now: Date.now() }));
 
@@ -90,7 +111,8 @@ export function useRiskStream(): Stream {
     };
 
     const connect = () => {
-      const sock = (ws = new WebSocket(wsUrl()));
+      const adopted = takeEarly();
+      const sock = (ws = adopted?.sock ?? new WebSocket(wsUrl()));
       link = linkReduce(link, { type: "connect", nowMs: Date.now() });
       state = expectSnapshot(state); // its first snapshot is taken whatever its seq
       sock.onopen = () => {
@@ -121,6 +143,10 @@ export function useRiskStream(): Stream {
         if (!frame) flush();
       };
       sock.onclose = () => lost(sock);
+      if (adopted) {
+        if (sock.readyState === WebSocket.OPEN) sock.onopen(new Event("open"));
+        for (const e of adopted.queued) sock.onmessage(e);
+      }
     };
 
     connect();

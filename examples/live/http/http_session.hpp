@@ -203,19 +203,23 @@ private:
         reply(req, std::move(r));
     }
     void serve_file(const http::request<http::string_body>& req, const request_target& target) {
-        const auto file = m_ctx.files.resolve(target);
+        const auto accept = req[http::field::accept_encoding];
+        const auto file = m_ctx.files.resolve(target, std::string_view(accept.data(), accept.size()));
         if (!file) {
             if (m_ctx.files.root().empty()) return reply(req, {http::status::not_found, "dashboard not built: run scripts/run\n"});
             return reply(req, {http::status::not_found, "not found\n"});
         }
         std::error_code ec;
-        const auto size = std::filesystem::file_size(*file, ec);
+        const auto size = std::filesystem::file_size(file->path, ec);
         if (ec || size > max_static_file_bytes) return reply(req, {http::status::not_found, "not found\n"});
-        std::ifstream in(*file, std::ios::binary);
+        std::ifstream in(file->path, std::ios::binary);
         std::string body(size, '\0');
         if (!in.read(body.data(), static_cast<std::streamsize>(size))) return reply(req, {http::status::not_found, "not found\n"});
         const bool immutable = !target.segments.empty() && target.segments.front() == "assets"; // Vite's hashed file names
-        reply(req, {http::status::ok, std::move(body), mime_type(file->string()), immutable ? "public, max-age=31536000, immutable" : "no-cache"});
+        answer a{http::status::ok, std::move(body), file->type, immutable ? "public, max-age=31536000, immutable" : "no-cache"};
+        if (!file->encoding.empty()) a.extra.push_back({http::field::content_encoding, std::string(file->encoding)});
+        if (file->has_variants) a.extra.push_back({http::field::vary, "Accept-Encoding"});
+        reply(req, std::move(a));
     }
 
     /// A refused request: counted, answered, and the connection closed.

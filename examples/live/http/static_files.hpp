@@ -2,7 +2,12 @@
 // Maps a parsed request target to a file under the static folder, never outside it: the folder
 // and the candidate file are both resolved to canonical paths (symlinks followed) and the file
 // must lie inside the folder. Dot-files are not served. Nothing here throws.
+//
+// Precompressed files (scripts/web_build.sh writes NAME.br and NAME.gz next to NAME) are chosen
+// by the request's Accept-Encoding: brotli, then gzip, then the file itself.
 
+#include <array>
+#include <cctype>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -26,6 +31,52 @@ inline std::string_view mime_type(std::string_view path) {
     return "application/octet-stream";
 }
 
+/// Whether an Accept-Encoding field value (RFC 9110, 12.5.3) accepts `coding`: listed by name
+/// (case-insensitive), or covered by "*" when not listed, with a q-value other than 0.
+inline bool accepts_coding(std::string_view field, std::string_view coding) noexcept {
+    const auto trim = [](std::string_view v) {
+        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+        while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+        return v;
+    };
+    const auto same = [](std::string_view a, std::string_view b) {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+        return true;
+    };
+    int named = -1, star = -1; // -1 absent, 0 refused (q=0), 1 accepted
+    while (!field.empty()) {
+        const auto comma = field.find(',');
+        auto item = field.substr(0, comma);
+        field = comma == std::string_view::npos ? std::string_view() : field.substr(comma + 1);
+        const auto semi = item.find(';');
+        const auto name = trim(item.substr(0, semi));
+        int accepted = 1;
+        for (auto params = semi == std::string_view::npos ? std::string_view() : item.substr(semi + 1); !params.empty();) {
+            const auto next = params.find(';');
+            const auto param = trim(params.substr(0, next));
+            params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
+            if (param.size() < 2 || (param[0] != 'q' && param[0] != 'Q') || param[1] != '=') continue;
+            const auto q = trim(param.substr(2)); // "0", "0.", "0.000": refused; anything else is above 0
+            accepted = q.find_first_not_of("0.") == std::string_view::npos ? 0 : 1;
+        }
+        if (same(name, coding)) named = accepted;
+        else if (name == "*") star = accepted;
+    }
+    return named >= 0 ? named == 1 : star == 1;
+}
+
+/// A file to send: where it is, its Content-Type (the requested file's), its Content-Encoding
+/// ("" for none), and whether the file has encoded variants (the answer then varies with
+/// Accept-Encoding).
+struct static_file {
+    std::filesystem::path path;
+    std::string_view type;
+    std::string_view encoding;
+    bool has_variants = false;
+};
+
 class static_root {
 public:
     explicit static_root(const std::filesystem::path& dir) {
@@ -45,6 +96,27 @@ public:
                 p /= s;
             }
             return regular_inside(p);
+        } catch (...) { // allocation failure: treat as a miss
+            return std::nullopt;
+        }
+    }
+    /// As resolve(), with the precompressed variant the request accepts when there is one.
+    std::optional<static_file> resolve(const request_target& t, std::string_view accept_encoding) const noexcept {
+        try {
+            auto plain = resolve(t);
+            if (!plain) return std::nullopt;
+            static_file out{*plain, mime_type(plain->string()), {}, false};
+            static constexpr std::array<std::pair<std::string_view, std::string_view>, 2> variants{{{"br", ".br"}, {"gzip", ".gz"}}};
+            for (const auto& [coding, suffix] : variants) {
+                auto encoded = regular_inside(std::filesystem::path(plain->string() + std::string(suffix)));
+                if (!encoded) continue;
+                out.has_variants = true;
+                if (out.encoding.empty() && accepts_coding(accept_encoding, coding)) {
+                    out.path = std::move(*encoded);
+                    out.encoding = coding;
+                }
+            }
+            return out;
         } catch (...) { // allocation failure: treat as a miss
             return std::nullopt;
         }

@@ -264,7 +264,14 @@ PYBIND11_MODULE(_live, m) {
             auto f = r.resolve(t);
             if (!f) return std::nullopt;
             return f->string();
-        });
+        })
+        .def("resolve_encoded", [](const live::static_root& r, const live::request_target& t, const std::string& accept_encoding)
+                 -> std::optional<std::tuple<std::string, std::string, std::string, bool>> {
+            auto f = r.resolve(t, accept_encoding);
+            if (!f) return std::nullopt;
+            return std::tuple(f->path.string(), std::string(f->type), std::string(f->encoding), f->has_variants);
+        }, py::arg("target"), py::arg("accept_encoding"),
+           "(path, content type, content encoding or '', has encoded variants) of the file to send, the precompressed one the request accepts when there is one");
 
     py::class_<live::publication, std::shared_ptr<live::publication>>(m, "Publication")
         .def_readonly("version", &live::publication::version)
