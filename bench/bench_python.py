@@ -164,7 +164,7 @@ def main(openblas=None):
     print(f"| the same {P} portfolios, one `rtrisk.var` call each (baseline) | {t_loop * 1e3:.0f} ms | | {t_loop / t_many:.1f}x slower |")
     if base:
         gb = R.nbytes / 1e9
-        print(f"\nAgainst numpy on OpenBLAS, one thread (`OPENBLAS_NUM_THREADS=1`, {os.path.basename(base['blas'][0])}), in a child process; "
+        print(f"\nAgainst numpy on OpenBLAS, one thread (`OPENBLAS_NUM_THREADS=1`, {next(os.path.basename(b) for b in base['blas'] if 'openblas' in b)}), in a child process; "
               f"the matrix is {R.nbytes / 1e6:.0f} MB, read once by both:\n")
         print("| VaR 99 %, N = 10,000, T = 2,500 | rtrisk | numpy + OpenBLAS | numpy / rtrisk |")
         print("| --- | ---: | ---: | ---: |")
