@@ -40,6 +40,11 @@
 #include <string>
 #include <vector>
 
+#include <array>
+
+#include <xsimd/xsimd.hpp>
+
+#include "detail/bsm_batch.hpp"
 #include "detail/check.hpp"
 
 namespace rtrisk {
@@ -192,12 +197,27 @@ using greeks_table = basic_greeks_table<double>;
 template <std::floating_point Real>
 struct basic_greeks_spans {
     std::span<Real> price, delta, gamma, vega, theta, rho, dividend_rho, vanna, volga, charm;
+
+    /// Option i's price and Greeks into the spans.
+    void set(std::size_t i, const basic_greeks<Real>& g) const {
+        price[i] = g.price;
+        delta[i] = g.delta;
+        gamma[i] = g.gamma;
+        vega[i] = g.vega;
+        theta[i] = g.theta;
+        rho[i] = g.rho;
+        dividend_rho[i] = g.dividend_rho;
+        vanna[i] = g.vanna;
+        volga[i] = g.volga;
+        charm[i] = g.charm;
+    }
 };
 
 /// Prices and Greeks of n options given as arrays (element i of each is option i) into `out`.
 /// Checks every input first and throws naming the option ("option 17: vol -1 must be ...", no
-/// index when n is 1); then evaluates without branches on the checks. The one loop behind the
-/// book form below and the Python bindings.
+/// index when n is 1); then evaluates on SIMD batches (detail/bsm_batch.hpp; the scalar formula
+/// for a batch's lanes at T = 0 or sigma sqrt(T) = 0 and for the last n mod batch options). The
+/// one loop behind the book form below and the Python bindings.
 template <std::floating_point Real>
 void bsm(std::span<const option_kind> kind, std::span<const Real> spot, std::span<const Real> strike,
          std::span<const Real> expiry, std::span<const Real> rate, std::span<const Real> dividend, std::span<const Real> vol,
@@ -215,19 +235,33 @@ void bsm(std::span<const option_kind> kind, std::span<const Real> spot, std::spa
             throw std::invalid_argument("option " + std::to_string(i) + ": " + e.what());
         }
     }
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto g = detail::bsm_unchecked(kind[i], spot[i], strike[i], expiry[i], rate[i], dividend[i], vol[i]);
-        out.price[i] = g.price;
-        out.delta[i] = g.delta;
-        out.gamma[i] = g.gamma;
-        out.vega[i] = g.vega;
-        out.theta[i] = g.theta;
-        out.rho[i] = g.rho;
-        out.dividend_rho[i] = g.dividend_rho;
-        out.vanna[i] = g.vanna;
-        out.volga[i] = g.volga;
-        out.charm[i] = g.charm;
+    const auto scalar = [&](std::size_t i) { out.set(i, detail::bsm_unchecked(kind[i], spot[i], strike[i], expiry[i], rate[i], dividend[i], vol[i])); };
+    using batch = xsimd::batch<Real>;
+    constexpr std::size_t lanes = batch::size;
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes) {
+        std::array<Real, lanes> w;
+        for (std::size_t j = 0; j < lanes; ++j) w[j] = kind[i + j] == option_kind::call ? Real(1) : Real(-1);
+        const batch t = batch::load_unaligned(expiry.data() + i), sigma = batch::load_unaligned(vol.data() + i);
+        const auto g = detail::bsm_general(batch::load_unaligned(w.data()), batch::load_unaligned(spot.data() + i),
+                                           batch::load_unaligned(strike.data() + i), t, batch::load_unaligned(rate.data() + i),
+                                           batch::load_unaligned(dividend.data() + i), sigma);
+        g.price.store_unaligned(out.price.data() + i);
+        g.delta.store_unaligned(out.delta.data() + i);
+        g.gamma.store_unaligned(out.gamma.data() + i);
+        g.vega.store_unaligned(out.vega.data() + i);
+        g.theta.store_unaligned(out.theta.data() + i);
+        g.rho.store_unaligned(out.rho.data() + i);
+        g.dividend_rho.store_unaligned(out.dividend_rho.data() + i);
+        g.vanna.store_unaligned(out.vanna.data() + i);
+        g.volga.store_unaligned(out.volga.data() + i);
+        g.charm.store_unaligned(out.charm.data() + i);
+        if (xsimd::any(t == batch(Real(0)) || sigma * xsimd::sqrt(t) == batch(Real(0)))) { // the limits, lane by lane
+            for (std::size_t j = i; j < i + lanes; ++j)
+                if (expiry[j] == 0 || vol[j] * std::sqrt(expiry[j]) == 0) scalar(j);
+        }
     }
+    for (; i < n; ++i) scalar(i);
 }
 
 /// Prices and Greeks of every option of `book` into `out` (resized); see the array form.
