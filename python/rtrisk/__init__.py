@@ -30,6 +30,10 @@ __all__ = [
 ]
 
 METHODS = ("historical", "gaussian", "cornish_fisher", "monte_carlo")
+# Scenario-weighting methods (VaR and ES only, decay=): RiskMetrics EWMA, Hull-White filtered and
+# Boudoukh-Richardson-Whitelaw age-weighted historical simulation (docs/conventions.md).
+WEIGHTED_METHODS = ("ewma", "filtered_historical", "age_weighted")
+RISKMETRICS_DECAY = 0.94
 
 
 def _pandas():
@@ -167,8 +171,30 @@ def _options(confidence, method, horizon_days, paths, seed, quantile, divisor):
                               _check_str("divisor", divisor))
 
 
-def _measure(kind, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor):
+def _weighted_measure(kind, values, w, names, confidence, method, horizon_days, decay, value):
+    """VaR or ES by a scenario-weighting method: of the 1-D series, or of each portfolio's P&L."""
+    confidence = _check_number("confidence", confidence)
+    horizon_days = _check_number("horizon_days", horizon_days)
+    decay = RISKMETRICS_DECAY if decay is None else _check_number("decay", decay)
+    one = _core.weighted_var if kind == "var" else _core.weighted_es
+    what = "VaR" if kind == "var" else "ES"
+    if w is None:
+        return _in_value(one(values, method, confidence, decay, horizon_days), value, what)
+    if w.ndim == 1:
+        return _in_value(one(_core.portfolio_pnl(values, w), method, confidence, decay, horizon_days), value, what)
+    pnl = values @ w  # T x P: each portfolio's P&L, then its own weighting
+    result = _in_value(np.array([one(np.ascontiguousarray(pnl[:, p]), method, confidence, decay, horizon_days) for p in range(w.shape[1])]),
+                       value, what)
+    pd = _pandas()
+    return pd.Series(result, index=names, name=kind) if names is not None and pd is not None else result
+
+
+def _measure(kind, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay=None):
     values, w, _, names = _prepare(returns, weights)
+    if isinstance(method, str) and method in WEIGHTED_METHODS:
+        return _weighted_measure(kind, values, w, names, confidence, method, horizon_days, decay, value)
+    if decay is not None:
+        raise ValueError(f"decay= applies to the methods {', '.join(WEIGHTED_METHODS)}, not to {method!r}")
     o = _options(confidence, method, horizon_days, paths, seed, quantile, divisor)
     what = "VaR" if kind == "var" else "ES"
     if w is None:
@@ -184,26 +210,32 @@ def _measure(kind, returns, weights, confidence, method, horizon_days, paths, se
 
 def var(returns, weights=None, confidence: float = 0.99, method: str = "historical", horizon_days: float = 1,
         *, paths: int = 100_000, seed: int = 42, value: Optional[float] = None, quantile: str = "linear",
-        divisor: str = "population") -> float:
+        divisor: str = "population", decay: Optional[float] = None) -> float:
     """Value at Risk, a positive loss.
 
     returns: T x N array or DataFrame (columns are symbols), or 1-D portfolio returns (then omit
     weights). weights: N fractions (or exposures) as an array or a Series indexed by symbol; or
     N x P, one portfolio per column (an array, or a DataFrame indexed by symbol): P values from
     one pass over the returns, as an array or a Series named by the DataFrame's columns.
-    method: "historical", "gaussian", "cornish_fisher" or "monte_carlo" (paths=, seed=).
+    method: "historical", "gaussian", "cornish_fisher" or "monte_carlo" (paths=, seed=); or a
+    scenario-weighting method with decay= (default 0.94, RiskMetrics), rows oldest first:
+    "ewma" (normal, zero mean, RiskMetrics EWMA volatility seeded with the first 30 rows),
+    "filtered_historical" (Hull-White: each row rescaled by today's EWMA volatility over its
+    day's, the first 30 rows seeding it) or "age_weighted" (Boudoukh-Richardson-Whitelaw: the
+    row i days old weighted (1 - decay) decay^(i-1) / (1 - decay^T), no interpolation).
     Returns a fraction of portfolio value, or currency when value= is given.
 
     >>> rtrisk.var(df, pd.Series({"DAX": 0.5, "SMI": 0.5}), confidence=0.99)
+    >>> rtrisk.var(df, w, 0.99, method="ewma", decay=0.97)
     """
-    return _measure("var", returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor)
+    return _measure("var", returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay)
 
 
 def expected_shortfall(returns, weights=None, confidence: float = 0.975, method: str = "historical",
                        horizon_days: float = 1, *, paths: int = 100_000, seed: int = 42, value: Optional[float] = None,
-                       quantile: str = "linear", divisor: str = "population") -> float:
+                       quantile: str = "linear", divisor: str = "population", decay: Optional[float] = None) -> float:
     """Expected Shortfall (mean loss beyond VaR), a positive loss; arguments as var()."""
-    return _measure("es", returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor)
+    return _measure("es", returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay)
 
 
 def _decompose(fn, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor):

@@ -14,23 +14,27 @@ from ._core import StressScenario as StressScenario
 
 __version__: str
 METHODS: tuple[str, ...]
+WEIGHTED_METHODS: tuple[str, ...]
+RISKMETRICS_DECAY: float
 
 Method = Literal["historical", "gaussian", "cornish_fisher", "monte_carlo"]
+WeightedMethod = Literal["ewma", "filtered_historical", "age_weighted"]
 Quantile = Literal["linear", "inverted_cdf", "interpolated_inverted_cdf", "hazen", "weibull", "median_unbiased",
                    "normal_unbiased", "lower", "higher", "nearest", "midpoint"]
 ArrayLike = Union[npt.ArrayLike, Any]  # numpy arrays, lists, pandas DataFrame/Series
 
-def var(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confidence: float = 0.99, method: Method = "historical",
-        horizon_days: float = 1, *, paths: int = 100_000, seed: int = 42, value: Optional[float] = None,
-        quantile: Quantile = "linear", divisor: Literal["population", "sample"] = "population") -> Any:
+def var(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confidence: float = 0.99,
+        method: Union[Method, WeightedMethod] = "historical", horizon_days: float = 1, *, paths: int = 100_000, seed: int = 42,
+        value: Optional[float] = None, quantile: Quantile = "linear", divisor: Literal["population", "sample"] = "population",
+        decay: Optional[float] = None) -> Any:
     """Value at Risk as a positive loss (fraction of value, or currency with value=).
     returns: T x N array/DataFrame with weights (array or Series by symbol), or 1-D portfolio returns.
     weights N x P (array, or DataFrame by symbol): one value per portfolio (array, or Series by column)."""
 
 def expected_shortfall(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confidence: float = 0.975,
-                       method: Method = "historical", horizon_days: float = 1, *, paths: int = 100_000, seed: int = 42,
-                       value: Optional[float] = None, quantile: Quantile = "linear",
-                       divisor: Literal["population", "sample"] = "population") -> Any:
+                       method: Union[Method, WeightedMethod] = "historical", horizon_days: float = 1, *, paths: int = 100_000,
+                       seed: int = 42, value: Optional[float] = None, quantile: Quantile = "linear",
+                       divisor: Literal["population", "sample"] = "population", decay: Optional[float] = None) -> Any:
     """Expected Shortfall (mean loss beyond the VaR quantile) as a positive loss; arguments as var()."""
 
 def component_var(returns: ArrayLike, weights: ArrayLike, confidence: float = 0.99, method: Method = "historical",

@@ -1,11 +1,13 @@
 // VaR, ES and their decomposition: rtrisk/var.hpp, expected_shortfall.hpp, portfolio_risk.hpp,
-// decomposition.hpp.
+// decomposition.hpp; the scenario-weighting methods of ewma.hpp and weighted_historical.hpp.
 #include "bindings.hpp"
 
 #include <rtrisk/decomposition.hpp>
+#include <rtrisk/ewma.hpp>
 #include <rtrisk/expected_shortfall.hpp>
 #include <rtrisk/portfolio_risk.hpp>
 #include <rtrisk/var.hpp>
+#include <rtrisk/weighted_historical.hpp>
 
 namespace rtrisk_py {
 
@@ -69,6 +71,26 @@ double portfolio_measure(const array_f64& returns, const array_f64& weights, con
     });
 }
 
+/// VaR or ES of a P&L or return series (oldest first) by a scenario-weighting method: "ewma"
+/// (RiskMetrics, ewma.hpp), "filtered_historical" (Hull-White) or "age_weighted"
+/// (Boudoukh-Richardson-Whitelaw, weighted_historical.hpp), scaled by sqrt(horizon_days) as
+/// value_at_risk scales the other methods.
+double weighted_measure(const array_f64& pnl, const std::string& method, measure which, double confidence, double decay,
+                        double horizon_days) {
+    const auto v = as_vector_array(pnl, "returns");
+    const auto s = span_of(v);
+    rtrisk::detail::check_horizon(horizon_days);
+    py::gil_scoped_release release;
+    note_gil_state();
+    const bool var = which == measure::var;
+    double r = 0;
+    if (method == "ewma") r = var ? rtrisk::ewma_var(s, confidence, decay) : rtrisk::ewma_es(s, confidence, decay);
+    else if (method == "filtered_historical") r = var ? rtrisk::filtered_historical_var(s, confidence, decay) : rtrisk::filtered_historical_es(s, confidence, decay);
+    else if (method == "age_weighted") r = var ? rtrisk::age_weighted_var(s, confidence, decay) : rtrisk::age_weighted_es(s, confidence, decay);
+    else throw std::invalid_argument("unknown scenario-weighting method '" + method + "'");
+    return r * std::sqrt(horizon_days);
+}
+
 /// Column p of `weights` (N x P) is portfolio p: P measures from one pass over the returns.
 py::array_t<double> portfolio_measures(const array_f64& returns, const array_f64& weights, const rtrisk::var_options& o, measure which) {
     if (weights.ndim() != 2) throw std::invalid_argument("weights must be 2-D (instruments x portfolios) here");
@@ -125,6 +147,12 @@ void bind_var(py::module_& m) {
     });
     m.def("portfolio_es", [](py::object r, py::object w, const rtrisk::var_options& o) {
         return portfolio_measure(real_array(r, "returns"), real_array(w, "weights"), o, measure::es);
+    });
+    m.def("weighted_var", [](py::object p, const std::string& method, double confidence, double decay, double horizon_days) {
+        return weighted_measure(real_array(p, "returns"), method, measure::var, confidence, decay, horizon_days);
+    });
+    m.def("weighted_es", [](py::object p, const std::string& method, double confidence, double decay, double horizon_days) {
+        return weighted_measure(real_array(p, "returns"), method, measure::es, confidence, decay, horizon_days);
     });
     m.def("portfolio_var_many", [](py::object r, py::object w, const rtrisk::var_options& o) {
         return portfolio_measures(real_array(r, "returns"), real_array(w, "weights"), o, measure::var);
