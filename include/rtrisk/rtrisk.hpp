@@ -23,5 +23,6 @@
 #include "quantile.hpp"
 #include "returns.hpp"
 #include "stress.hpp"
+#include "stressed_var.hpp"
 #include "var.hpp"
 #include "weighted_historical.hpp"

@@ -22,7 +22,7 @@ from ._core import DerivativesBook, IncrementalState, Portfolio, Position, Stres
 
 __version__ = _core.__version__
 __all__ = [
-    "var", "expected_shortfall", "component_var", "component_es", "marginal_var", "incremental_var",
+    "var", "expected_shortfall", "stressed_var", "StressedVaR", "component_var", "component_es", "marginal_var", "incremental_var",
     "bsm", "Greeks", "implied_vol", "kupiec", "christoffersen", "traffic_light", "LRTest", "Christoffersen",
     "stress", "spot_vol_grid", "standard_scenarios", "StressScenario", "DerivativesBook",
     "Portfolio", "Position", "IncrementalState", "full_revaluation_pnl", "delta_gamma_pnl", "var_exceptions",
@@ -236,6 +236,35 @@ def expected_shortfall(returns, weights=None, confidence: float = 0.975, method:
                        quantile: str = "linear", divisor: str = "population", decay: Optional[float] = None) -> float:
     """Expected Shortfall (mean loss beyond VaR), a positive loss; arguments as var()."""
     return _measure("es", returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay)
+
+
+class StressedVaR(NamedTuple):
+    """Stressed VaR and its window: `start` and `end` are the returns' index labels of its first
+    and last rows (row numbers for arrays), `first` and `last` the row numbers."""
+    var: float
+    start: Any
+    end: Any
+    first: int
+    last: int
+
+
+def stressed_var(returns, weights=None, confidence: float = 0.99, window: int = 250, *, value: Optional[float] = None) -> StressedVaR:
+    """Stressed VaR (Basel 2.5): the historical VaR of the portfolio over the `window` consecutive
+    rows of a long history (oldest first) where it is largest, with that window's dates.
+    returns and weights as var() (one portfolio); ties go to the earliest window.
+
+    >>> s = rtrisk.stressed_var(returns, w, 0.99, window=250); s.var, s.start, s.end
+    """
+    values, w, _, _ = _prepare(returns, weights)
+    if w is not None and w.ndim == 2:
+        raise ValueError("stressed_var takes one portfolio: weights must be 1-D")
+    confidence = _check_number("confidence", confidence)
+    window = _check_int("window", window, 1)
+    pnl = values if w is None else _core.portfolio_pnl(values, w)
+    v, first, last = _core.stressed_var(pnl, confidence, window)
+    index = getattr(returns, "index", None)
+    label = (lambda i: index[i]) if index is not None and len(index) == len(pnl) else (lambda i: i)
+    return StressedVaR(_in_value(v, value, "stressed VaR"), label(first), label(last), first, last)
 
 
 def _decompose(fn, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor):

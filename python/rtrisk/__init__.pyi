@@ -23,6 +23,17 @@ Quantile = Literal["linear", "inverted_cdf", "interpolated_inverted_cdf", "hazen
                    "normal_unbiased", "lower", "higher", "nearest", "midpoint"]
 ArrayLike = Union[npt.ArrayLike, Any]  # numpy arrays, lists, pandas DataFrame/Series
 
+class StressedVaR(NamedTuple):
+    var: float
+    start: Any
+    end: Any
+    first: int
+    last: int
+
+def stressed_var(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confidence: float = 0.99, window: int = 250, *,
+                 value: Optional[float] = None) -> StressedVaR:
+    """Stressed VaR: the largest historical VaR over `window` consecutive rows, with the window's dates."""
+
 def var(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confidence: float = 0.99,
         method: Union[Method, WeightedMethod] = "historical", horizon_days: float = 1, *, paths: int = 100_000, seed: int = 42,
         value: Optional[float] = None, quantile: Quantile = "linear", divisor: Literal["population", "sample"] = "population",

@@ -6,6 +6,7 @@
 #include <rtrisk/ewma.hpp>
 #include <rtrisk/expected_shortfall.hpp>
 #include <rtrisk/portfolio_risk.hpp>
+#include <rtrisk/stressed_var.hpp>
 #include <rtrisk/var.hpp>
 #include <rtrisk/weighted_historical.hpp>
 
@@ -154,6 +155,15 @@ void bind_var(py::module_& m) {
     m.def("weighted_es", [](py::object p, const std::string& method, double confidence, double decay, double horizon_days) {
         return weighted_measure(real_array(p, "returns"), method, measure::es, confidence, decay, horizon_days);
     });
+    m.def("stressed_var", [](py::object p, double confidence, const py::int_& window) {
+        const auto v = as_vector_array(real_array(p, "returns"), "returns");
+        const auto days = as_u64(window, "window");
+        const auto s = span_of(v);
+        py::gil_scoped_release release;
+        note_gil_state();
+        const auto r = rtrisk::stressed_var(s, confidence, static_cast<std::size_t>(days));
+        return std::tuple(r.var, r.first, r.last);
+    }, "(VaR, first row, last row) of the window of `window` rows where the historical VaR is largest (stressed_var.hpp)");
     m.def("portfolio_var_many", [](py::object r, py::object w, const rtrisk::var_options& o) {
         return portfolio_measures(real_array(r, "returns"), real_array(w, "weights"), o, measure::var);
     });

@@ -104,3 +104,29 @@ def test_weighted_methods_refuse_bad_input_naming_it(eu_returns):
         rtrisk.var(r[:SEED - 1], method="filtered_historical")
     with pytest.raises(ValueError, match="unknown method"):
         rtrisk.component_var(eu_returns, equal_weights(eu_returns.shape[1]), method="ewma")
+
+
+def test_stressed_var_is_the_worst_window_of_the_real_history_with_its_dates(eu_returns):
+    """Stressed VaR (Basel 2.5): the largest historical VaR over 250 consecutive days, against a
+    numpy loop over every window (linear percentile, rtrisk's default)."""
+    w = pd.Series(equal_weights(eu_returns.shape[1]), index=eu_returns.columns)
+    pnl = eu_returns.to_numpy() @ w.to_numpy()
+    vars_ = np.array([-np.percentile(pnl[f:f + 250], 1.0) for f in range(len(pnl) - 249)])
+    f = int(np.argmax(vars_))  # the first of equal maxima, as rtrisk
+    s = rtrisk.stressed_var(eu_returns, w, 0.99, window=250)
+    assert s.var == pytest.approx(vars_[f], rel=REL)
+    assert (s.first, s.last) == (f, f + 249)
+    assert (s.start, s.end) == (eu_returns.index[f], eu_returns.index[f + 249])  # the window's dates
+    assert s.var > rtrisk.var(pnl[:250], confidence=0.99) and s.var >= rtrisk.var(pnl[-250:], confidence=0.99)
+    assert s.var > rtrisk.var(pnl, confidence=0.99)  # stress above the whole history's VaR (the 1997-98 crises)
+    assert rtrisk.stressed_var(eu_returns, w, 0.99, window=250, value=1e6).var == pytest.approx(s.var * 1e6, rel=REL)
+    arr = rtrisk.stressed_var(pnl, confidence=0.99, window=250)  # an array: row numbers
+    assert (arr.start, arr.end, arr.var) == (f, f + 249, pytest.approx(s.var, rel=REL))
+    with pytest.raises(ValueError, match="window 5000 must be between 1 and the 1859 days"):
+        rtrisk.stressed_var(pnl, window=5000)
+    with pytest.raises(ValueError, match="window"):
+        rtrisk.stressed_var(pnl, window=0)
+    with pytest.raises(TypeError, match="window"):
+        rtrisk.stressed_var(pnl, window=250.0)
+    with pytest.raises(ValueError, match="one portfolio"):
+        rtrisk.stressed_var(eu_returns, np.ones((4, 2)) / 4)
