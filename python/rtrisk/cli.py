@@ -5,8 +5,9 @@ live service (rtrisk.service).
     rtrisk report --returns data/edhec_returns.csv --confidence 0.95 --format json
     rtrisk report --prices data/eu_stock_markets.csv --format csv     # every figure, for scripts
 
-Prints VaR and ES by every method, component VaR, and a backtest of rolling historical VaR over
-the file. A label column (a first column headed date/day/time/timestamp/datetime/period or
+Prints VaR and ES by every method (ewma, filtered_historical and age_weighted with --decay),
+the stressed VaR (the --stressed-window rows with the largest historical VaR, by file lines),
+component VaR, and a backtest of rolling historical VaR over the file. A label column (a first column headed date/day/time/timestamp/datetime/period or
 with no name, or with no number in it) is skipped. A malformed file stops the program with a
 one-line error naming the line, the column and the value (exit status 2), never a traceback.
 """
@@ -129,12 +130,28 @@ def report(args) -> dict:
         if len(values) < 2:
             raise InputError(f"{args.prices}: returns need at least 2 rows of prices, got {len(values)}")
         values = values[1:] / values[:-1] - 1.0
+    lines = lines[1:] if args.prices else lines  # the line of each return's day
     w = parse_weights(args.weights, names)
     c = args.confidence
+    if not 0 < args.decay < 1:
+        raise InputError(f"--decay {args.decay!r} must be in (0, 1)")
+    if args.stressed_window < 1:
+        raise InputError(f"--stressed-window {args.stressed_window} must be a positive number of rows")
     out = {"file": args.prices or args.returns, "scenarios": int(values.shape[0]), "instruments": names,
-           "weights": dict(zip(names, w.tolist())), "confidence": c, "methods": {}}
+           "weights": dict(zip(names, w.tolist())), "confidence": c, "decay": args.decay, "methods": {}}
     for m in rtrisk.METHODS:
         out["methods"][m] = {"var": rtrisk.var(values, w, c, m), "es": rtrisk.expected_shortfall(values, w, c, m)}
+    for m in rtrisk.WEIGHTED_METHODS:  # too few rows for the EWMA seed or the tail: said, not fatal
+        try:
+            out["methods"][m] = {"var": rtrisk.var(values, w, c, m, decay=args.decay),
+                                 "es": rtrisk.expected_shortfall(values, w, c, m, decay=args.decay)}
+        except ValueError as e:
+            out["methods"][m] = {"skipped": str(e)}
+    try:
+        s = rtrisk.stressed_var(values, w, c, window=args.stressed_window)
+        out["stressed_var"] = {"window": args.stressed_window, "var": s.var, "first_line": lines[s.first], "last_line": lines[s.last]}
+    except ValueError as e:
+        out["stressed_var"] = {"window": args.stressed_window, "skipped": str(e)}
     out["component_var"] = dict(zip(names, np.asarray(rtrisk.component_var(values, w, c)).tolist()))
     pnl = values @ w
     window = args.window if args.window is not None else min(250, len(pnl) // 2)
@@ -172,9 +189,14 @@ def csv_rows(args) -> list:
 def print_table(r: dict) -> None:
     print(f"rtrisk {rtrisk.__version__}: {r['file']} ({r['scenarios']} scenarios x {len(r['instruments'])} instruments)")
     print(f"VaR and ES at {r['confidence']}: positive losses, % of portfolio value, one period\n")
-    print(f"{'method':<16}{'VaR %':>10}{'ES %':>10}")
+    print(f"{'method':<20}{'VaR %':>10}{'ES %':>10}   (decay {r['decay']} for ewma, filtered_historical, age_weighted)")
     for m, v in r["methods"].items():
-        print(f"{m:<16}{100 * v['var']:>10.4f}{100 * v['es']:>10.4f}")
+        print(f"{m:<20}{100 * v['var']:>10.4f}{100 * v['es']:>10.4f}" if "var" in v else f"{m:<20} skipped: {v['skipped']}")
+    sv = r["stressed_var"]
+    if "var" in sv:
+        print(f"{'stressed (' + str(sv['window']) + ' rows)':<20}{100 * sv['var']:>10.4f}{'':>10}  lines {sv['first_line']}-{sv['last_line']}")
+    else:
+        print(f"stressed VaR skipped: {sv['skipped']}")
     print(f"\n{'instrument':<24}{'weight':>8}{'comp. VaR %':>14}")
     for s, c in r["component_var"].items():
         print(f"{s:<24}{r['weights'][s]:>8.4f}{100 * c:>14.4f}")
@@ -205,8 +227,11 @@ def main(argv=None) -> int:
     p.add_argument("--weights", help="SYMBOL=WEIGHT,... (default: equal weights)")
     p.add_argument("--confidence", type=float, default=0.99)
     p.add_argument("--window", type=int, help="rolling window of the backtest, in rows [default min(250, rows / 2)]")
+    p.add_argument("--decay", type=float, default=rtrisk.RISKMETRICS_DECAY,
+                   help="decay of the ewma, filtered_historical and age_weighted methods [default 0.94, RiskMetrics]")
+    p.add_argument("--stressed-window", type=int, default=250, help="days of the stressed VaR window [default 250]")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table",
-                   help="csv: VaR and ES of each column and the portfolio by every method at 95, 97.5 and 99 %%")
+                   help="csv: VaR and ES of each column and the portfolio by the four unweighted methods at 95, 97.5 and 99 %%")
     args = parser.parse_args(args)
     try:
         r = report(args)

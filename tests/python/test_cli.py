@@ -27,6 +27,26 @@ def test_report_json_matches_the_library(eu_returns):
         assert r["methods"][m]["es"] == pytest.approx(rtrisk.expected_shortfall(eu_returns, w, 0.99, m), rel=1e-12)
     assert sum(r["component_var"].values()) == pytest.approx(r["methods"]["historical"]["var"], rel=1e-12)
     assert r["backtest"]["traffic_light"] in ("green", "yellow", "red")
+    for m in rtrisk.WEIGHTED_METHODS:  # the scenario-weighting methods at the default decay, 0.94
+        assert r["methods"][m]["var"] == pytest.approx(rtrisk.var(eu_returns, w, 0.99, m, decay=0.94), rel=1e-12)
+        assert r["methods"][m]["es"] == pytest.approx(rtrisk.expected_shortfall(eu_returns, w, 0.99, m, decay=0.94), rel=1e-12)
+    s = rtrisk.stressed_var(eu_returns, w, 0.99, window=250)
+    sv = r["stressed_var"]
+    assert sv["var"] == pytest.approx(s.var, rel=1e-12) and sv["window"] == 250
+    # File lines: the header is line 1 and the first price line 2, so return row k is line k + 3.
+    assert (sv["first_line"], sv["last_line"]) == (s.first + 3, s.last + 3)
+
+
+def test_report_decay_and_stressed_window_options():
+    base = ["report", "--prices", str(DATA / "eu_stock_markets.csv"), "--format", "json"]
+    r = json.loads(run(*base, "--decay", "0.97", "--stressed-window", "500").stdout)
+    assert r["decay"] == 0.97 and r["stressed_var"]["window"] == 500
+    assert r["methods"]["ewma"]["var"] != json.loads(run(*base).stdout)["methods"]["ewma"]["var"]
+    for bad in (["--decay", "1.2"], ["--decay", "nan"], ["--stressed-window", "0"]):
+        p = run(*base, *bad)
+        assert p.returncode == 2 and p.stderr.startswith("rtrisk: error: --") and "Traceback" not in p.stderr, (bad, p.stderr)
+    r = json.loads(run(*base, "--stressed-window", "99999").stdout)  # longer than the file: said, the rest reported
+    assert "skipped" in r["stressed_var"] and "99999" in r["stressed_var"]["skipped"] and "historical" in r["methods"]
 
 
 def test_returns_file_and_table_format():
