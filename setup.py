@@ -20,11 +20,18 @@ ParallelCompile("RTRISK_BUILD_JOBS", default=2).install()
 
 root = Path(__file__).resolve().parent
 native = ["-march=native"] if os.environ.get("RTRISK_NATIVE", "0") == "1" else []
+# The flags, written only when they change: a dependency of both modules, so switching
+# RTRISK_NATIVE rebuilds them (build_ext compares file times, not flags).
+generated = root / "build" / "python-generated"
+generated.mkdir(parents=True, exist_ok=True)
+flags_file = generated / "compile_flags.txt"
+if not flags_file.exists() or flags_file.read_text() != " ".join(native) + "\n":
+    flags_file.write_text(" ".join(native) + "\n")
 eigen = [d for d in (os.environ.get("EIGEN3_INCLUDE_DIR"), "/usr/include/eigen3", "/usr/local/include/eigen3") if d and Path(d).is_dir()]
 sources = sorted(str(p.relative_to(root)) for p in (root / "python" / "src").glob("*.cpp"))
 # The core headers and bindings.hpp: build_ext rebuilds only when one of sources + depends is newer
 # than the built module, so without them a change to include/rtrisk/*.hpp was silently not rebuilt.
-depends = sorted(str(p.relative_to(root)) for p in [*(root / "include").rglob("*.hpp"), *(root / "python" / "src").glob("*.hpp")])
+depends = sorted(str(p.relative_to(root)) for p in [*(root / "include").rglob("*.hpp"), *(root / "python" / "src").glob("*.hpp"), flags_file])
 
 ext = Pybind11Extension(
     "rtrisk._core",
@@ -36,8 +43,6 @@ ext = Pybind11Extension(
 )
 
 # The live module: the SQL migrations embedded by the same CMake script as the C++ build's.
-generated = root / "build" / "python-generated"
-generated.mkdir(parents=True, exist_ok=True)
 subprocess.run(["cmake", f"-DRTRISK_MIGRATIONS_DIR={root / 'examples/live/store/migrations'}",
                 f"-DRTRISK_MIGRATIONS_OUT={generated / 'history_migrations.inc'}", "-P", str(root / "cmake" / "embed_migrations.cmake")],
                check=True)

@@ -52,6 +52,10 @@ describe("protocol state machine", () => {
     expect(r.state.data?.positions.map((p) => p.pnl)).toEqual([7]);
     expect(r.state.latencyMs).toEqual(s.latencyMs); // 90 ms after the tick, but not the tick's latency
     expect(r.state.data?.history).toHaveLength(2); // a publication like any other otherwise
+    // A resync answered with a snapshot of the same event time (an idle feed) takes no sample either.
+    const again = apply(expectSnapshot(r.state), snap(7), 60_000).state;
+    expect(again.seq).toBe(7);
+    expect(again.latencyMs).toEqual(s.latencyMs);
   });
 
   it("asks for a resync on a sequence gap and keeps its state", () => {

@@ -80,7 +80,9 @@ export function apply(state: ClientState, msg: ServerMessage, nowMs: number): Ap
     const positions = positionRows(msg.data.positions);
     if (positions === null) return { state: { ...state, awaitingSnapshot: true }, resync: true };
     return {
-      state: { data: { ...msg.data, positions }, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs, latencyMs: [...kept, latency], instance,
+      // A snapshot repeating the event time held (a resync on an idle feed) measures no tick.
+      state: { data: { ...msg.data, positions }, seq: msg.seq, lastEventTime: msg.event_time, lastUpdate: nowMs,
+        latencyMs: newInstance || msg.event_time !== state.lastEventTime ? [...kept, latency] : kept, instance,
         awaitingSnapshot: false, snapshots: state.snapshots + 1 },
       resync: false,
     };

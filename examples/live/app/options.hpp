@@ -47,7 +47,7 @@ struct server_config {
     book_files book;             ///< positions, history, proxies, scenarios
     market_parameters market;
     double market_speed = 0.1;   ///< simulated trading days per second of wall time
-    int history_points = 600;    ///< rolling chart history (60 s at 10 Hz)
+    int history_points = 600;    ///< rolling chart history in publications (50 s at 10 Hz with the 2 Hz refreshes)
     std::uint64_t seed = 7;
     kafka::settings kafka;       ///< brokers empty: no Kafka
     bool aggregate = false;      ///< serve the sum of the engines' vectors (docs/scaling.md)

@@ -465,7 +465,9 @@ private:
             }
             const auto now = steady::now();
             const auto d = schedule.poll(now, newest, m_client_ready.load(std::memory_order_relaxed));
-            if (d.publish && agg.partitions_seen() > 0) {
+            // The aggregate's positions come with its vectors records: a refresh of the slower
+            // parts has nothing of its own to add, so it is not published.
+            if (d.publish && !d.refresh && agg.partitions_seen() > 0) {
                 m_client_ready.store(false, std::memory_order_relaxed);
                 try {
                     out.publish(agg.snapshot(), now);
@@ -480,9 +482,10 @@ private:
     }
 
     /// Engine jobs (GET /api/node and /api/backtest, what-if, trades, limits) run right after a
-    /// fixed-rate publication, or while the next publication is at least `job_margin` away: one
-    /// (20-30 ms on a 10,000-position book) does not hold back a due publication, and waits at
-    /// most one period.
+    /// publication that is not a refresh (a fixed-rate or low-latency one), or while the next
+    /// publication is at least `job_margin` away: a job of up to the margin (20-30 ms on a
+    /// 10,000-position book) does not hold back a due publication when periods are longer than
+    /// twice the margin (--publish-hz up to ~16), and a job waits at most one period.
     static constexpr auto job_margin = std::chrono::milliseconds(30);
     static bool jobs_may_run(const publish_schedule::decision& d, steady::time_point next_due) {
         return (d.publish && !d.refresh) || steady::now() + job_margin <= next_due;

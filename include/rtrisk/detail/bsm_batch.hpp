@@ -36,7 +36,8 @@ greeks_batch<xsimd::batch<Real, Arch>> bsm_general(const xsimd::batch<Real, Arch
     const B pdf1 = xsimd::exp(Real(-0.5) * d1 * d1) * (std::numbers::inv_sqrtpi_v<Real> / std::numbers::sqrt2_v<Real>);
     const B sdq = S * dq, kdr = K * dr;
     const B zero(Real(0));
-    g.price = xsimd::max(w * (sdq * nd1 - kdr * nd2), zero);
+    const B raw = w * (sdq * nd1 - kdr * nd2);
+    g.price = xsimd::select(raw < zero, zero, raw); // std::max(raw, 0): a NaN stays NaN
     g.delta = w * dq * nd1;
     g.rho = w * kdr * T * nd2;
     g.dividend_rho = -w * sdq * T * nd1;
