@@ -102,3 +102,64 @@ TEST_CASE("ticks by symbol and bad input") {
     CHECK_THROWS_WITH_AS(rtrisk::incremental_state(book, rtrisk::scenario_matrix<double>::Zero(10, 2)),
                          "scenario matrix row has 2 elements but portfolio has 1", std::invalid_argument);
 }
+
+TEST_CASE("incremental state: scenario-weighting methods on the live P&L, and a day roll equals a state built on the rolled window") {
+    auto s = make_state<double>(300, 20, 41);
+    std::mt19937_64 gen(42);
+    std::normal_distribution<double> move(0.0, 0.01);
+    for (int k = 0; k < 200; ++k) {
+        const auto i = static_cast<std::size_t>(k % 20);
+        s.apply_tick(i, s.book().prices()[i] * std::exp(move(gen)));
+    }
+    using rtrisk::scenario_weighting;
+    const std::vector<rtrisk::weighting> methods{{scenario_weighting::ewma, 0.94},
+                                                 {scenario_weighting::filtered_historical, 0.97},
+                                                 {scenario_weighting::filtered_historical, 0.94, rtrisk::volatility_filter::garch11},
+                                                 {scenario_weighting::age_weighted, 0.99}};
+    // each method on the full recomputation's P&L (rows in order): the free functions
+    const auto check_against_full = [&](const rtrisk::incremental_state& st, const rtrisk::vector<double>& full_ordered) {
+        const std::vector<double> ref(full_ordered.data(), full_ordered.data() + full_ordered.size());
+        for (auto w : methods) {
+            // a GARCH fit is an optimisation: compare at the same parameters (fitted to the reference)
+            if (w.filter == rtrisk::volatility_filter::garch11) w.garch = rtrisk::fit_garch11(ref);
+            const auto got = st.weighted_tail(w, 0.99, 0.975);
+            const auto want = rtrisk::weighted_tail(std::span<const double>(ref), w, 0.99, 0.975);
+            CHECK(got.var == doctest::Approx(want.var).epsilon(1e-9));
+            CHECK(got.es == doctest::Approx(want.es).epsilon(1e-9));
+        }
+    };
+    check_against_full(s, full_pnl(s));
+    // age weighting is not plain historical: recent days count more
+    CHECK(s.weighted_tail(methods[3], 0.99, 0.975).var != doctest::Approx(s.var(0.99)).epsilon(1e-6));
+
+    // roll 120 days: the newest row is each new day; the window is the last 300 days
+    rtrisk::scenario_matrix<double> window = s.scenarios();
+    std::normal_distribution<double> day(0.0, 0.03); // a stressed regime
+    for (int d = 0; d < 120; ++d) {
+        std::vector<double> r(20);
+        for (auto& e : r) e = day(gen);
+        s.roll_day(r);
+        const Eigen::Index rows = window.rows();
+        window.topRows(rows - 1) = window.bottomRows(rows - 1).eval();
+        for (int j = 0; j < 20; ++j) window(rows - 1, j) = r[static_cast<std::size_t>(j)];
+    }
+    CHECK(s.newest_row() == (299 + 120) % 300);
+    const auto x = s.book().exposures();
+    const rtrisk::vector<double> full = rtrisk::portfolio_pnl(window, rtrisk::as_vector<double>(x));
+    const auto ordered = s.chronological_pnl();
+    for (Eigen::Index k = 0; k < full.size(); ++k) CHECK(ordered[static_cast<std::size_t>(k)] == doctest::Approx(full(k)).epsilon(1e-12));
+    check_against_full(s, full);
+    CHECK(s.var(0.99) == doctest::Approx(rtrisk::historical_var(full, 0.99)).epsilon(1e-12));
+    // the stressed days weigh most: the age-weighted VaR moved above the plain one
+    CHECK(s.weighted_tail(methods[3], 0.99, 0.975).var > s.var(0.99));
+    // ticks after a roll still update every row
+    s.apply_tick(std::size_t{3}, s.book().prices()[3] * 1.05);
+    const rtrisk::vector<double> after = rtrisk::portfolio_pnl(window, rtrisk::as_vector<double>(s.book().exposures()));
+    const auto ordered_after = s.chronological_pnl();
+    for (Eigen::Index k = 0; k < after.size(); ++k) CHECK(ordered_after[static_cast<std::size_t>(k)] == doctest::Approx(after(k)).epsilon(1e-12));
+
+    CHECK_THROWS_WITH_AS(s.roll_day(std::vector<double>(19, 0.0)), doctest::Contains("day's returns"), std::invalid_argument);
+    std::vector<double> bad(20, 0.0);
+    bad[4] = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_AS(s.roll_day(bad), std::invalid_argument);
+}

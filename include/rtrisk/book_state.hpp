@@ -15,7 +15,8 @@
 /// are in years from it), the rate, dividend yields and vols are held, as in
 /// full_revaluation_pnl (stress.hpp). A position's scenario P&L is q m (v(S (1 + r)) - v(S)) with
 /// v the unit value (S for a linear contract, the BSM price for an option). VaR/ES are positive
-/// losses in currency, one period, historical method with the linear quantile (quantile.hpp).
+/// losses in currency, one period, historical method with the linear quantile (quantile.hpp), or
+/// a scenario-weighting method (weighted_tail; the scenario rows are days, oldest first).
 /// Trades use average-cost accounting (basic_portfolio::apply_trade). Floating-point drift: an
 /// update adds one rounding error per scenario; `recompute()` rebuilds every vector exactly.
 /// Single-threaded by design: one owner updates and queries.
@@ -39,6 +40,7 @@
 #include "greeks.hpp"
 #include "quantile.hpp"
 #include "returns.hpp"
+#include "scenario_weighting.hpp"
 
 namespace rtrisk {
 
@@ -276,6 +278,12 @@ public:
         const auto& v = m_node_pnl.at(n);
         return historical_tail(std::span<const Real>(v.data(), static_cast<std::size_t>(v.size())), var_confidence, es_confidence,
                                std::span<Real>(m_scratch));
+    }
+
+    /// VaR and ES of node n by a scenario-weighting method (scenario_weighting.hpp) on its
+    /// scenario P&L, the rows oldest first: O(T) expected.
+    tail_risk weighted_tail(std::size_t n, const weighting& w, double var_confidence, double es_confidence) const {
+        return rtrisk::weighted_tail(pnl(n), w, var_confidence, es_confidence);
     }
 
     /// Euler components of node n's historical VaR at `confidence`: the P&L, in the scenario(s)

@@ -9,7 +9,15 @@
 ///
 /// Conventions: the scenario matrix R is T x N returns (returns.hpp), column i for position i of
 /// the portfolio; exposures are x_i = q_i p_i m_i; the scenario P&L is R x in currency;
-/// VaR and ES are positive losses (var.hpp) in currency, one period, historical method.
+/// VaR and ES are positive losses (var.hpp) in currency, one period, historical method, or a
+/// scenario-weighting method (scenario_weighting.hpp) on the P&L series read oldest first.
+/// Day roll: `roll_day(returns)` replaces the oldest scenario by the new day's returns in O(N)
+/// (the rows form a ring; `newest_row()` says where the newest is). After it, plain historical
+/// VaR sees one scenario swapped; age weights shift one day older (the new day weighs most);
+/// the EWMA variance takes in one more return; filtered scenarios are all rescaled to the new
+/// forecast. The weighted methods read the ordered series in O(T) per query; a GARCH filter's
+/// parameters are the caller's (weighting::garch), refitted at a roll if wanted
+/// (fit_garch11 on chronological_pnl()); with none given, each query fits them.
 /// Floating-point drift: each update adds one rounding error per scenario; `reanchor()`
 /// recomputes R x exactly, and `set_reanchor_interval(k)` does so every k updates
 /// (0, the default, never). Single-threaded by design: one owner applies updates and queries
@@ -32,6 +40,7 @@
 #include "portfolio.hpp"
 #include "quantile.hpp"
 #include "returns.hpp"
+#include "scenario_weighting.hpp"
 #include "var.hpp"
 
 namespace rtrisk {
@@ -53,6 +62,7 @@ public:
         const auto x = m_book.exposures();
         m_exposure = Eigen::Map<const vector_type>(x.data(), static_cast<Eigen::Index>(x.size()));
         m_scratch.resize(static_cast<std::size_t>(m_scenarios.rows()));
+        m_newest = m_scenarios.rows() - 1;
         reanchor();
     }
 
@@ -101,6 +111,38 @@ public:
         return out;
     }
 
+    /// VaR at `var_confidence` and ES at `es_confidence` by a scenario-weighting method on the
+    /// P&L series oldest first: O(T) expected (plus a GARCH fit if w holds no parameters).
+    basic_tail_risk<Real> weighted_tail(const weighting& w, double var_confidence, double es_confidence) const {
+        const auto ordered = chronological_pnl();
+        return rtrisk::weighted_tail(std::span<const Real>(ordered), w, var_confidence, es_confidence);
+    }
+
+    /// The scenario P&L oldest first (a copy, O(T)).
+    std::vector<Real> chronological_pnl() const {
+        const auto t = static_cast<Eigen::Index>(m_pnl.size());
+        std::vector<Real> out(static_cast<std::size_t>(t));
+        for (Eigen::Index k = 0; k < t; ++k) out[static_cast<std::size_t>(k)] = m_pnl((m_newest + 1 + k) % t);
+        return out;
+    }
+
+    /// A new day: `returns` (N values, finite, one per position in portfolio order) replace the
+    /// oldest scenario and become the newest. O(N).
+    void roll_day(std::span<const Real> returns) {
+        detail::check_same_size(returns.size(), m_book.size(), "day's returns", "portfolio");
+        detail::check_finite(returns, "day's returns");
+        const Eigen::Index row = (m_newest + 1) % m_scenarios.rows();
+        Real pnl = 0;
+        for (Eigen::Index j = 0; j < m_scenarios.cols(); ++j) {
+            m_scenarios(row, j) = returns[static_cast<std::size_t>(j)];
+            pnl += returns[static_cast<std::size_t>(j)] * m_exposure(j);
+        }
+        m_pnl(row) = pnl;
+        m_newest = row;
+    }
+    /// The storage row of the newest scenario (rows oldest first from newest_row() + 1, cyclically).
+    std::size_t newest_row() const noexcept { return static_cast<std::size_t>(m_newest); }
+
     /// Recomputes the scenario P&L from scratch (R x, O(N T)), removing accumulated drift.
     void reanchor() {
         m_pnl.noalias() = m_scenarios * m_exposure;
@@ -110,6 +152,7 @@ public:
     void set_reanchor_interval(std::size_t updates) noexcept { m_reanchor_interval = updates; }
 
     const basic_portfolio<Real>& book() const noexcept { return m_book; }
+    /// The scenario matrix in storage order (see newest_row()).
     const matrix_type& scenarios() const noexcept { return m_scenarios; }
     /// Current scenario P&L (T values).
     std::span<const Real> pnl() const noexcept { return {m_pnl.data(), static_cast<std::size_t>(m_pnl.size())}; }
@@ -135,6 +178,7 @@ private:
     vector_type m_exposure;
     vector_type m_pnl;
     mutable std::vector<Real> m_scratch;
+    Eigen::Index m_newest = 0; ///< storage row of the newest scenario
     std::size_t m_reanchor_interval = 0;
     std::size_t m_updates_since_anchor = 0;
 };

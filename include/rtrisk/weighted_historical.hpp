@@ -6,7 +6,8 @@
 ///   volatility updating into the historical simulation method for value-at-risk", Journal of
 ///   Risk 1 (1998): each day's return r_t is rescaled by sigma_(T+1) / sigma_t, sigma_t the EWMA
 ///   volatility forecast for day t (ewma.hpp) and sigma_(T+1) the forecast for tomorrow. The
-///   first seed_days returns only seed the volatility, so T - seed_days scenarios remain.
+///   first seed_days returns only seed the volatility, so T - seed_days scenarios remain. A
+///   GARCH(1,1) filter (Barone-Adesi et al., garch.hpp) may replace the EWMA one.
 /// - Age-weighted historical simulation, J. Boudoukh, M. Richardson and R. Whitelaw, "The best
 ///   of both worlds", Risk 11 (1998): the scenario i days old (i = 1 the last row) has weight
 ///   (1 - lambda) lambda^(i-1) / (1 - lambda^T); the weights sum to 1. VaR is minus the P&L at
@@ -18,12 +19,15 @@
 #include <cmath>
 #include <cstddef>
 #include <numeric>
+#include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "concepts.hpp"
 #include "detail/check.hpp"
 #include "ewma.hpp"
+#include "garch.hpp"
 #include "var.hpp"
 
 namespace rtrisk {
@@ -41,6 +45,24 @@ std::vector<range_scalar_t<R>> filtered_returns(const R& returns, double decay =
     for (std::size_t t = seed_days; t < r.size(); ++t) {
         const Real s = std::sqrt(v[t - seed_days]);
         out.push_back(s > 0 ? r[t] * (tomorrow / s) : r[t]);
+    }
+    return out;
+}
+
+/// The filtered scenarios under a GARCH(1,1) filter (Barone-Adesi, Giannopoulos and Vosper;
+/// garch.hpp): r_t sigma_T / sigma_t for t = 0..T-1, sigma_t the GARCH forecast for day t and
+/// sigma_T the forecast for tomorrow; every return is a scenario (the recursion starts at the
+/// returns' mean square). A day whose forecast is 0 keeps its return as is.
+template <PnlRange R>
+std::vector<range_scalar_t<R>> garch_filtered_returns(const R& returns, const garch11& g) {
+    using Real = range_scalar_t<R>;
+    const auto r = as_span(returns);
+    const auto v = garch11_variances(returns, g);
+    const Real tomorrow = std::sqrt(v.back());
+    std::vector<Real> out(r.size());
+    for (std::size_t t = 0; t < r.size(); ++t) {
+        const Real s = std::sqrt(v[t]);
+        out[t] = s > 0 ? r[t] * (tomorrow / s) : r[t];
     }
     return out;
 }
@@ -75,7 +97,48 @@ std::vector<Real> age_weights(std::size_t scenarios, double decay) {
     return w;
 }
 
-/// VaR and ES (positive losses) of `pnl` with age weights (Boudoukh, Richardson and Whitelaw).
+namespace detail {
+/// The age-weighted tail of `x` with weights `w` (same length, summing to 1) at tail
+/// probability alpha, by weighted selection: partition around a pivot, keep the side where the
+/// cumulative weight from the worst up reaches alpha. O(T) expected; `scratch` is overwritten.
+template <std::floating_point Real>
+basic_tail_risk<Real> weighted_tail_at(std::span<const Real> x, std::span<const double> w, double alpha,
+                                       std::vector<std::pair<Real, double>>& scratch) {
+    scratch.resize(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) scratch[i] = {x[i], w[i]};
+    auto first = scratch.begin(), last = scratch.end();
+    double cumulative = 0, tail = 0; // weight and weighted sum of the outcomes already known to lie below
+    std::uint64_t state = 0x9E3779B97F4A7C15ull; // xorshift pivots: expected O(T) whatever the order
+    Real best = x[0];
+    for (;;) {
+        state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+        const Real pivot = (first + static_cast<std::ptrdiff_t>(state % static_cast<std::uint64_t>(last - first)))->first;
+        const auto mid = std::partition(first, last, [&](const auto& e) { return e.first < pivot; });
+        const auto high = std::partition(mid, last, [&](const auto& e) { return !(pivot < e.first); });
+        double below = 0, below_sum = 0, at = 0;
+        for (auto it = first; it != mid; ++it) below += it->second, below_sum += it->second * static_cast<double>(it->first);
+        for (auto it = mid; it != high; ++it) at += it->second;
+        if (cumulative + below >= alpha && mid != first) { // the quantile lies strictly below the pivot
+            last = mid;
+            continue;
+        }
+        cumulative += below;
+        tail += below_sum;
+        if (cumulative + at >= alpha || high == last) { // the pivot's outcomes complete the tail (or rounding left it short)
+            tail += std::min(at, alpha - cumulative) * static_cast<double>(pivot);
+            best = pivot;
+            break;
+        }
+        cumulative += at;
+        tail += at * static_cast<double>(pivot);
+        first = high;
+    }
+    return {static_cast<Real>(-best), static_cast<Real>(-tail / alpha)};
+}
+} // namespace detail
+
+/// VaR and ES (positive losses) of `pnl` with age weights (Boudoukh, Richardson and Whitelaw),
+/// O(T) expected by weighted selection.
 template <PnlRange R>
 basic_tail_risk<range_scalar_t<R>> age_weighted_tail(const R& pnl, double confidence, double decay) {
     using Real = range_scalar_t<R>;
@@ -83,19 +146,8 @@ basic_tail_risk<range_scalar_t<R>> age_weighted_tail(const R& pnl, double confid
     detail::check_confidence(confidence);
     detail::check_finite(x, "pnl");
     const auto w = age_weights<double>(x.size(), decay);
-    std::vector<std::size_t> order(x.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b] || (x[a] == x[b] && a < b); });
-    const double alpha = 1 - confidence;
-    double cumulative = 0, tail = 0;
-    for (const auto i : order) {
-        const double take = std::min(w[i], alpha - cumulative); // the part of this outcome's weight inside the tail
-        tail += take * static_cast<double>(x[i]);
-        cumulative += w[i];
-        if (cumulative >= alpha) return {static_cast<Real>(-x[i]), static_cast<Real>(-tail / alpha)};
-    }
-    const auto best = order.back(); // rounding left the weights a hair short of alpha: the best outcome closes the tail
-    return {static_cast<Real>(-x[best]), static_cast<Real>(-tail / alpha)};
+    std::vector<std::pair<Real, double>> scratch;
+    return detail::weighted_tail_at(x, std::span<const double>(w), 1 - confidence, scratch);
 }
 
 /// Age-weighted historical VaR.

@@ -22,7 +22,7 @@ from ._core import DerivativesBook, IncrementalState, Portfolio, Position, Stres
 
 __version__ = _core.__version__
 __all__ = [
-    "var", "expected_shortfall", "stressed_var", "StressedVaR", "component_var", "component_es", "marginal_var", "incremental_var",
+    "var", "expected_shortfall", "stressed_var", "StressedVaR", "fit_garch", "Garch", "component_var", "component_es", "marginal_var", "incremental_var",
     "bsm", "Greeks", "implied_vol", "kupiec", "christoffersen", "traffic_light", "LRTest", "Christoffersen",
     "stress", "spot_vol_grid", "standard_scenarios", "StressScenario", "DerivativesBook",
     "Portfolio", "Position", "IncrementalState", "full_revaluation_pnl", "delta_gamma_pnl", "var_exceptions",
@@ -33,6 +33,8 @@ METHODS = ("historical", "gaussian", "cornish_fisher", "monte_carlo")
 # Scenario-weighting methods (VaR and ES only, decay=): RiskMetrics EWMA, Hull-White filtered and
 # Boudoukh-Richardson-Whitelaw age-weighted historical simulation (docs/conventions.md).
 WEIGHTED_METHODS = ("ewma", "filtered_historical", "age_weighted")
+# The volatility filters of filtered_historical (filter=): RiskMetrics EWMA or GARCH(1,1).
+VOLATILITY_FILTERS = ("ewma", "garch")
 RISKMETRICS_DECAY = 0.94
 
 
@@ -171,30 +173,48 @@ def _options(confidence, method, horizon_days, paths, seed, quantile, divisor):
                               _check_str("divisor", divisor))
 
 
-def _weighted_measure(kind, values, w, names, confidence, method, horizon_days, decay, value):
+def _weighted_measure(kind, values, w, names, confidence, method, horizon_days, decay, filter, value):
     """VaR or ES by a scenario-weighting method: of the 1-D series, or of each portfolio's P&L."""
     confidence = _check_number("confidence", confidence)
     horizon_days = _check_number("horizon_days", horizon_days)
     decay = RISKMETRICS_DECAY if decay is None else _check_number("decay", decay)
+    if filter is None:
+        filter = "ewma"
+    elif method != "filtered_historical":
+        raise ValueError(f"filter= applies to method 'filtered_historical', not to {method!r}")
+    elif _check_str("filter", filter) not in VOLATILITY_FILTERS:
+        raise ValueError(f"unknown filter {filter!r}; expected one of {', '.join(VOLATILITY_FILTERS)}")
     one = _core.weighted_var if kind == "var" else _core.weighted_es
     what = "VaR" if kind == "var" else "ES"
     if w is None:
-        return _in_value(one(values, method, confidence, decay, horizon_days), value, what)
+        return _in_value(one(values, method, confidence, decay, filter, horizon_days), value, what)
     if w.ndim == 1:
-        return _in_value(one(_core.portfolio_pnl(values, w), method, confidence, decay, horizon_days), value, what)
+        return _in_value(one(_core.portfolio_pnl(values, w), method, confidence, decay, filter, horizon_days), value, what)
     pnl = values @ w  # T x P: each portfolio's P&L, then its own weighting
-    result = _in_value(np.array([one(np.ascontiguousarray(pnl[:, p]), method, confidence, decay, horizon_days) for p in range(w.shape[1])]),
-                       value, what)
+    result = _in_value(np.array([one(np.ascontiguousarray(pnl[:, p]), method, confidence, decay, filter, horizon_days)
+                                 for p in range(w.shape[1])]), value, what)
     pd = _pandas()
     return pd.Series(result, index=names, name=kind) if names is not None and pd is not None else result
 
 
-def _measure(kind, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay=None):
+# The options of the unweighted methods, at their defaults: a weighting method given another
+# value of one is refused rather than silently ignoring it.
+_UNWEIGHTED_DEFAULTS = {"paths": 100_000, "seed": 42, "quantile": "linear", "divisor": "population"}
+
+
+def _measure(kind, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay=None, filter=None):
     values, w, _, names = _prepare(returns, weights)
     if isinstance(method, str) and method in WEIGHTED_METHODS:
-        return _weighted_measure(kind, values, w, names, confidence, method, horizon_days, decay, value)
+        given = {"paths": paths, "seed": seed, "quantile": quantile, "divisor": divisor}
+        for name, default in _UNWEIGHTED_DEFAULTS.items():
+            if given[name] is not default and given[name] != default:
+                raise ValueError(f"{name}={given[name]!r} does not apply to method {method!r} (it applies to "
+                                 f"{', '.join(METHODS)})")
+        return _weighted_measure(kind, values, w, names, confidence, method, horizon_days, decay, filter, value)
     if decay is not None:
         raise ValueError(f"decay= applies to the methods {', '.join(WEIGHTED_METHODS)}, not to {method!r}")
+    if filter is not None:
+        raise ValueError(f"filter= applies to method 'filtered_historical', not to {method!r}")
     o = _options(confidence, method, horizon_days, paths, seed, quantile, divisor)
     what = "VaR" if kind == "var" else "ES"
     if w is None:
@@ -210,7 +230,7 @@ def _measure(kind, returns, weights, confidence, method, horizon_days, paths, se
 
 def var(returns, weights=None, confidence: float = 0.99, method: str = "historical", horizon_days: float = 1,
         *, paths: int = 100_000, seed: int = 42, value: Optional[float] = None, quantile: str = "linear",
-        divisor: str = "population", decay: Optional[float] = None) -> float:
+        divisor: str = "population", decay: Optional[float] = None, filter: Optional[str] = None) -> float:
     """Value at Risk, a positive loss.
 
     returns: T x N array or DataFrame (columns are symbols), or 1-D portfolio returns (then omit
@@ -221,21 +241,23 @@ def var(returns, weights=None, confidence: float = 0.99, method: str = "historic
     scenario-weighting method with decay= (default 0.94, RiskMetrics), rows oldest first:
     "ewma" (normal, zero mean, RiskMetrics EWMA volatility seeded with the first 30 rows),
     "filtered_historical" (Hull-White: each row rescaled by today's EWMA volatility over its
-    day's, the first 30 rows seeding it) or "age_weighted" (Boudoukh-Richardson-Whitelaw: the
+    day's, the first 30 rows seeding it; filter="garch" rescales by GARCH(1,1) volatilities fitted
+    by fit_garch, Barone-Adesi et al., every row a scenario) or "age_weighted" (Boudoukh-Richardson-Whitelaw: the
     row i days old weighted (1 - decay) decay^(i-1) / (1 - decay^T), no interpolation).
     Returns a fraction of portfolio value, or currency when value= is given.
 
     >>> rtrisk.var(df, pd.Series({"DAX": 0.5, "SMI": 0.5}), confidence=0.99)
     >>> rtrisk.var(df, w, 0.99, method="ewma", decay=0.97)
     """
-    return _measure("var", returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay)
+    return _measure("var", returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay, filter)
 
 
 def expected_shortfall(returns, weights=None, confidence: float = 0.975, method: str = "historical",
                        horizon_days: float = 1, *, paths: int = 100_000, seed: int = 42, value: Optional[float] = None,
-                       quantile: str = "linear", divisor: str = "population", decay: Optional[float] = None) -> float:
+                       quantile: str = "linear", divisor: str = "population", decay: Optional[float] = None,
+                       filter: Optional[str] = None) -> float:
     """Expected Shortfall (mean loss beyond VaR), a positive loss; arguments as var()."""
-    return _measure("es", returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay)
+    return _measure("es", returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay, filter)
 
 
 class StressedVaR(NamedTuple):
@@ -265,6 +287,28 @@ def stressed_var(returns, weights=None, confidence: float = 0.99, window: int = 
     index = getattr(returns, "index", None)
     label = (lambda i: index[i]) if index is not None and len(index) == len(pnl) else (lambda i: i)
     return StressedVaR(_in_value(v, value, "stressed VaR"), label(first), label(last), first, last)
+
+
+class Garch(NamedTuple):
+    """GARCH(1,1) parameters, sigma^2_t = omega + alpha r^2_(t-1) + beta sigma^2_(t-1), and the
+    Gaussian log-likelihood they reach."""
+    omega: float
+    alpha: float
+    beta: float
+    log_likelihood: float
+
+
+def fit_garch(returns, weights=None) -> Garch:
+    """GARCH(1,1) fitted to a series (or a portfolio's P&L, returns and weights as var()) by
+    Gaussian quasi-maximum likelihood with variance targeting, zero mean, the recursion started at
+    the mean square (docs/conventions.md): the filter of method="filtered_historical", filter="garch".
+
+    >>> g = rtrisk.fit_garch(returns, w); g.alpha + g.beta   # persistence
+    """
+    values, w, _, _ = _prepare(returns, weights)
+    if w is not None and w.ndim == 2:
+        raise ValueError("fit_garch takes one portfolio: weights must be 1-D")
+    return Garch(*_core.fit_garch11(values if w is None else _core.portfolio_pnl(values, w)))
 
 
 def _decompose(fn, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor):

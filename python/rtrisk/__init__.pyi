@@ -15,6 +15,7 @@ from ._core import StressScenario as StressScenario
 __version__: str
 METHODS: tuple[str, ...]
 WEIGHTED_METHODS: tuple[str, ...]
+VOLATILITY_FILTERS: tuple[str, ...]
 RISKMETRICS_DECAY: float
 
 Method = Literal["historical", "gaussian", "cornish_fisher", "monte_carlo"]
@@ -34,10 +35,19 @@ def stressed_var(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confide
                  value: Optional[float] = None) -> StressedVaR:
     """Stressed VaR: the largest historical VaR over `window` consecutive rows, with the window's dates."""
 
+class Garch(NamedTuple):
+    omega: float
+    alpha: float
+    beta: float
+    log_likelihood: float
+
+def fit_garch(returns: ArrayLike, weights: Optional[ArrayLike] = ...) -> Garch:
+    """GARCH(1,1) by variance-targeted Gaussian quasi-maximum likelihood (zero mean)."""
+
 def var(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confidence: float = 0.99,
         method: Union[Method, WeightedMethod] = "historical", horizon_days: float = 1, *, paths: int = 100_000, seed: int = 42,
         value: Optional[float] = None, quantile: Quantile = "linear", divisor: Literal["population", "sample"] = "population",
-        decay: Optional[float] = None) -> Any:
+        decay: Optional[float] = None, filter: Optional[Literal["ewma", "garch"]] = None) -> Any:
     """Value at Risk as a positive loss (fraction of value, or currency with value=).
     returns: T x N array/DataFrame with weights (array or Series by symbol), or 1-D portfolio returns.
     weights N x P (array, or DataFrame by symbol): one value per portfolio (array, or Series by column)."""
@@ -45,7 +55,8 @@ def var(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confidence: floa
 def expected_shortfall(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confidence: float = 0.975,
                        method: Union[Method, WeightedMethod] = "historical", horizon_days: float = 1, *, paths: int = 100_000,
                        seed: int = 42, value: Optional[float] = None, quantile: Quantile = "linear",
-                       divisor: Literal["population", "sample"] = "population", decay: Optional[float] = None) -> Any:
+                       divisor: Literal["population", "sample"] = "population", decay: Optional[float] = None,
+                       filter: Optional[Literal["ewma", "garch"]] = None) -> Any:
     """Expected Shortfall (mean loss beyond the VaR quantile) as a positive loss; arguments as var()."""
 
 def component_var(returns: ArrayLike, weights: ArrayLike, confidence: float = 0.99, method: Method = "historical",

@@ -56,6 +56,22 @@ void bind_incremental(py::module_& m) {
             const auto t = s.tail(vc, ec);
             return py::make_tuple(t.var, t.es);
         }, py::arg("var_confidence") = 0.99, py::arg("es_confidence") = 0.975)
+        .def("weighted_tail", [](const state& s, const std::string& method, double vc, double ec, double decay, const std::string& filter) {
+            const rtrisk::weighting w{rtrisk::parse_scenario_weighting(method), decay, rtrisk::parse_volatility_filter(filter)};
+            const auto t = s.weighted_tail(w, vc, ec);
+            return py::make_tuple(t.var, t.es);
+        }, py::arg("method"), py::arg("var_confidence") = 0.99, py::arg("es_confidence") = 0.975, py::arg("decay") = rtrisk::riskmetrics_decay,
+           py::arg("filter") = "ewma")
+        .def("roll_day", [](state& s, py::object returns) {
+            const auto v = as_vector_array(real_array(returns, "returns"), "returns");
+            s.roll_day(span_of(v));
+        }, py::arg("returns"))
+        .def_property_readonly("chronological_pnl", [](const state& s) {
+            const auto v = s.chronological_pnl();
+            py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
+            std::copy(v.begin(), v.end(), a.mutable_data());
+            return a;
+        })
         .def("reanchor", &state::reanchor)
         .def("set_reanchor_interval", &state::set_reanchor_interval)
         .def_property_readonly("portfolio", [](const state& s) { return s.book(); })

@@ -8,6 +8,7 @@
 #include <rtrisk/portfolio_risk.hpp>
 #include <rtrisk/stressed_var.hpp>
 #include <rtrisk/var.hpp>
+#include <rtrisk/scenario_weighting.hpp>
 #include <rtrisk/weighted_historical.hpp>
 
 namespace rtrisk_py {
@@ -72,24 +73,19 @@ double portfolio_measure(const array_f64& returns, const array_f64& weights, con
     });
 }
 
-/// VaR or ES of a P&L or return series (oldest first) by a scenario-weighting method: "ewma"
-/// (RiskMetrics, ewma.hpp), "filtered_historical" (Hull-White) or "age_weighted"
-/// (Boudoukh-Richardson-Whitelaw, weighted_historical.hpp), scaled by sqrt(horizon_days) as
-/// value_at_risk scales the other methods.
+/// VaR or ES of a P&L or return series (oldest first) by a scenario-weighting method
+/// (scenario_weighting.hpp): "ewma", "filtered_historical" (filter "ewma" or "garch") or
+/// "age_weighted", scaled by sqrt(horizon_days) as value_at_risk scales the other methods.
 double weighted_measure(const array_f64& pnl, const std::string& method, measure which, double confidence, double decay,
-                        double horizon_days) {
+                        const std::string& filter, double horizon_days) {
     const auto v = as_vector_array(pnl, "returns");
     const auto s = span_of(v);
     rtrisk::detail::check_horizon(horizon_days);
+    rtrisk::weighting w{rtrisk::parse_scenario_weighting(method), decay, rtrisk::parse_volatility_filter(filter)};
     py::gil_scoped_release release;
     note_gil_state();
-    const bool var = which == measure::var;
-    double r = 0;
-    if (method == "ewma") r = var ? rtrisk::ewma_var(s, confidence, decay) : rtrisk::ewma_es(s, confidence, decay);
-    else if (method == "filtered_historical") r = var ? rtrisk::filtered_historical_var(s, confidence, decay) : rtrisk::filtered_historical_es(s, confidence, decay);
-    else if (method == "age_weighted") r = var ? rtrisk::age_weighted_var(s, confidence, decay) : rtrisk::age_weighted_es(s, confidence, decay);
-    else throw std::invalid_argument("unknown scenario-weighting method '" + method + "'");
-    return r * std::sqrt(horizon_days);
+    const auto t = rtrisk::weighted_tail(s, w, confidence, confidence);
+    return (which == measure::var ? t.var : t.es) * std::sqrt(horizon_days);
 }
 
 /// Column p of `weights` (N x P) is portfolio p: P measures from one pass over the returns.
@@ -149,12 +145,21 @@ void bind_var(py::module_& m) {
     m.def("portfolio_es", [](py::object r, py::object w, const rtrisk::var_options& o) {
         return portfolio_measure(real_array(r, "returns"), real_array(w, "weights"), o, measure::es);
     });
-    m.def("weighted_var", [](py::object p, const std::string& method, double confidence, double decay, double horizon_days) {
-        return weighted_measure(real_array(p, "returns"), method, measure::var, confidence, decay, horizon_days);
+    m.def("weighted_var", [](py::object p, const std::string& method, double confidence, double decay, const std::string& filter,
+                             double horizon_days) {
+        return weighted_measure(real_array(p, "returns"), method, measure::var, confidence, decay, filter, horizon_days);
     });
-    m.def("weighted_es", [](py::object p, const std::string& method, double confidence, double decay, double horizon_days) {
-        return weighted_measure(real_array(p, "returns"), method, measure::es, confidence, decay, horizon_days);
+    m.def("weighted_es", [](py::object p, const std::string& method, double confidence, double decay, const std::string& filter,
+                            double horizon_days) {
+        return weighted_measure(real_array(p, "returns"), method, measure::es, confidence, decay, filter, horizon_days);
     });
+    m.def("fit_garch11", [](py::object p) {
+        const auto v = as_vector_array(real_array(p, "returns"), "returns");
+        const auto s = span_of(v);
+        py::gil_scoped_release release;
+        const auto g = rtrisk::fit_garch11(s);
+        return std::tuple(g.omega, g.alpha, g.beta, g.log_likelihood);
+    }, "(omega, alpha, beta, log-likelihood) of the variance-targeted GARCH(1,1) fit (garch.hpp)");
     m.def("stressed_var", [](py::object p, double confidence, const py::int_& window) {
         const auto v = as_vector_array(real_array(p, "returns"), "returns");
         const auto days = as_u64(window, "window");

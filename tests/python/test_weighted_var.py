@@ -130,3 +130,94 @@ def test_stressed_var_is_the_worst_window_of_the_real_history_with_its_dates(eu_
         rtrisk.stressed_var(pnl, window=250.0)
     with pytest.raises(ValueError, match="one portfolio"):
         rtrisk.stressed_var(eu_returns, np.ones((4, 2)) / 4)
+
+
+def garch_loglik(r, alpha, beta):
+    """Gaussian log-likelihood, zero mean, variance targeting: omega = s2 (1 - alpha - beta), the
+    recursion started at s2, the mean square (docs/conventions.md)."""
+    s2 = np.mean(r ** 2)
+    v = np.empty_like(r)
+    v[0] = s2
+    for t in range(1, len(r)):
+        v[t] = s2 * (1 - alpha - beta) + alpha * r[t - 1] ** 2 + beta * v[t - 1]
+    return -0.5 * np.sum(np.log(2 * np.pi) + np.log(v) + r ** 2 / v), v, s2 * (1 - alpha - beta) + alpha * r[-1] ** 2 + beta * v[-1]
+
+
+def test_garch_fit_matches_scipy_maximising_the_same_likelihood(eu_returns):
+    """GARCH(1,1) (Bollerslev 1986) fitted by rtrisk's Nelder-Mead against scipy's SLSQP (with
+    the constraint alpha + beta < 1) on a numpy likelihood: both reach the same maximum; the parameters agree to the flatness of the
+    likelihood there (1e-3), the maximum to 1e-7 relative."""
+    from scipy import optimize
+    r = eu_returns["DAX"].to_numpy()
+    g = rtrisk.fit_garch(r)
+    ref = optimize.minimize(lambda p: -garch_loglik(r, p[0], p[1])[0] if p[0] + p[1] < 1 else 1e10, x0=[0.05, 0.9], method="SLSQP",
+                            bounds=[(0, 1), (0, 1)], constraints=[{"type": "ineq", "fun": lambda p: 0.9999 - p[0] - p[1]}],
+                            options={"ftol": 1e-14, "maxiter": 1000})
+    assert ref.success, ref.message
+    assert g.alpha == pytest.approx(ref.x[0], abs=1e-3) and g.beta == pytest.approx(ref.x[1], abs=1e-3)
+    assert g.log_likelihood == pytest.approx(-ref.fun, rel=1e-7)
+    assert g.log_likelihood >= -ref.fun - 1e-6 * abs(ref.fun)  # not worse than scipy's optimum
+    assert g.log_likelihood == pytest.approx(garch_loglik(r, g.alpha, g.beta)[0], rel=REL)
+    assert g.omega == pytest.approx(np.mean(r ** 2) * (1 - g.alpha - g.beta), rel=REL)
+    assert 0.8 < g.alpha + g.beta < 1  # equity indices: persistent volatility
+    w = pd.Series(equal_weights(eu_returns.shape[1]), index=eu_returns.columns)
+    assert rtrisk.fit_garch(eu_returns, w) == rtrisk.fit_garch(eu_returns.to_numpy() @ w.to_numpy())
+
+
+@pytest.mark.parametrize("c", [0.95, 0.99])
+def test_filtered_historical_with_a_garch_filter_rescales_by_the_garch_volatilities(eu_returns, c):
+    """Barone-Adesi, Giannopoulos and Vosper (1999): r_t sigma_(T+1) / sigma_t with GARCH(1,1)
+    volatilities, every row a scenario."""
+    r = eu_returns["CAC"].to_numpy()
+    g = rtrisk.fit_garch(r)
+    _, v, tomorrow = garch_loglik(r, g.alpha, g.beta)
+    var, es = hist_ref(r * np.sqrt(tomorrow / v), c)
+    assert rtrisk.var(r, confidence=c, method="filtered_historical", filter="garch") == pytest.approx(var, rel=1e-10)
+    assert rtrisk.expected_shortfall(r, confidence=c, method="filtered_historical", filter="garch") == pytest.approx(es, rel=1e-10)
+    assert rtrisk.var(r, confidence=c, method="filtered_historical", filter="ewma") == rtrisk.var(r, confidence=c, method="filtered_historical")
+
+
+def test_options_of_other_methods_are_refused_not_ignored(eu_returns):
+    r = eu_returns["DAX"].to_numpy()
+    for name, value in (("quantile", "lower"), ("divisor", "sample"), ("paths", 10), ("seed", 7)):
+        with pytest.raises(ValueError, match=f"{name}=.* does not apply to method 'ewma'"):
+            rtrisk.var(r, method="ewma", **{name: value})
+    with pytest.raises(ValueError, match="filter= applies to method 'filtered_historical', not to 'age_weighted'"):
+        rtrisk.var(r, method="age_weighted", filter="garch")
+    with pytest.raises(ValueError, match="filter= applies"):
+        rtrisk.expected_shortfall(r, method="historical", filter="ewma")
+    with pytest.raises(ValueError, match="unknown filter 'arch'"):
+        rtrisk.var(r, method="filtered_historical", filter="arch")
+    with pytest.raises(ValueError, match="GARCH.*at least 30 returns, got 10"):
+        rtrisk.fit_garch(r[:10])
+    with pytest.raises(ValueError, match="one portfolio"):
+        rtrisk.fit_garch(eu_returns, np.eye(eu_returns.shape[1]))
+
+
+def test_incremental_state_weighting_methods_and_day_roll(eu_returns):
+    """The live state's weighted VaR/ES equal the functions on its P&L oldest first; a day roll
+    swaps the oldest row for the new day and equals a state built on the rolled window."""
+    cols = list(eu_returns.columns)
+    R = eu_returns.to_numpy()[:500]
+    book = rtrisk.Portfolio()
+    for k, s in enumerate(cols):
+        book.add(rtrisk.Position(s, 100.0 * (k + 1), 1000.0, 1000.0))
+    st = rtrisk.IncrementalState(book, R)
+    st.apply_tick("DAX", 1100.0)
+    x = np.array([100.0 * (k + 1) * (1100.0 if s == "DAX" else 1000.0) for k, s in enumerate(cols)])
+    for method in rtrisk.WEIGHTED_METHODS:
+        v, e = st.weighted_tail(method, 0.99, 0.975, decay=0.97)
+        assert v == pytest.approx(rtrisk.var(R @ x, confidence=0.99, method=method, decay=0.97), rel=1e-10)
+        assert e == pytest.approx(rtrisk.expected_shortfall(R @ x, confidence=0.975, method=method, decay=0.97), rel=1e-10)
+    new_days = eu_returns.to_numpy()[500:560]
+    for day in new_days:
+        st.roll_day(day)
+    window = np.vstack([R[60:], new_days])
+    np.testing.assert_allclose(st.chronological_pnl, window @ x, rtol=1e-12)
+    for method in rtrisk.WEIGHTED_METHODS:
+        assert st.weighted_tail(method)[0] == pytest.approx(rtrisk.var(window @ x, confidence=0.99, method=method), rel=1e-10)
+    assert st.var(0.99) == pytest.approx(rtrisk.var(window @ x, confidence=0.99), rel=1e-12)
+    with pytest.raises(ValueError, match="day's returns"):
+        st.roll_day(new_days[0][:2])
+    with pytest.raises(ValueError, match="unknown scenario-weighting method 'plain'"):
+        st.weighted_tail("plain")
