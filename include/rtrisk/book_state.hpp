@@ -38,6 +38,7 @@
 #include "detail/check.hpp"
 #include "detail/bsm_prices_at_moves.hpp"
 #include "greeks.hpp"
+#include "pnl_explain.hpp"
 #include "quantile.hpp"
 #include "returns.hpp"
 #include "scenario_weighting.hpp"
@@ -357,6 +358,52 @@ public:
         t.theta = n * g.theta;
         return t;
     }
+    // ---- P&L explain (pnl_explain.hpp) --------------------------------------------------------
+
+    /// Marks the start of a P&L explain period (the start of the day): keeps every contract's
+    /// unit Greeks and spot, every position's units (q m) and P&L. O(P + C).
+    void mark_explain_start() {
+        m_start_unit = m_unit;
+        m_start_spot.resize(m_contracts.size());
+        for (std::size_t c = 0; c < m_contracts.size(); ++c) m_start_spot[c] = m_spots[m_contracts[c].underlying];
+        m_start_units.resize(m_positions.size());
+        m_start_pnl.resize(m_positions.size());
+        for (std::size_t p = 0; p < m_positions.size(); ++p) {
+            m_start_units[p] = m_positions[p].quantity * m_positions[p].multiplier;
+            m_start_pnl[p] = position_totals(p).pnl;
+        }
+    }
+    /// Position p's P&L since the mark, explained on the Greeks at the mark: actual is the change
+    /// of its P&L (unrealised and realised); delta and gamma those of the units held at the mark
+    /// over the spot move; vega and theta 0 (this state holds vols and the valuation date);
+    /// trading the P&L of the quantities traded since; unexplained the rest of the held P&L. A
+    /// position (or contract) added after the mark starts at 0 units: all its P&L is trading.
+    /// Before any mark, every position counts as added after it.
+    using pnl_explain = basic_pnl_explain<Real>;
+    pnl_explain explain_position(std::size_t p) const {
+        const auto& pos = m_positions.at(p);
+        const std::size_t c = pos.contract;
+        const bool held = p < m_start_units.size() && c < m_start_unit.size();
+        const Real units = held ? m_start_units[p] : Real(0);
+        const Real s0 = held ? m_start_spot[c] : m_spots[m_contracts[c].underlying];
+        const auto& g0 = held ? m_start_unit[c] : m_unit[c];
+        const Real s1 = m_spots[m_contracts[c].underlying];
+        pnl_explain out = explain_holding(g0, units, s1 - s0, Real(0), Real(0), m_unit[c].price - g0.price);
+        const Real total = position_totals(p).pnl - (p < m_start_pnl.size() ? m_start_pnl[p] : Real(0));
+        out.trading = total - out.actual;
+        out.actual = total;
+        return out;
+    }
+    /// The explain of every node's subtree since the mark (index = node), O(P x depth).
+    std::vector<pnl_explain> explain_nodes() const {
+        std::vector<pnl_explain> out(m_nodes.size());
+        for (std::size_t p = 0; p < m_positions.size(); ++p) {
+            const pnl_explain e = explain_position(p);
+            for (std::size_t n = m_positions[p].node; n != npos; n = m_nodes[n].parent) out[n] += e;
+        }
+        return out;
+    }
+
     /// Unit value and Greeks of contract c at the current spot (linear: price S, delta 1).
     const basic_greeks<Real>& unit_greeks(std::size_t c) const { return m_unit.at(c); }
 
@@ -471,6 +518,9 @@ private:
     std::vector<Real> m_coef;            ///< per node, scratch of set_spot (zero between calls)
     std::vector<std::size_t> m_touched;
     vector_type m_diff; ///< scratch of set_spot
+    std::vector<basic_greeks<Real>> m_start_unit; ///< P&L explain: per contract at the mark
+    std::vector<Real> m_start_spot;               ///< per contract: its underlying's spot at the mark
+    std::vector<Real> m_start_units, m_start_pnl; ///< per position at the mark
     mutable std::vector<Real> m_scratch;
 };
 using book_state = basic_book_state<double>;

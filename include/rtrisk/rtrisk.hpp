@@ -12,6 +12,7 @@
 #include "ewma.hpp"
 #include "expected_shortfall.hpp"
 #include "garch.hpp"
+#include "pnl_explain.hpp"
 #include "fwd.hpp"
 #include "greeks.hpp"
 #include "implied_vol.hpp"
