@@ -11,6 +11,7 @@
 #include "derivatives_book.hpp"
 #include "ewma.hpp"
 #include "expected_shortfall.hpp"
+#include "factor_exposure.hpp"
 #include "garch.hpp"
 #include "pnl_explain.hpp"
 #include "fwd.hpp"

@@ -22,7 +22,7 @@ from ._core import DerivativesBook, IncrementalState, Portfolio, Position, Stres
 
 __version__ = _core.__version__
 __all__ = [
-    "var", "expected_shortfall", "stressed_var", "StressedVaR", "fit_garch", "Garch", "component_var", "component_es", "marginal_var", "incremental_var",
+    "var", "expected_shortfall", "stressed_var", "StressedVaR", "fit_garch", "Garch", "factor_exposures", "pnl_explain", "component_var", "component_es", "marginal_var", "incremental_var",
     "bsm", "Greeks", "implied_vol", "kupiec", "christoffersen", "traffic_light", "LRTest", "Christoffersen",
     "stress", "spot_vol_grid", "standard_scenarios", "StressScenario", "DerivativesBook",
     "Portfolio", "Position", "IncrementalState", "full_revaluation_pnl", "delta_gamma_pnl", "var_exceptions",
@@ -309,6 +309,132 @@ def fit_garch(returns, weights=None) -> Garch:
     if w is not None and w.ndim == 2:
         raise ValueError("fit_garch takes one portfolio: weights must be 1-D")
     return Garch(*_core.fit_garch11(values if w is None else _core.portfolio_pnl(values, w)))
+
+
+# The groups of positions without a label (NaN, None, "") in factor_exposures and the live stack.
+UNLABELLED = "(none)"
+
+
+def _group_labels(raw, n, symbols, factor):
+    """N labels (str) of one factor, aligned by symbol when `raw` is a Series and symbols are known."""
+    pd = _pandas()
+    if pd is not None and isinstance(raw, pd.Series):
+        if symbols is not None:
+            index = [str(i) for i in raw.index]
+            if len(set(index)) != len(index):
+                raise ValueError(f"groups {factor!r}: duplicate symbols in the index")
+            missing = [c for c in symbols if c not in set(index)]
+            if missing:
+                raise ValueError(f"groups {factor!r} lack symbols of returns: {missing}")
+            raw = raw.set_axis(index).reindex(symbols)
+        raw = raw.to_numpy(dtype=object)
+    labels = np.asarray(raw, dtype=object).reshape(-1) if not isinstance(raw, str) else None
+    if labels is None or len(labels) != n:
+        raise ValueError(f"groups {factor!r} must hold one label per instrument ({n}), got "
+                         f"{'a str' if labels is None else len(labels)}")
+    out = []
+    for i, v in enumerate(labels):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and v.strip() == ""):
+            out.append(UNLABELLED)
+        elif isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+            out.append(str(v))
+        else:
+            raise TypeError(f"groups {factor!r} label at index {i} is {type(v).__name__} {v!r}; expected str (or missing)")
+    return out
+
+
+def factor_exposures(returns, weights, groups, confidence: float = 0.99, es_confidence: float = 0.975, *,
+                     value: Optional[float] = None):
+    """Exposure and historical VaR/ES grouped by labels of the instruments (sector, country,
+    currency; docs/conventions.md). groups: a DataFrame indexed by symbol with one column per
+    factor, a Series of labels by symbol (the factor is its name), or N labels in column order
+    (factor "group"); a missing label groups as "(none)". returns and weights as var(), one
+    portfolio. Returns a DataFrame indexed by (factor, group), rows in first-appearance order:
+    members, net_exposure, gross_exposure, var, es (stand-alone, of the group's own P&L) and
+    component_var (Euler, summing over a factor's groups to the portfolio's VaR), fractions of
+    value, or currency with value=.
+
+    >>> rtrisk.factor_exposures(returns, w, pd.DataFrame({"country": {"DAX": "DE", "CAC": "FR", ...}}))
+    """
+    pd = _pandas()
+    if pd is None:
+        raise ImportError("factor_exposures returns a pandas DataFrame: install pandas")
+    values, w, symbols, _ = _prepare(returns, weights)
+    if w is None or w.ndim != 1:
+        raise ValueError("factor_exposures takes 2-D returns and one portfolio's weights (1-D)")
+    confidence = _check_number("confidence", confidence)
+    es_confidence = _check_number("es_confidence", es_confidence)
+    n = values.shape[1]
+    if isinstance(groups, pd.DataFrame):
+        factors = [(str(c), groups[c]) for c in groups.columns]
+        if not factors:
+            raise ValueError("groups has no column")
+    elif isinstance(groups, pd.Series):
+        factors = [(str(groups.name) if groups.name is not None else "group", groups)]
+    elif isinstance(groups, dict):
+        raise TypeError("groups must be a pandas DataFrame, Series or an array of labels, got dict (use pandas.DataFrame)")
+    else:
+        factors = [("group", groups)]
+    rows, index = [], []
+    for factor, raw in factors:
+        labels = _group_labels(raw, n, symbols, factor)
+        for g, members, net, gross, v, e, comp in _core.group_risk(values, w, labels, confidence, es_confidence):
+            index.append((factor, g))
+            rows.append((members, net, gross, v, e, comp))
+    frame = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["factor", "group"]),
+                         columns=["members", "net_exposure", "gross_exposure", "var", "es", "component_var"])
+    if value is not None:
+        scale = _in_value(1.0, value, "factor_exposures")
+        frame[["net_exposure", "gross_exposure", "var", "es", "component_var"]] *= scale
+    return frame
+
+
+PNL_EXPLAIN_COLUMNS = ("actual", "delta", "gamma", "vega", "theta", "unexplained")
+
+
+def pnl_explain(kind, quantity, spot_start, spot_end, strike=0.0, expiry=0.0, years=0.0, rate=0.0, dividend=0.0,
+                vol_start=0.0, vol_end=None, *, multiplier=1.0, by=None):
+    """P&L explain over a period (docs/conventions.md): each holding's actual P&L by full
+    revaluation (BSM for options) split into delta, gamma, vega and theta on its Greeks at the
+    start, and the unexplained rest. kind: "call", "put" or "linear" (strike, expiry, vols
+    ignored), per holding or one for all; quantity signed; expiry in years at the start; years
+    elapsed (at most expiry); vols per 1.00 (vol_end defaults to vol_start). Every argument
+    broadcasts. Returns a DataFrame, one row per holding; with by= (one label per holding, e.g.
+    book nodes) one row per label, the sums.
+
+    >>> rtrisk.pnl_explain("call", 10, 100.0, 103.0, 105.0, 0.5, 1 / 365, 0.03, 0.0, 0.22, 0.23, multiplier=100)
+    """
+    pd = _pandas()
+    if pd is None:
+        raise ImportError("pnl_explain returns a pandas DataFrame: install pandas")
+    k = np.asarray(kind)
+    if k.dtype.kind not in "UO":
+        raise TypeError(f"kind must be 'call', 'put', 'linear' or an array of them, got {k.dtype}")
+    codes = np.select([k == "call", k == "put", k == "linear"], [0, 1, 2], 3)
+    if np.any(codes == 3):
+        raise ValueError(f"kind {np.atleast_1d(k)[np.atleast_1d(codes == 3)][0]!r} is not 'call', 'put' or 'linear'")
+    arrays = {name: _real_array(v, name) for name, v in (
+        ("quantity", quantity), ("multiplier", multiplier), ("spot_start", spot_start), ("spot_end", spot_end), ("strike", strike),
+        ("expiry", expiry), ("years", years), ("rate", rate), ("dividend", dividend), ("vol_start", vol_start),
+        ("vol_end", vol_start if vol_end is None else vol_end))}
+    shape = np.broadcast_shapes(*(a.shape for a in arrays.values()), codes.shape)
+    if len(shape) > 1:
+        raise ValueError(f"pnl_explain takes 1-D arrays (one value per holding), got shape {shape}")
+    flat = {name: np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1) for name, a in arrays.items()}
+    m = flat.pop("multiplier")
+    if np.any(~(m > 0)):
+        raise ValueError(f"multiplier {m[~(m > 0)][0]!r} must be positive")
+    units = flat.pop("quantity") * m
+    d = _core.pnl_explain_arrays(np.ascontiguousarray(np.broadcast_to(codes, shape)).reshape(-1).astype(np.uint8), units, *flat.values())
+    frame = pd.DataFrame({c: d[c] for c in PNL_EXPLAIN_COLUMNS})
+    if by is None:
+        return frame
+    labels = np.asarray(by, dtype=object).reshape(-1)
+    if len(labels) != len(frame):
+        raise ValueError(f"by must hold one label per holding ({len(frame)}), got {len(labels)}")
+    return frame.groupby(labels, sort=False).sum()
 
 
 def _decompose(fn, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor):

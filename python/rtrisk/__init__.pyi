@@ -44,6 +44,18 @@ class Garch(NamedTuple):
 def fit_garch(returns: ArrayLike, weights: Optional[ArrayLike] = ...) -> Garch:
     """GARCH(1,1) by variance-targeted Gaussian quasi-maximum likelihood (zero mean)."""
 
+UNLABELLED: str
+PNL_EXPLAIN_COLUMNS: tuple[str, ...]
+
+def factor_exposures(returns: ArrayLike, weights: ArrayLike, groups: Any, confidence: float = 0.99, es_confidence: float = 0.975, *,
+                     value: Optional[float] = None) -> Any:
+    """DataFrame by (factor, group): members, net_exposure, gross_exposure, var, es, component_var."""
+
+def pnl_explain(kind: Any, quantity: ArrayLike, spot_start: ArrayLike, spot_end: ArrayLike, strike: ArrayLike = 0.0,
+                expiry: ArrayLike = 0.0, years: ArrayLike = 0.0, rate: ArrayLike = 0.0, dividend: ArrayLike = 0.0,
+                vol_start: ArrayLike = 0.0, vol_end: Optional[ArrayLike] = None, *, multiplier: ArrayLike = 1.0, by: Any = None) -> Any:
+    """DataFrame per holding (or per by= label): actual, delta, gamma, vega, theta, unexplained."""
+
 def var(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confidence: float = 0.99,
         method: Union[Method, WeightedMethod] = "historical", horizon_days: float = 1, *, paths: int = 100_000, seed: int = 42,
         value: Optional[float] = None, quantile: Quantile = "linear", divisor: Literal["population", "sample"] = "population",

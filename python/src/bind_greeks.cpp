@@ -3,6 +3,7 @@
 #include "bindings.hpp"
 
 #include <rtrisk/greeks.hpp>
+#include <rtrisk/pnl_explain.hpp>
 #include <rtrisk/implied_vol.hpp>
 
 #include <array>
@@ -86,7 +87,50 @@ py::tuple implied_vol_arrays(const kinds& kind, py::object price_obj, py::object
 
 } // namespace
 
+/// P&L explain (pnl_explain.hpp) of 1-D arrays of holdings: kind 0 call, 1 put, 2 linear; units
+/// q m; the rest as explain_option (ignored for linear holdings but the spots).
+py::dict pnl_explain_arrays(const kinds& kind, py::object units_obj, py::object spot0, py::object spot1, py::object strike,
+                            py::object expiry, py::object years, py::object rate, py::object dividend, py::object vol0,
+                            py::object vol1) {
+    const vec u = real_vector(units_obj, "quantity"), s0 = real_vector(spot0, "spot_start"), s1 = real_vector(spot1, "spot_end"),
+              k = real_vector(strike, "strike"), t = real_vector(expiry, "expiry"), dt = real_vector(years, "years"),
+              r = real_vector(rate, "rate"), q = real_vector(dividend, "dividend"), v0 = real_vector(vol0, "vol_start"),
+              v1 = real_vector(vol1, "vol_end");
+    const auto n = static_cast<std::size_t>(kind.size());
+    check_lengths(n, {std::size_t(u.size()), std::size_t(s0.size()), std::size_t(s1.size()), std::size_t(k.size()), std::size_t(t.size()),
+                      std::size_t(dt.size()), std::size_t(r.size()), std::size_t(q.size()), std::size_t(v0.size()), std::size_t(v1.size())});
+    static constexpr std::array<const char*, 6> names{"actual", "delta", "gamma", "vega", "theta", "unexplained"};
+    std::array<py::array_t<double>, 6> out;
+    for (auto& a : out) a = py::array_t<double>(static_cast<py::ssize_t>(n));
+    std::array<double*, 6> ptr{};
+    for (std::size_t j = 0; j < 6; ++j) ptr[j] = out[j].mutable_data();
+    {
+        py::gil_scoped_release release;
+        note_gil_state();
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto code = kind.data()[i];
+            rtrisk::pnl_explain e;
+            try {
+                const auto at = [i](const vec& a) { return a.data()[i]; };
+                if (code == 2) e = rtrisk::explain_linear(at(u), at(s0), at(s1));
+                else if (code <= 1)
+                    e = rtrisk::explain_option(static_cast<rtrisk::option_kind>(code), at(u), at(s0), at(s1), at(k), at(t), at(dt), at(r), at(q),
+                                               at(v0), at(v1));
+                else throw std::invalid_argument("kind code " + std::to_string(code));
+            } catch (const std::invalid_argument& x) {
+                throw std::invalid_argument("position " + std::to_string(i) + ": " + x.what());
+            }
+            const double f[6] = {e.actual, e.delta, e.gamma, e.vega, e.theta, e.unexplained};
+            for (std::size_t j = 0; j < 6; ++j) ptr[j][i] = f[j];
+        }
+    }
+    py::dict d;
+    for (std::size_t j = 0; j < 6; ++j) d[names[j]] = out[j];
+    return d;
+}
+
 void bind_greeks(py::module_& m) {
+    m.def("pnl_explain_arrays", &pnl_explain_arrays, "P&L explain of 1-D arrays of holdings (kind 0 call, 1 put, 2 linear).");
     m.def("bsm_arrays", &bsm_arrays, "Price and Greeks of 1-D arrays of options (kind 0 = call, 1 = put).");
     m.def("implied_vol_arrays", &implied_vol_arrays, "Implied vols and status codes of 1-D arrays of options.");
     py::list statuses;

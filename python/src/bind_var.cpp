@@ -8,6 +8,7 @@
 #include <rtrisk/portfolio_risk.hpp>
 #include <rtrisk/stressed_var.hpp>
 #include <rtrisk/var.hpp>
+#include <rtrisk/factor_exposure.hpp>
 #include <rtrisk/scenario_weighting.hpp>
 #include <rtrisk/weighted_historical.hpp>
 
@@ -153,6 +154,21 @@ void bind_var(py::module_& m) {
                             double horizon_days) {
         return weighted_measure(real_array(p, "returns"), method, measure::es, confidence, decay, filter, horizon_days);
     });
+    m.def("group_risk", [](py::object r, py::object w, const std::vector<std::string>& labels, double vc, double ec) {
+        const auto wv = as_vector_array(real_array(w, "weights"), "weights");
+        const auto x = span_of(wv);
+        return with_matrix(real_array(r, "returns"), "returns", [&](const auto& R) {
+            std::vector<rtrisk::basic_group_risk<double>> g;
+            {
+                py::gil_scoped_release release;
+                note_gil_state();
+                g = rtrisk::group_risk(R, x, std::span<const std::string>(labels), vc, ec);
+            }
+            py::list out;
+            for (const auto& e : g) out.append(py::make_tuple(e.group, e.members, e.net_exposure, e.gross_exposure, e.var, e.es, e.component_var));
+            return out;
+        });
+    }, "[(group, members, net, gross, VaR, ES, component VaR)] by label (factor_exposure.hpp)");
     m.def("fit_garch11", [](py::object p) {
         const auto v = as_vector_array(real_array(p, "returns"), "returns");
         const auto s = span_of(v);
