@@ -16,6 +16,10 @@ last = list(csv.reader(open(DATA / "eu_stock_markets.csv")))[-1]
 indices = {"DAX": float(last[1]), "SMI": float(last[2]), "CAC": float(last[3]), "FTSE": float(last[4])}
 desk = {"DAX": "FIRM/Equities/Europe/alice", "CAC": "FIRM/Equities/Europe/bob",
         "SMI": "FIRM/Equities/Europe/bob", "FTSE": "FIRM/Equities/UK/carol"}
+# Factor columns (docs/book.md): country and currency of each index's market, a sector per stock.
+country = {"DAX": ("DE", "EUR"), "SMI": ("CH", "CHF"), "CAC": ("FR", "EUR"), "FTSE": ("GB", "GBP")}
+sectors = ["Banks", "Energy", "Industrials", "Technology", "Consumer", "Health Care"]
+sector_gen = random.Random(11)  # its own stream: the other figures stay as they were
 traders = ["FIRM/Equities/Europe/alice", "FIRM/Equities/Europe/bob", "FIRM/Equities/UK/carol", "FIRM/Equities/UK/dan"]
 gen = random.Random(7)
 ASOF_TO_EXPIRY = 108 / 365  # scripts/run values the demo as of 2026-12-01; options expire 2027-03-19
@@ -34,15 +38,17 @@ def bsm(kind, s, k, t, r, q, v):
 
 rows, proxies = [], []
 for i, (sym, px) in enumerate(indices.items()):
-    rows.append({"node": desk[sym], "symbol": sym, "quantity": 20 * (i + 1), "price": round(0.98 * px, 2)})
+    rows.append({"node": desk[sym], "symbol": sym, "quantity": 20 * (i + 1), "price": round(0.98 * px, 2),
+                 "sector": "Index", "country": country[sym][0], "currency": country[sym][1]})
 for s in range(46):
     sym, idx = f"EQ{s + 1:03d}", list(indices)[s % 4]
     beta, px = round(gen.uniform(0.6, 1.4), 3), round(gen.uniform(20, 400), 2)
     proxies.append({"symbol": sym, "proxy": idx, "beta": beta, "price": px})
     qty = round(gen.uniform(-500, 1500))
-    rows.append({"node": traders[s % 4], "symbol": sym, "quantity": qty, "price": round(px * (1 + gen.gauss(0, 0.005)), 2)})
+    rows.append({"node": traders[s % 4], "symbol": sym, "quantity": qty, "price": round(px * (1 + gen.gauss(0, 0.005)), 2),
+                 "sector": sector_gen.choice(sectors), "country": country[idx][0], "currency": country[idx][1]})
 # The same stock at a second desk: a symbol may sit under several nodes.
-rows.append({"node": "FIRM/Equities/UK/dan", "symbol": "EQ001", "quantity": -200, "price": proxies[0]["price"]})
+rows.append({"node": "FIRM/Equities/UK/dan", "symbol": "EQ001", "quantity": -200, "price": proxies[0]["price"]})  # labels from its first row
 for sym, px in indices.items():
     for kind, k, vol, qty, node in (("put", 0.95, 0.22, 10, "FIRM/Derivatives/Index/erin"),
                                     ("call", 1.05, 0.18, -10, "FIRM/Derivatives/Index/frank")):
@@ -50,8 +56,9 @@ for sym, px in indices.items():
         name = f"{sym} {strike} {'P' if kind == 'put' else 'C'} 2027-03-19"
         rows.append({"node": node, "symbol": name, "quantity": qty,
                      "price": round(bsm(kind, px, strike, ASOF_TO_EXPIRY, RATE, DIVIDEND, vol), 2), "multiplier": 10, "type": kind,
-                     "underlying": sym, "strike": strike, "expiry": "2027-03-19", "vol": vol})
-fields = ["node", "symbol", "quantity", "price", "multiplier", "type", "underlying", "strike", "expiry", "vol"]
+                     "underlying": sym, "strike": strike, "expiry": "2027-03-19", "vol": vol,
+                     "sector": "Index", "country": country[sym][0], "currency": country[sym][1]})
+fields = ["node", "symbol", "quantity", "price", "multiplier", "type", "underlying", "strike", "expiry", "vol", "sector", "country", "currency"]
 with open(DATA / "demo_book.csv", "w", newline="") as f:
     w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
     w.writeheader()

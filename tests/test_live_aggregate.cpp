@@ -88,10 +88,21 @@ TEST_CASE("scale-out: partition records summed by the aggregator give one engine
         same(n.gross_exposure, e.gross_exposure, n.path + " gross_exposure");
         same(n.vega, e.vega, n.path + " vega");
         same(n.theta, e.theta, n.path + " theta");
+        const auto& ex = (*expected.explain)[static_cast<std::size_t>(&e - expected.nodes.data())];
+        const auto& gx = (*got.explain)[static_cast<std::size_t>(&n - got.nodes.data())];
+        same(gx.actual, ex.actual, n.path + " explain actual");
+        same(gx.delta, ex.delta, n.path + " explain delta");
+        same(gx.gamma, ex.gamma, n.path + " explain gamma");
+        same(gx.trading, ex.trading, n.path + " explain trading");
+        same(gx.unexplained, ex.unexplained, n.path + " explain unexplained");
     }
+    CHECK((*got.explain)[0].actual != 0); // the trades and the CAC tick moved the P&L
     same(got.net_exposure, expected.net_exposure, "net_exposure");
     same(got.var_methods->gaussian, expected.var_methods->gaussian, "gaussian");
     same(got.var_methods->cornish_fisher, expected.var_methods->cornish_fisher, "cornish_fisher");
+    same(*got.var_methods->ewma, *expected.var_methods->ewma, "ewma");
+    same(*got.var_methods->filtered_historical, *expected.var_methods->filtered_historical, "filtered_historical");
+    same(*got.var_methods->age_weighted, *expected.var_methods->age_weighted, "age_weighted");
 
     REQUIRE(got.positions->size() == expected.positions->size());
     std::map<std::pair<std::string, std::string>, const position_risk*> rows;

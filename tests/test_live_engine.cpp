@@ -738,3 +738,140 @@ TEST_CASE("a node's backtest: its positions revalued on the last 250 days of the
     (void)N;
     CHECK_THROWS_WITH_AS(eng.backtest_of("FIRM/none"), "node: no node 'FIRM/none' in the book", std::invalid_argument);
 }
+
+TEST_CASE("the root's VaR by the scenario-weighting methods equals the core's functions on its scenario P&L") {
+    engine eng(demo_book());
+    eng.state().set_spot(0, eng.state().spots()[0] * 1.02);
+    const auto snap = eng.snapshot();
+    REQUIRE(snap.var_methods);
+    const auto pnl = eng.state().pnl(0);
+    const auto& m = *snap.var_methods;
+    CHECK(m.historical == snap.nodes[0].var_99);
+    REQUIRE(m.ewma);
+    CHECK(*m.ewma == doctest::Approx(rtrisk::ewma_var(pnl, 0.99, live_ewma_decay)).epsilon(1e-14));
+    REQUIRE(m.filtered_historical);
+    CHECK(*m.filtered_historical == doctest::Approx(rtrisk::filtered_historical_var(pnl, 0.99, live_ewma_decay)).epsilon(1e-14));
+    REQUIRE(m.age_weighted);
+    CHECK(*m.age_weighted == rtrisk::age_weighted_var(pnl, 0.99, live_age_decay));
+    const auto wire = to_wire(snap);
+    CHECK(std::abs(wire["var_methods"]["ewma"].get<double>() - *m.ewma) <= 0.005); // cents
+    // 100 scenarios leave 70 after the filter's 30 seed days: too few for VaR 99, so absent (null on the wire)
+    engine few(demo_book(100));
+    const auto s100 = few.snapshot();
+    CHECK_FALSE(s100.var_methods->filtered_historical.has_value());
+    CHECK(s100.var_methods->ewma.has_value());
+    CHECK(to_wire(s100)["var_methods"]["filtered_historical"].is_null());
+}
+
+TEST_CASE("P&L explain since the start of the day: delta and gamma on the opening Greeks, trades apart, a new UTC day starts again") {
+    engine eng(demo_book());
+    const auto& st = eng.state();
+    const auto start = eng.snapshot();
+    const double pnl0 = start.nodes[0].pnl;
+    const auto dax = eng.symbol_index().at("DAX");
+    const std::int64_t day1 = 20'000 * engine::us_per_day + 9 * 3'600'000'000LL; // 09:00 UTC on a day
+    const double s0 = st.spots()[st.contracts()[dax].underlying];
+    const auto units_before = st.positions_of(dax).empty() ? 0.0 : 0.0;
+    (void)units_before;
+    std::vector<tick> batch{{day1, dax, s0 * 1.03, 0, 1, "", true}, {day1 + 1000, eng.symbol_index().at("SMI"), st.spots()[1] * 0.98, 0, 2, "", true}};
+    eng.apply_batch(batch, [](const tick&, const std::exception& e) { FAIL(e.what()); });
+    eng.apply({day1 + 2000, eng.symbol_index().at("CAC"), st.spots()[2] * 1.01, 10, 3, "FIRM/Equities/Europe/bob", true}); // a trade
+    const auto s = eng.snapshot();
+    REQUIRE(s.explain);
+    REQUIRE(s.explain->size() == s.nodes.size());
+    CHECK(s.explain_since_us == 0); // the day the engine started in
+    const auto& root = (*s.explain)[0];
+    CHECK(root.actual == doctest::Approx(s.nodes[0].pnl - pnl0).epsilon(1e-12)); // every P&L change since the start
+    CHECK(root.actual == doctest::Approx(root.delta + root.gamma + root.vega + root.theta + root.trading + root.unexplained).epsilon(1e-12));
+    CHECK(root.vega == 0);
+    CHECK(root.theta == 0);
+    CHECK(std::abs(root.unexplained) < 0.02 * std::abs(root.delta)); // 3 % moves: delta-gamma explains the options to ~1 %
+    // each node is the sum of its positions' explains (book_state::explain_position)
+    for (std::size_t n = 0; n < s.nodes.size(); ++n) {
+        double actual = 0, delta = 0;
+        for (std::size_t p = 0; p < st.positions().size(); ++p) {
+            bool below = false;
+            for (std::size_t k = st.positions()[p].node; k != rtrisk::book_state::npos; k = st.nodes()[k].parent) below = below || k == n;
+            if (!below) continue;
+            actual += st.explain_position(p).actual;
+            delta += st.explain_position(p).delta;
+        }
+        CHECK((*s.explain)[n].actual == doctest::Approx(actual).epsilon(1e-12));
+        CHECK((*s.explain)[n].delta == doctest::Approx(delta).epsilon(1e-12));
+    }
+    // the trade's P&L is trading, not delta: 10 CAC bought at the price it moved to has none yet
+    const auto bob = st.find_node("FIRM/Equities/Europe/bob");
+    CHECK((*s.explain)[bob].trading == doctest::Approx(0.0).epsilon(1e-9));
+    // the next UTC day: the explain starts again from the state before its first tick
+    const double pnl_day2 = s.nodes[0].pnl;
+    eng.apply_batch(std::vector<tick>{{day1 + engine::us_per_day, dax, s0 * 1.01, 0, 4, "", true}},
+                    [](const tick&, const std::exception& e) { FAIL(e.what()); });
+    const auto s2 = eng.snapshot();
+    CHECK(s2.explain_since_us == (day1 / engine::us_per_day + 1) * engine::us_per_day);
+    CHECK((*s2.explain)[0].actual == doctest::Approx(s2.nodes[0].pnl - pnl_day2).epsilon(1e-12));
+    const auto wire = to_wire(s2);
+    CHECK(wire["explain"]["path"][0] == "FIRM");
+    CHECK(wire["explain"]["since_us"] == s2.explain_since_us);
+    CHECK(std::abs(wire["explain"]["actual"][0].get<double>() - (*s2.explain)[0].actual) <= 0.005); // cents
+    // a node's detail lists its positions' explains, largest |actual| first
+    const auto d = eng.detail_of("FIRM");
+    REQUIRE(!d.explain.empty());
+    CHECK(d.explain.size() <= engine::explain_movers);
+    for (std::size_t i = 1; i < d.explain.size(); ++i) CHECK(std::abs(d.explain[i - 1].explain.actual) >= std::abs(d.explain[i].explain.actual));
+}
+
+TEST_CASE("risk by factor columns: groups per label, components summing to the root's VaR, labels one per instrument") {
+    engine eng(demo_book());
+    const auto s = eng.snapshot();
+    REQUIRE(s.factors);
+    std::set<std::string> factors;
+    for (const auto& g : *s.factors) factors.insert(g.factor);
+    CHECK(factors == std::set<std::string>{"sector", "country", "currency"});
+    for (const auto& f : factors) {
+        double comp = 0, delta = 0;
+        std::size_t count = 0;
+        for (const auto& g : *s.factors) {
+            if (g.factor != f) continue;
+            comp += g.component_var;
+            delta += g.net_delta;
+            count += g.positions_count;
+            CHECK(g.var_99 > 0);
+        }
+        CHECK(comp == doctest::Approx(s.nodes[0].var_99).epsilon(1e-9)); // Euler
+        CHECK(delta == doctest::Approx(s.nodes[0].net_delta).epsilon(1e-9));
+        CHECK(count == s.nodes[0].positions_count);
+    }
+    // the EUR group's VaR is the VaR of the EUR instruments' positions, from the core's batch revaluation
+    const auto& st = eng.state();
+    const auto& book = eng.book();
+    std::size_t cur = 0;
+    while (book.factors[cur].name != "currency") ++cur;
+    rtrisk::derivatives_book b(st.rate());
+    for (std::size_t u = 0; u < st.underlyings().size(); ++u) b.add_underlying(st.underlyings()[u], st.spots()[u], st.dividends()[u]);
+    for (const auto& p : st.positions()) {
+        if (book.factors[cur].label_of_contract[p.contract] != "EUR") continue;
+        const auto& c = st.contracts()[p.contract];
+        if (c.is_option) b.add_option(c.underlying, c.kind, c.strike, c.expiry, c.vol, p.quantity, p.multiplier);
+        else b.add_linear(c.underlying, p.quantity, p.multiplier);
+    }
+    const Eigen::VectorXd eur = rtrisk::full_revaluation_pnl<double>(b, st.scenarios());
+    const auto g = std::find_if(s.factors->begin(), s.factors->end(), [](const factor_group& x) { return x.factor == "currency" && x.group == "EUR"; });
+    REQUIRE(g != s.factors->end());
+    CHECK(g->var_99 == doctest::Approx(rtrisk::historical_var(eur, 0.99)).epsilon(1e-9));
+    CHECK(to_wire(s)["factors"].size() == s.factors->size());
+    // refusals name the line and the field
+    const std::string head = "node,symbol,quantity,price,sector\n";
+    CHECK(book_refusal(head + "FIRM/a,DAX,1,5000,Index\nFIRM/b,DAX,2,5000,Banks\n") ==
+          "rtrisk_test_positions.csv:3: field 'sector': 'Banks' differs from 'Index' given to 'DAX' at rtrisk_test_positions.csv:2");
+    CHECK(book_refusal(head + "FIRM/a,DAX,1,5000," + std::string(65, 'x') + "\n").find("field 'sector'") != std::string::npos);
+    // a book without factor columns publishes none
+    const auto p = write("rtrisk_test_positions.csv", "node,symbol,quantity,price\nFIRM/a,DAX,1,5000\n");
+    engine plain(load_book({p, data_dir + "/eu_stock_markets.csv", "", 200}, demo_market()));
+    CHECK(plain.snapshot().factors->empty());
+    // positions without a label group as (none)
+    const auto q = write("rtrisk_test_positions.csv", "node,symbol,quantity,price,country\nFIRM/a,DAX,1,5000,DE\nFIRM/a,SMI,1,7000,\n");
+    engine labelled(load_book({q, data_dir + "/eu_stock_markets.csv", "", 200}, demo_market()));
+    const auto lf = *labelled.snapshot().factors;
+    REQUIRE(lf.size() == 2);
+    CHECK(lf[1].group == unlabelled);
+}

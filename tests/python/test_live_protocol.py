@@ -116,7 +116,7 @@ def test_positions_refresh_in_a_publication_of_its_own_after_the_headline(server
     half a period after a headline publication (docs/protocol.md, "Publication rate"): a headline
     delta never carries them, and the engine reads no tick for a refresh (it repeats the event
     time, the nodes and the headline)."""
-    slow = {"positions", "positions_rows", "greeks", "stress", "grid"}
+    slow = {"positions", "positions_rows", "greeks", "stress", "grid", "explain", "factors"}
     headline = {"nodes", "total_pnl", "var_99", "es_975", "ticks_total", "var_methods"}
 
     async def go():
@@ -341,3 +341,53 @@ def test_api_risk_and_api_history(server):
         with pytest.raises(urllib.error.HTTPError) as info:
             server.get(target)
         assert info.value.code == 400 and needle in info.value.read().decode(), target
+
+
+def test_weighted_var_explain_and_factors_are_published(server):
+    """The firm's VaR by the scenario-weighting methods, every node's P&L explain since the start
+    of the day (columns in the order of nodes; the parts add up to the actual change), the risk by
+    the demo book's sector / country / currency columns (Euler components summing to the VaR 99),
+    and the biggest movers' explain in a node's detail: on both servers, schema-valid."""
+    import jsonschema
+    cents = 0.01
+
+    async def go():
+        async with websockets.connect(server.url, max_size=None) as ws:
+            snap = json.loads(await ws.recv())
+            held = check_message(snap, None)
+            at_refresh = None  # the headline the last refresh was computed with (a refresh reads no tick)
+            end = time.monotonic() + 2.0
+            while time.monotonic() < end or at_refresh is None:  # let the simulator move the book
+                m = json.loads(await ws.recv())
+                if m["type"] != "heartbeat":
+                    held = check_message(m, held)
+                    if m["type"] == "delta" and "factors" in m["changes"] and m["seq"] == m["base"] + 1:
+                        at_refresh = {k: held[k] for k in ("var_99", "positions_count", "factors", "explain", "nodes")}
+            return held, at_refresh
+
+    d, r = run(go())
+    m = d["var_methods"]
+    assert set(m) == {"historical", "gaussian", "cornish_fisher", "ewma", "filtered_historical", "age_weighted"}
+    assert all(isinstance(m[k], float) and m[k] > 0 for k in ("ewma", "filtered_historical", "age_weighted")), m
+    e = r["explain"]
+    paths = [n["path"] for n in r["nodes"]]
+    assert e["path"] == paths[:len(e["path"])] and e["path"][0] == "FIRM"
+    parts = ("delta", "gamma", "vega", "theta", "trading", "unexplained")
+    for i in range(len(e["path"])):
+        assert sum(e[k][i] for k in parts) == pytest.approx(e["actual"][i], abs=len(parts) * cents)
+    assert any(abs(x) > 0 for x in e["delta"]), "the simulator moved prices: some delta P&L"
+    by_factor = {}
+    for g in r["factors"]:
+        by_factor.setdefault(g["factor"], []).append(g)
+    assert list(by_factor) == ["sector", "country", "currency"]
+    for factor, groups in by_factor.items():
+        assert sum(g["component_var"] for g in groups) == pytest.approx(r["var_99"], abs=len(groups) * cents + 1e-6 * r["var_99"]), factor
+        assert sum(g["positions_count"] for g in groups) == r["positions_count"]
+    assert {g["group"] for g in by_factor["currency"]} >= {"EUR", "CHF", "GBP"}
+    status, body = server.get("/api/node?path=FIRM/Derivatives")
+    detail = json.loads(body)
+    assert status == 200 and 0 < len(detail["explain"]["positions"]) <= 50
+    jsonschema.validate(detail, {"$ref": "#/definitions/node_detail", "definitions": SCHEMA["definitions"]}, cls=jsonschema.Draft7Validator)
+    movers = [abs(p["actual"]) for p in detail["explain"]["positions"]]
+    assert movers == sorted(movers, reverse=True)
+    assert all(p["node"].startswith("FIRM/Derivatives/") for p in detail["explain"]["positions"])

@@ -4,6 +4,7 @@ import { AlertBanner, AlertsList, LimitsPanel } from "./components/Limits";
 import { BacktestPanel } from "./components/Backtest";
 import { Greeks, WhyVaR } from "./components/NodeDetailPanels";
 import { WhatIfPanel } from "./components/WhatIf";
+import { ExplainPanel, FactorsPanel } from "./components/ExplainAndFactors";
 import { useNodeDetail } from "./useNodeDetail";
 import { HistoryCharts } from "./components/HistoryCharts";
 import { NodesTable } from "./components/NodesTable";
@@ -108,7 +109,7 @@ const Panels = memo(function Panels({ d, sel, live, snapshots, onSelect }:
           <table>
             <tbody>
               {Object.entries(d.var_methods).map(([k, v]) => (
-                <tr key={k}><td>{k.replace(/_/g, " ")}</td><td>{fmt(v)}</td></tr>
+                <tr key={k}><td>{k.replace(/_/g, " ")}</td><td>{v === null ? "too few scenarios" : fmt(v)}</td></tr>
               ))}
             </tbody>
           </table>
@@ -123,6 +124,16 @@ const Panels = memo(function Panels({ d, sel, live, snapshots, onSelect }:
       <section className="panel" data-testid="node-detail" data-path={detail?.path}>
         <h3>Why VaR moved: {leaf(sel.path)}{detailError ? ` (not refreshed: ${detailError})` : ""}</h3>
         {detail ? <WhyVaR d={detail} /> : <p className="muted">loading…</p>}
+      </section>
+      <section className="row">
+        <div className="panel grow">
+          <h3>P&amp;L explain: {leaf(sel.path)}</h3>
+          <ExplainPanel explain={d.explain} path={sel.path} detail={detail} />
+        </div>
+        <div className="panel grow">
+          <h3>Risk by factor (firm)</h3>
+          <FactorsPanel factors={d.factors} />
+        </div>
       </section>
       <section className="panel">
         <h3>Backtest: {leaf(sel.path)}, hypothetical daily P&amp;L against the previous day&apos;s VaR 99</h3>

@@ -41,6 +41,8 @@ export interface ProtocolTypes {
   ClientMessage?: ClientMessage;
   RiskChanges?: RiskChanges;
   RiskData?: RiskData;
+  FactorGroup?: FactorGroup;
+  PositionExplain?: PositionExplain;
   ServerInfo?: ServerInfo;
   HistoryPoint?: HistoryPoint;
   NodeRisk?: NodeRisk;
@@ -132,11 +134,38 @@ export interface RiskData {
     pnl: number;
   }[];
   grid: SpotVolGrid;
+  /**
+   * the root's VaR 99 by method over the same scenarios; ewma and filtered_historical with decay 0.94, age_weighted 0.99; null where the scenario count cannot support the method
+   */
   var_methods: {
     historical: number;
     gaussian: number;
     cornish_fisher: number;
+    ewma: number | null;
+    filtered_historical: number | null;
+    age_weighted: number | null;
   };
+  /**
+   * P&L explain of every node since the start of the day (columns; path in the order of nodes when it was computed): actual P&L change, delta and gamma on the Greeks at the start, vega and theta (0: vols and the valuation date are held), trading (quantities traded since), unexplained
+   */
+  explain: {
+    /**
+     * event time the day began (µs since the Unix epoch); 0: the server's start
+     */
+    since_us: number;
+    path: string[];
+    actual: number[];
+    delta: number[];
+    gamma: number[];
+    vega: number[];
+    theta: number[];
+    trading: number[];
+    unexplained: number[];
+  };
+  /**
+   * risk by the book's factor columns (sector, country, currency; empty when it has none), groups in order of first appearance
+   */
+  factors: FactorGroup[];
   server: ServerInfo;
   history: HistoryPoint[];
 }
@@ -356,6 +385,22 @@ export interface SpotVolGrid {
   pnl: number[][];
 }
 /**
+ * Positions whose instrument has one label of a factor ('(none)': no label): stand-alone VaR 99 / ES 97.5 of their scenario P&L, and their Euler component in the root's VaR 99 (the components of one factor sum to it).
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "FactorGroup".
+ */
+export interface FactorGroup {
+  factor: string;
+  group: string;
+  positions_count: number;
+  net_delta: number;
+  gross_exposure: number;
+  var_99: number;
+  es_975: number;
+  component_var: number;
+}
+/**
  * The server's timing, constant for an instance: what a client needs to tell a live stream from a stale one.
  *
  * This interface was referenced by `ProtocolTypes`'s JSON-Schema
@@ -401,6 +446,23 @@ export interface HeartbeatMessage {
  */
 export interface ClientMessage {
   type: "resync" | "ping";
+}
+/**
+ * One position's P&L change since the start of the day split on the Greeks at the start (docs/conventions.md, P&L explain): actual = delta + gamma + vega + theta + trading + unexplained.
+ *
+ * This interface was referenced by `ProtocolTypes`'s JSON-Schema
+ * via the `definition` "PositionExplain".
+ */
+export interface PositionExplain {
+  node: string;
+  symbol: string;
+  actual: number;
+  delta: number;
+  gamma: number;
+  vega: number;
+  theta: number;
+  trading: number;
+  unexplained: number;
 }
 /**
  * In a delta instead of positions: the rows that changed. index lists them ascending, each appended row (index >= the held row count) included; the value columns give their new values in that order; node, symbol and type give the appended rows' only. count is the row count after.
@@ -949,6 +1011,19 @@ export interface NodeDetail {
           component_var: number;
         }
       ];
+  /**
+   * P&L explain since the start of the day of the node's 50 positions whose P&L moved most (largest |actual| first), exact
+   */
+  explain: {
+    /**
+     * event time the day began (µs since the Unix epoch); 0: the server's start
+     */
+    since_us: number;
+    /**
+     * @maxItems 50
+     */
+    positions: PositionExplain[];
+  };
 }
 /**
  * GET /api/backtest?path=P: the node's current positions revalued on each of the last days (at most 250) of the price history (hypothetical P&L; options fully, at today's spot, vol and expiry), each against the historical VaR 99 of the same positions over the window of days before it; an exception is pnl < -var_99. Kupiec's POF, Christoffersen's independence and conditional coverage p-values, and the Basel traffic light of the exceptions.

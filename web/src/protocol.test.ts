@@ -13,9 +13,10 @@ const position = (node: string, symbol: string, pnl: number): Position =>
 
 const data = (over: Partial<RiskData> = {}): RiskData => ({
   total_pnl: 1, market_value: 2, gross_exposure: 3, net_exposure: 4, net_delta: 5, positions_count: 2, var_99: 10,
-  es_975: 12, scenarios: 500, ticks_total: 0, var_methods: { historical: 10, gaussian: 9, cornish_fisher: 11 }, positions: columns([]), greeks: [],
+  es_975: 12, scenarios: 500, ticks_total: 0, var_methods: { historical: 10, gaussian: 9, cornish_fisher: 11, ewma: 12, filtered_historical: null, age_weighted: 13 }, positions: columns([]), greeks: [],
   stress: [], grid: { spot: [], vol: [], pnl: [] }, server: { publish_ms: 100, heartbeat_ms: 5000, history_points: 600 },
-  history: [[0, 1, 10]], limits: [], alerts: [],
+  history: [[0, 1, 10]], limits: [], alerts: [], factors: [],
+  explain: { since_us: 0, path: ["FIRM"], actual: [1], delta: [1], gamma: [0], vega: [0], theta: [0], trading: [0], unexplained: [0] },
   nodes: [{ path: "FIRM", parent: null, depth: 0, positions_count: 2, market_value: 2, pnl: 1, net_delta: 5, gross_exposure: 3, vega: 0,
     theta: 0, var_99: 10, es_975: 12, component_var: 10, top_contributors: [] }],
   ...over,

@@ -93,6 +93,7 @@ public:
         std::vector<std::vector<double>> pnl(n, std::vector<double>(T, 0.0));
         std::vector<std::size_t> parent(n, SIZE_MAX);
         std::vector<rtrisk::basic_node_totals<double>> sums(n);
+        std::vector<rtrisk::pnl_explain> explain(n);
         s.nodes.resize(n);
         for (std::size_t k = 0; k < n; ++k) {
             const auto& path = paths[order[k]];
@@ -106,6 +107,7 @@ public:
             }
             if (const auto* o = own[order[k]]) {
                 sums[k] = o->totals;
+                explain[k] = o->explain;
                 r.positions_count = o->positions_count;
                 pnl[k] = o->scenario_pnl;
                 s.net_exposure += o->linear_exposure;
@@ -114,6 +116,7 @@ public:
         for (std::size_t k = n; k-- > 0;) { // children (deeper) first: add each node into its parent
             if (parent[k] == SIZE_MAX) continue;
             sums[parent[k]] += sums[k];
+            explain[parent[k]] += explain[k];
             s.nodes[parent[k]].positions_count += s.nodes[k].positions_count;
             for (std::size_t i = 0; i < T; ++i) pnl[parent[k]][i] += pnl[k][i];
         }
@@ -134,7 +137,9 @@ public:
             }
         }
         if (n == 0) return s;
-        s.var_methods = var_by_method{rtrisk::gaussian_var(pnl[0], 0.99), rtrisk::cornish_fisher_var(pnl[0], 0.99), s.nodes[0].var_99};
+        s.var_methods = var_methods_of(pnl[0], s.nodes[0].var_99);
+        s.explain = std::move(explain); // since each engine's start or day
+        s.factors.emplace();            // not aggregated (docs/scaling.md)
         // positions (Euler components at the root's VaR scenarios), and the additive parts summed
         const auto q = rtrisk::detail::locate_quantile(std::span<const double>(pnl[0]), 1.0 - 0.99, rtrisk::quantile_method::linear);
         auto& rows = s.positions.emplace();

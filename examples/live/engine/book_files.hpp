@@ -76,6 +76,13 @@ struct loaded_book {
     std::vector<std::string> scenario_labels;
     /// Per row of history_returns: the label of the day its return ends on.
     std::vector<std::string> return_labels;
+    /// The factor columns the positions file has (factor_fields() order), each with the label of
+    /// every contract (unlabelled when none of its rows gives one).
+    struct factor {
+        std::string name;
+        std::vector<std::string> label_of_contract;
+    };
+    std::vector<factor> factors;
 };
 
 namespace detail {
@@ -238,9 +245,19 @@ inline std::ifstream open(const std::string& path) {
 /// Field names of a positions file (users script against them: they do not change).
 inline const std::set<std::string>& position_fields() {
     static const std::set<std::string> f{"node", "symbol", "quantity", "price", "multiplier",
-                                         "type", "underlying", "strike", "expiry", "vol"};
+                                         "type", "underlying", "strike", "expiry", "vol",
+                                         "sector", "country", "currency"};
     return f;
 }
+
+/// The optional instrument labels of a positions file, in this order: risk is also grouped by each.
+inline const std::vector<std::string>& factor_fields() {
+    static const std::vector<std::string> f{"sector", "country", "currency"};
+    return f;
+}
+
+/// The group of positions whose instrument has no label for a factor.
+inline const std::string unlabelled = "(none)";
 
 /// Loads a book; throws book_error (file, line, field) on the first bad value.
 /// `holds`, when given, selects the nodes this process keeps positions for (a scaled-out engine
@@ -276,7 +293,7 @@ inline loaded_book load_book(const book_files& files, const market_parameters& m
                          std::to_string(std::max<Eigen::Index>(T, 100)) +
                          (files.scenarios != 0 ? " scenarios asked (--scenarios)" : " needed for VaR 99 %"));
     }
-    loaded_book out{rtrisk::book_state({}, {}, {}, rtrisk::scenario_matrix<double>::Zero(1, 0), 0), 0, {}, {}, {}, {}, {}};
+    loaded_book out{rtrisk::book_state({}, {}, {}, rtrisk::scenario_matrix<double>::Zero(1, 0), 0), 0, {}, {}, {}, {}, {}, {}};
     out.history_returns = rtrisk::returns_from_prices(hist.values);
     out.scenario_labels.assign(hist.labels.end() - T, hist.labels.end());
     out.return_labels.assign(hist.labels.begin() + 1, hist.labels.end());
@@ -446,6 +463,31 @@ inline loaded_book load_book(const book_files& files, const market_parameters& m
         }
         out.multipliers.resize(st.contracts().size(), 0.0);
         for (auto& m : out.multipliers) m = m == 0 ? 1.0 : m;
+        // Factor labels belong to the instrument: every row of a symbol that gives one gives the same.
+        for (const auto& f : factor_fields()) {
+            if (std::none_of(records.begin(), records.end(), [&](const detail::record& r) { return r.fields.contains(f); })) continue;
+            loaded_book::factor fac{f, std::vector<std::string>(st.contracts().size())};
+            std::vector<const detail::record*> given(st.contracts().size(), nullptr);
+            for (const auto& p : rows_in) {
+                const auto* label = p.r->get(f);
+                if (!label) continue;
+                if (label->size() > 64 || !rtrisk_examples::valid_utf8(*label)) {
+                    throw book_error(p.r->where + ": field '" + f + "': '" + detail::printable(*label) + "' is not UTF-8 text of at most 64 bytes");
+                }
+                const auto c = st.find_contract(p.symbol);
+                if (given[c] && fac.label_of_contract[c] != *label) {
+                    throw book_error(p.r->where + ": field '" + f + "': '" + detail::printable(*label) + "' differs from '" +
+                                     detail::printable(fac.label_of_contract[c]) + "' given to '" + detail::printable(p.symbol) + "' at " +
+                                     given[c]->where);
+                }
+                fac.label_of_contract[c] = *label;
+                given[c] = p.r;
+            }
+            for (auto& l : fac.label_of_contract) {
+                if (l.empty()) l = unlabelled;
+            }
+            out.factors.push_back(std::move(fac));
+        }
         out.state = std::move(st);
     } catch (const book_error&) {
         throw;

@@ -113,7 +113,25 @@ public:
     explicit engine(loaded_book book) : m_book(std::move(book)) {
         const auto& st = m_book.state;
         for (std::size_t c = 0; c < st.contracts().size(); ++c) m_index.emplace(st.contracts()[c].symbol, static_cast<std::uint32_t>(c));
+        m_book.state.mark_explain_start(); // the loaded book is the start of the day
     }
+
+    static constexpr std::int64_t us_per_day = 86'400'000'000;
+    /// P&L explain runs from the start of the day: the engine's start, then the first tick of
+    /// each later UTC day of event time (the state before that tick is the new day's start).
+    void start_day_at(std::int64_t event_time_us) {
+        if (event_time_us <= 0) return;
+        const std::int64_t day = event_time_us / us_per_day;
+        if (m_explain_day < 0) {
+            m_explain_day = day;
+        } else if (day > m_explain_day) {
+            m_book.state.mark_explain_start();
+            m_explain_day = day;
+            m_explain_since_us = day * us_per_day;
+        }
+    }
+    /// When the explain period began (event time, µs; 0: the engine's start).
+    std::int64_t explain_since_us() const { return m_explain_since_us; }
 
     /// A simulator over the book's underlyings at `rate` ticks per second and `days_per_second`
     /// simulated trading days per second of wall time.
@@ -138,6 +156,7 @@ public:
     void apply(const tick& t) {
         auto& st = m_book.state;
         const auto& k = checked_contract(t);
+        start_day_at(t.event_time_us);
         const auto c = static_cast<std::size_t>(t.instrument);
         if (t.quantity == 0) {
             st.set_spot(k.underlying, t.price);
@@ -191,7 +210,9 @@ public:
         std::size_t i = 0;
         while (i < batch.size()) {
             std::size_t j = i;
-            while (j < batch.size() && batch[j].quantity == 0) ++j;
+            const std::int64_t day = batch[i].event_time_us / us_per_day; // a run of prices ends at a new day (P&L explain)
+            while (j < batch.size() && batch[j].quantity == 0 && batch[j].event_time_us / us_per_day == day) ++j;
+            if (j > i) start_day_at(batch[i].event_time_us);
             apply_prices(batch.subspan(i, j - i), on_reject);
             if (j < batch.size()) {
                 try {
@@ -347,6 +368,8 @@ public:
     }
 
     static constexpr std::size_t histogram_bins = 40;
+    /// Positions in a node detail's P&L explain: the largest |P&L change| first.
+    static constexpr std::size_t explain_movers = 50;
 
     /// The detail of the node at `path` (GET /api/node); throws std::invalid_argument for an
     /// unknown node. O(positions below it x (grid + stress) + T log T).
@@ -395,6 +418,13 @@ public:
             const auto& pos = st.positions()[p];
             d.top_contributors.push_back({st.nodes()[pos.node].path, st.contracts()[pos.contract].symbol, v});
         }
+        // P&L explain: the positions whose P&L moved most since the start of the day
+        for (const auto p : held) d.explain.push_back({st.nodes()[st.positions()[p].node].path, st.contracts()[st.positions()[p].contract].symbol, st.explain_position(p)});
+        const std::size_t movers = std::min(d.explain.size(), explain_movers);
+        std::partial_sort(d.explain.begin(), d.explain.begin() + static_cast<std::ptrdiff_t>(movers), d.explain.end(),
+                          [](const position_explain& a, const position_explain& b) { return std::abs(a.explain.actual) > std::abs(b.explain.actual); });
+        d.explain.resize(movers);
+        d.explain_since_us = m_explain_since_us;
         return d;
     }
 
@@ -520,6 +550,9 @@ public:
             auto& rows = s.positions.emplace();
             for (std::size_t p = 0; p < st.positions().size(); ++p) rows.push_back(position_row(p, comp[p]));
             book_parts(st, whole_book(st), true, s.greeks.emplace(), s.stress.emplace(), s.grid.emplace());
+            s.explain = st.explain_nodes();
+            s.explain_since_us = m_explain_since_us;
+            s.factors = nodes.empty() ? std::vector<factor_group>{} : factor_groups();
         }
         if (parts.own_vectors) {
             auto& own = s.own_vectors.emplace();
@@ -531,6 +564,7 @@ public:
                 o.scenario_pnl.assign(st.scenario_count(), 0.0);
                 for (const std::size_t p : nodes[n].positions) {
                     o.totals += st.position_totals(p);
+                    o.explain += st.explain_position(p);
                     ++o.positions_count;
                     const auto& pos = st.positions()[p];
                     const auto& k = st.contracts()[pos.contract];
@@ -552,12 +586,61 @@ public:
         }
         if (parts.var_methods && !nodes.empty()) {
             const auto pnl = st.pnl(0);
-            s.var_methods = var_by_method{rtrisk::gaussian_var(pnl, 0.99), rtrisk::cornish_fisher_var(pnl, 0.99), s.nodes[0].var_99};
+            s.var_methods = var_methods_of(pnl, s.nodes[0].var_99);
         }
         return s;
     }
 
 private:
+    /// Risk by each factor column of the book (loaded_book::factors): per label, the contracts'
+    /// units summed, their scenario P&L, its tail and its Euler component in the root's VaR 99.
+    /// O(factors x (contracts x T + positions)).
+    std::vector<factor_group> factor_groups() const {
+        const auto& st = m_book.state;
+        const auto T = static_cast<Eigen::Index>(st.scenario_count());
+        std::vector<double> units(st.contracts().size(), 0.0);
+        std::vector<std::size_t> count(st.contracts().size(), 0);
+        std::vector<rtrisk::basic_node_totals<double>> totals(st.contracts().size());
+        for (std::size_t p = 0; p < st.positions().size(); ++p) {
+            const auto& pos = st.positions()[p];
+            units[pos.contract] += pos.quantity * pos.multiplier;
+            ++count[pos.contract];
+            totals[pos.contract] += st.position_totals(p);
+        }
+        const auto q = st.var_scenarios(0, 0.99);
+        std::vector<factor_group> out;
+        std::vector<double> scratch(st.scenario_count());
+        for (const auto& f : m_book.factors) {
+            std::vector<std::size_t> group_of(st.contracts().size());
+            std::unordered_map<std::string, std::size_t> index;
+            std::vector<rtrisk::book_state::vector_type> pnl;
+            const std::size_t first = out.size();
+            for (std::size_t c = 0; c < st.contracts().size(); ++c) {
+                if (count[c] == 0) continue;
+                const auto& label = c < f.label_of_contract.size() ? f.label_of_contract[c] : unlabelled;
+                const auto [it, added] = index.emplace(label, out.size() - first);
+                if (added) {
+                    out.push_back({f.name, label});
+                    pnl.push_back(rtrisk::book_state::vector_type::Zero(T));
+                }
+                auto& g = out[first + it->second];
+                g.positions_count += count[c];
+                g.net_delta += totals[c].net_delta;
+                g.gross_exposure += totals[c].gross_exposure;
+                if (units[c] != 0) pnl[it->second].noalias() += units[c] * st.unit_pnl(c);
+            }
+            for (std::size_t k = 0; k < pnl.size(); ++k) {
+                const std::span<const double> v(pnl[k].data(), static_cast<std::size_t>(T));
+                const auto tail = rtrisk::historical_tail(v, 0.99, 0.975, std::span<double>(scratch));
+                auto& g = out[first + k];
+                g.var_99 = tail.var;
+                g.es_975 = tail.es;
+                g.component_var = -rtrisk::pnl_at(v, q);
+            }
+        }
+        return out;
+    }
+
     /// The positions of node n's subtree, in position order.
     std::vector<std::size_t> positions_under(std::size_t n) const {
         const auto& st = m_book.state;
@@ -632,6 +715,8 @@ private:
     std::unordered_map<std::string, std::uint32_t> m_index;
     std::uint64_t m_ticks = 0;
     std::int64_t m_last_event_us = 0;
+    std::int64_t m_explain_day = -1;      ///< UTC day (event time) of the explain period; -1 before the first tick
+    std::int64_t m_explain_since_us = 0;  ///< 0: the engine's start
 };
 
 } // namespace rtrisk_live

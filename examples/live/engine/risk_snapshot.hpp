@@ -6,10 +6,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <rtrisk/book_state.hpp>
+#include <rtrisk/scenario_weighting.hpp>
+#include <rtrisk/var.hpp>
 
 namespace rtrisk_live {
 
@@ -66,9 +69,49 @@ struct spot_vol_grid {
     std::vector<std::vector<double>> pnl; ///< [spot][vol]
 };
 
-/// The root's VaR 99 by three methods over the same scenario P&L.
+/// The decays of the live stack's scenario-weighting methods: RiskMetrics' 0.94 for the EWMA
+/// volatility and the filter of filtered historical simulation, 0.99 for age weights (Boudoukh,
+/// Richardson and Whitelaw's longer example: at 0.94 the newest day alone fills a 1 % tail).
+inline constexpr double live_ewma_decay = 0.94;
+inline constexpr double live_age_decay = 0.99;
+
+/// The root's VaR 99 by six methods over the same scenario P&L (rows are days, oldest first).
+/// A method the scenario count cannot support (filtered historical needs 30 seed days plus 100
+/// scenarios) is absent.
 struct var_by_method {
     double gaussian = 0, cornish_fisher = 0, historical = 0;
+    std::optional<double> ewma, filtered_historical, age_weighted;
+};
+
+/// var_by_method of a P&L vector whose historical VaR 99 is `historical` (already selected).
+inline var_by_method var_methods_of(std::span<const double> pnl, double historical) {
+    var_by_method m{rtrisk::gaussian_var(pnl, 0.99), rtrisk::cornish_fisher_var(pnl, 0.99), historical, {}, {}, {}};
+    const auto weighted = [&](rtrisk::scenario_weighting w, double decay) -> std::optional<double> {
+        try {
+            return rtrisk::weighted_tail(pnl, rtrisk::weighting{w, decay}, 0.99, 0.99).var;
+        } catch (const std::invalid_argument&) { // too few scenarios for the method
+            return std::nullopt;
+        }
+    };
+    m.ewma = weighted(rtrisk::scenario_weighting::ewma, live_ewma_decay);
+    m.filtered_historical = weighted(rtrisk::scenario_weighting::filtered_historical, live_ewma_decay);
+    m.age_weighted = weighted(rtrisk::scenario_weighting::age_weighted, live_age_decay);
+    return m;
+}
+
+/// Risk grouped by an instrument label (book_files.hpp factor_fields(): sector, country,
+/// currency): stand-alone VaR 99 / ES 97.5 of the group's scenario P&L and its Euler component
+/// in the root's VaR 99 (factor_exposure.hpp's definitions).
+struct factor_group {
+    std::string factor, group;
+    std::size_t positions_count = 0;
+    double net_delta = 0, gross_exposure = 0, var_99 = 0, es_975 = 0, component_var = 0;
+};
+
+/// One position's P&L explain since the start of the day (pnl_explain.hpp).
+struct position_explain {
+    std::string node, symbol;
+    rtrisk::pnl_explain explain;
 };
 
 /// What one node holds directly (not its children): the sums of node_totals over its own
@@ -79,6 +122,7 @@ struct own_vector {
     rtrisk::basic_node_totals<double> totals;
     double linear_exposure = 0; ///< sum of the linear positions' q m S (risk_snapshot::net_exposure)
     std::size_t positions_count = 0;
+    rtrisk::pnl_explain explain; ///< of its own positions since the start of the day
     std::vector<double> scenario_pnl;
     /// With the positions part: the node's own positions (component_var left to the
     /// aggregator, from position_pnl at the firm's VaR scenarios) and its additive parts.
@@ -104,6 +148,11 @@ struct risk_snapshot {
     std::optional<std::vector<stress_result>> stress;
     std::optional<spot_vol_grid> grid;
     std::optional<var_by_method> var_methods;
+    /// P&L explain of every node (nodes order) since the start of the day, and when it started
+    /// (event time, µs; 0: the engine's start).
+    std::optional<std::vector<rtrisk::pnl_explain>> explain;
+    std::int64_t explain_since_us = 0;
+    std::optional<std::vector<factor_group>> factors; ///< by factor (file order), groups in order of first appearance
     std::optional<std::vector<own_vector>> own_vectors; ///< nodes holding positions, in node order
 };
 
@@ -138,6 +187,8 @@ struct node_detail {
     std::vector<std::size_t> bin_counts;
     std::vector<tail_scenario> tail;            ///< the worst scenarios, worst first, down to the VaR's
     std::vector<contributor> top_contributors;  ///< the 10 largest components in the node's VaR 99
+    std::vector<position_explain> explain;      ///< each position below it, since the start of the day
+    std::int64_t explain_since_us = 0;
 };
 
 /// A VaR backtest of a node (GET /api/backtest): its current positions revalued on each of the

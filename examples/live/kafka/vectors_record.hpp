@@ -5,6 +5,7 @@
 //   {"instance", "seq", "event_time_us", "ticks_total", "partition", "partitions", "scenarios",
 //    "nodes": [{"path", "market_value", "pnl", "net_delta", "gross_exposure", "vega", "theta",
 //               "linear_exposure", "positions_count", "scenario_pnl": [T numbers],
+//               "explain": [actual, delta, gamma, vega, theta, trading, unexplained] (optional: 0s),
 //               "detail": {...}}]}            (with the positions part, at the positions rate)
 //   detail: {"positions": [{"symbol", "type", "quantity", "price", "market_value", "pnl", "delta",
 //                           "scenario_pnl": [T numbers]}],
@@ -14,6 +15,7 @@
 // Numbers are written in full precision (round-trip), so sums at the aggregator are exact up to
 // the order of addition. decode() is strict: a record from the topic is outside input.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -58,6 +60,8 @@ nlohmann::json encode_partition(const risk_snapshot& s, std::int32_t partition, 
                                    {"net_delta", t.net_delta},           {"gross_exposure", t.gross_exposure}, {"vega", t.vega},
                                    {"theta", t.theta},                   {"linear_exposure", o.linear_exposure},
                                    {"positions_count", o.positions_count}, {"scenario_pnl", o.scenario_pnl}};
+            const auto& e = o.explain;
+            node["explain"] = {e.actual, e.delta, e.gamma, e.vega, e.theta, e.trading, e.unexplained};
             if (o.detail) {
                 const auto& d = *o.detail;
                 nlohmann::json rows = nlohmann::json::array(), greeks = nlohmann::json::array(), stress = nlohmann::json::array();
@@ -186,6 +190,13 @@ inline partition_vectors decode_partition(std::string_view value) {
                 throw std::invalid_argument("node '" + rtrisk_live::detail::excerpt(o.path) + "': \"scenario_pnl\" holds " + rtrisk_live::detail::excerpt(x.dump()));
             }
             o.scenario_pnl.push_back(x.get<double>());
+        }
+        if (n.contains("explain")) {
+            const auto& e = n["explain"];
+            if (!e.is_array() || e.size() != 7 || !std::all_of(e.begin(), e.end(), [](const auto& x) { return x.is_number() && std::isfinite(x.template get<double>()); })) {
+                throw std::invalid_argument("node '" + rtrisk_live::detail::excerpt(o.path) + "': \"explain\" must hold 7 finite numbers");
+            }
+            o.explain = {e[0].get<double>(), e[1].get<double>(), e[2].get<double>(), e[3].get<double>(), e[4].get<double>(), e[5].get<double>(), e[6].get<double>()};
         }
         if (n.contains("detail")) o.detail = record_detail::decode_detail(n["detail"], r.scenarios, o.path, number);
         r.nodes.push_back(std::move(o));

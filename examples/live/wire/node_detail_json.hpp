@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../engine/risk_snapshot.hpp"
+#include "snapshot_json.hpp"
 
 namespace rtrisk_live {
 
@@ -24,6 +25,13 @@ inline nlohmann::json node_detail_json(const node_detail& d) {
     for (const auto& s : d.stress) stress.push_back({{"name", s.name}, {"pnl", s.pnl}});
     for (const auto& t : d.tail) tail.push_back({{"scenario", t.scenario}, {"label", t.label}, {"pnl", t.pnl}});
     for (const auto& c : d.top_contributors) top.push_back({{"node", c.node}, {"symbol", c.symbol}, {"component_var", c.component_var}});
+    nlohmann::json explain = nlohmann::json::array();
+    for (const auto& p : d.explain) {
+        nlohmann::json row = explain_json(p.explain);
+        row["node"] = p.node;
+        row["symbol"] = p.symbol;
+        explain.push_back(std::move(row));
+    }
     return {{"path", d.path},
             {"var_99", d.var_99},
             {"es_975", d.es_975},
@@ -34,7 +42,8 @@ inline nlohmann::json node_detail_json(const node_detail& d) {
             {"grid", {{"spot", d.grid.spot}, {"vol", d.grid.vol}, {"pnl", d.grid.pnl}}},
             {"histogram", {{"edges", d.bin_edges}, {"counts", d.bin_counts}}},
             {"tail", std::move(tail)},
-            {"top_contributors", std::move(top)}};
+            {"top_contributors", std::move(top)},
+            {"explain", {{"since_us", d.explain_since_us}, {"positions", std::move(explain)}}}};
 }
 
 /// GET /api/backtest?path=P (schema node_backtest).
