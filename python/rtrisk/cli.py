@@ -175,15 +175,25 @@ def report(args) -> dict:
 
 
 def csv_rows(args) -> list:
-    """(name, method, confidence, VaR, ES) for each column alone and the weighted portfolio, by every
-    method at 95 %, 97.5 % and 99 %: every figure, for scripts and cross-checks."""
+    """(name, method, confidence, VaR, ES, decay) for each column alone and the weighted portfolio, by
+    every method at 95 %, 97.5 % and 99 %: every figure, for scripts and cross-checks. The weighting
+    methods carry --decay; where the rows are too few for one, its VaR and ES are None (empty cells)."""
     names, values, _ = read_table(args.prices or args.returns)
     if args.prices:
         values = values[1:] / values[:-1] - 1.0
     w = parse_weights(args.weights, names)
     series = [(n, values[:, [j]], np.ones(1)) for j, n in enumerate(names)] + [("portfolio", values, w)]
-    return [(n, m, c, rtrisk.var(r, x, c, m), rtrisk.expected_shortfall(r, x, c, m))
-            for n, r, x in series for c in (0.95, 0.975, 0.99) for m in rtrisk.METHODS]
+    rows = []
+    for n, r, x in series:
+        for c in (0.95, 0.975, 0.99):
+            rows += [(n, m, c, rtrisk.var(r, x, c, m), rtrisk.expected_shortfall(r, x, c, m), None) for m in rtrisk.METHODS]
+            for m in rtrisk.WEIGHTED_METHODS:
+                try:
+                    rows.append((n, m, c, rtrisk.var(r, x, c, m, decay=args.decay), rtrisk.expected_shortfall(r, x, c, m, decay=args.decay),
+                                 args.decay))
+                except ValueError:  # too few rows for the EWMA seed or the tail
+                    rows.append((n, m, c, None, None, args.decay))
+    return rows
 
 
 def print_table(r: dict) -> None:
@@ -231,7 +241,8 @@ def main(argv=None) -> int:
                    help="decay of the ewma, filtered_historical and age_weighted methods [default 0.94, RiskMetrics]")
     p.add_argument("--stressed-window", type=int, default=250, help="days of the stressed VaR window [default 250]")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table",
-                   help="csv: VaR and ES of each column and the portfolio by the four unweighted methods at 95, 97.5 and 99 %%")
+                   help="csv: VaR and ES of each column and the portfolio by every method at 95, 97.5 and 99 %% "
+                        "(the weighting methods at --decay)")
     args = parser.parse_args(args)
     try:
         r = report(args)
@@ -240,9 +251,10 @@ def main(argv=None) -> int:
         print(f"rtrisk: error: {e}", file=sys.stderr)
         return 2
     if rows is not None:
-        print("name,method,confidence,var,es")
-        for n, m, c, v, e in rows:
-            print(f"{n},{m},{c:.3f},{v!r},{e!r}")
+        print("name,method,confidence,var,es,decay")
+        cell = lambda v: "" if v is None else repr(v)
+        for n, m, c, v, e, d in rows:
+            print(f"{n},{m},{c:.3f},{cell(v)},{cell(e)},{cell(d)}")
     elif args.format == "json":
         json.dump(r, sys.stdout, indent=2)
         print()

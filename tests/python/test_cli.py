@@ -199,14 +199,24 @@ def test_csv_format_has_every_figure_of_every_column_and_the_portfolio(eu_return
     p = run("report", "--prices", str(DATA / "eu_stock_markets.csv"), "--format", "csv", "--weights", "DAX=1")
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
-    assert lines[0] == "name,method,confidence,var,es"
+    assert lines[0] == "name,method,confidence,var,es,decay"
     rows = [line.split(",") for line in lines[1:]]
-    assert len(rows) == 5 * 3 * 4  # 4 columns + the portfolio, 3 confidences, 4 methods
-    for name, method, conf, var, es in rows:
+    assert len(rows) == 5 * 3 * 7  # 4 columns + the portfolio, 3 confidences, 4 methods + 3 weighting methods
+    for name, method, conf, var, es, decay in rows:
         if name in ("DAX", "portfolio"):  # the portfolio is all DAX here
             c = float(conf)
-            assert float(var) == rtrisk.var(eu_returns["DAX"].to_numpy(), confidence=c, method=method) or method == "monte_carlo"
+            dax = eu_returns["DAX"].to_numpy()
+            if method in rtrisk.WEIGHTED_METHODS:
+                assert float(decay) == 0.94
+                assert float(var) == rtrisk.var(dax, confidence=c, method=method, decay=0.94)
+                assert float(es) == rtrisk.expected_shortfall(dax, confidence=c, method=method, decay=0.94)
+            else:
+                assert decay == ""
+                assert float(var) == rtrisk.var(dax, confidence=c, method=method) or method == "monte_carlo"
             assert float(es) > 0
+    p = run("report", "--prices", str(DATA / "eu_stock_markets.csv"), "--format", "csv", "--decay", "0.97")
+    ewma = [r for r in (line.split(",") for line in p.stdout.splitlines()[1:]) if r[1] == "ewma"]
+    assert ewma and all(r[5] == "0.97" for r in ewma)
 
 
 def test_the_cpp_example_prints_the_libraries_numbers(eu_returns):
@@ -225,3 +235,16 @@ def test_the_cpp_example_prints_the_libraries_numbers(eu_returns):
         assert rtrisk.expected_shortfall(eu_returns, w, c, method) == pytest.approx(float(e), rel=1e-15), (method, c)
     missing = subprocess.run([str(example), "/nonexistent.csv"], capture_output=True, text=True)
     assert missing.returncode == 2 and "cannot open '/nonexistent.csv'" in missing.stderr
+
+
+def test_csv_leaves_empty_cells_where_the_rows_are_too_few_for_a_weighting_method(tmp_path):
+    """110 prices: 109 returns serve VaR 99 by the plain methods, but filtered historical spends 30
+    on its seed and keeps 79 scenarios, too few for 99 %: empty cells, not a number or an error."""
+    short = tmp_path / "short.csv"
+    short.write_text("".join(open(DATA / "eu_stock_markets.csv").readlines()[:111]))
+    p = run("report", "--prices", str(short), "--format", "csv")
+    assert p.returncode == 0, p.stderr
+    rows = {(r[0], r[1], r[2]): r for r in (line.split(",") for line in p.stdout.splitlines()[1:])}
+    assert rows[("portfolio", "filtered_historical", "0.990")][3:5] == ["", ""]
+    assert float(rows[("portfolio", "filtered_historical", "0.975")][3]) > 0
+    assert float(rows[("portfolio", "historical", "0.990")][3]) > 0
