@@ -29,4 +29,5 @@
 #include "stress.hpp"
 #include "stressed_var.hpp"
 #include "var.hpp"
+#include "weighted_decomposition.hpp"
 #include "weighted_historical.hpp"

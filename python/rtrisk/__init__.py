@@ -437,14 +437,33 @@ def pnl_explain(kind, quantity, spot_start, spot_end, strike=0.0, expiry=0.0, ye
     return frame.groupby(labels, sort=False).sum()
 
 
-def _decompose(fn, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor):
+def _decompose(fn, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay=None, filter=None):
     values, w, labels, _ = _prepare(returns, weights)
     if w is None:
         raise ValueError("decomposition needs 2-D returns and weights")
     if w.ndim != 1:
         raise ValueError(f"decomposition takes one portfolio: weights must be 1-D, got shape {w.shape}")
-    o = _options(confidence, method, horizon_days, paths, seed, quantile, divisor)
-    out = _in_value(fn(values, w, o), value, fn.__name__)
+    if isinstance(method, str) and method in WEIGHTED_METHODS:
+        if fn not in (_core.component_var, _core.component_es):
+            raise ValueError(f"{fn.__name__} is not offered for the weighting method {method!r} (component_var and component_es are)")
+        given = {"paths": paths, "seed": seed, "quantile": quantile, "divisor": divisor}
+        for name, default in _UNWEIGHTED_DEFAULTS.items():
+            if given[name] is not default and given[name] != default:
+                raise ValueError(f"{name}={given[name]!r} does not apply to method {method!r}")
+        if filter is not None and method != "filtered_historical":
+            raise ValueError(f"filter= applies to method 'filtered_historical', not to {method!r}")
+        if filter is not None and _check_str("filter", filter) not in VOLATILITY_FILTERS:
+            raise ValueError(f"unknown filter {filter!r}; expected one of {', '.join(VOLATILITY_FILTERS)}")
+        decay = RISKMETRICS_DECAY if decay is None else _check_number("decay", decay)
+        which = "var" if fn is _core.component_var else "es"
+        out = _core.weighted_components(values, w, method, _check_number("confidence", confidence), decay, filter or "ewma",
+                                        _check_number("horizon_days", horizon_days), which)
+    else:
+        if decay is not None or filter is not None:
+            raise ValueError(f"decay= and filter= apply to the methods {', '.join(WEIGHTED_METHODS)}, not to {method!r}")
+        o = _options(confidence, method, horizon_days, paths, seed, quantile, divisor)
+        out = fn(values, w, o)
+    out = _in_value(out, value, fn.__name__)
     pd = _pandas()
     if labels is not None and pd is not None:
         return pd.Series(out, index=labels, name=fn.__name__)
@@ -452,18 +471,19 @@ def _decompose(fn, returns, weights, confidence, method, horizon_days, paths, se
 
 
 def component_var(returns, weights, confidence=0.99, method="historical", horizon_days=1, *, paths=100_000, seed=42,
-                  value=None, quantile="linear", divisor="population"):
-    """Euler contributions x_i dVaR/dx_i; they sum to var() with the same arguments.
+                  value=None, quantile="linear", divisor="population", decay=None, filter=None):
+    """Euler contributions x_i dVaR/dx_i; they sum to var() with the same arguments (the weighting
+    methods too, with decay= and filter=: docs/conventions.md says how each is allocated).
     A pandas Series indexed by symbol when the input had labels, else an array."""
     return _decompose(_core.component_var, returns, weights, confidence, method, horizon_days, paths, seed, value,
-                      quantile, divisor)
+                      quantile, divisor, decay, filter)
 
 
 def component_es(returns, weights, confidence=0.975, method="historical", horizon_days=1, *, paths=100_000, seed=42,
-                 value=None, quantile="linear", divisor="population"):
+                 value=None, quantile="linear", divisor="population", decay=None, filter=None):
     """Euler contributions to ES; they sum to expected_shortfall() with the same arguments."""
     return _decompose(_core.component_es, returns, weights, confidence, method, horizon_days, paths, seed, value,
-                      quantile, divisor)
+                      quantile, divisor, decay, filter)
 
 
 def marginal_var(returns, weights, confidence=0.99, method="historical", horizon_days=1, *, paths=100_000, seed=42,

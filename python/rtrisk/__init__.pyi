@@ -71,11 +71,11 @@ def expected_shortfall(returns: ArrayLike, weights: Optional[ArrayLike] = ..., c
                        filter: Optional[Literal["ewma", "garch"]] = None) -> Any:
     """Expected Shortfall (mean loss beyond the VaR quantile) as a positive loss; arguments as var()."""
 
-def component_var(returns: ArrayLike, weights: ArrayLike, confidence: float = 0.99, method: Method = "historical",
+def component_var(returns: ArrayLike, weights: ArrayLike, confidence: float = 0.99, method: Union[Method, WeightedMethod] = "historical",
                   horizon_days: float = 1, **kwargs: Any) -> Any:
     """Euler contributions summing to var(); a pandas Series when the input had labels, else an array."""
 
-def component_es(returns: ArrayLike, weights: ArrayLike, confidence: float = 0.975, method: Method = "historical",
+def component_es(returns: ArrayLike, weights: ArrayLike, confidence: float = 0.975, method: Union[Method, WeightedMethod] = "historical",
                  horizon_days: float = 1, **kwargs: Any) -> Any:
     """Euler contributions summing to expected_shortfall()."""
 

@@ -10,6 +10,7 @@
 #include <rtrisk/var.hpp>
 #include <rtrisk/factor_exposure.hpp>
 #include <rtrisk/scenario_weighting.hpp>
+#include <rtrisk/weighted_decomposition.hpp>
 #include <rtrisk/weighted_historical.hpp>
 
 namespace rtrisk_py {
@@ -169,6 +170,21 @@ void bind_var(py::module_& m) {
             return out;
         });
     }, "[(group, members, net, gross, VaR, ES, component VaR)] by label (factor_exposure.hpp)");
+    m.def("weighted_components", [](py::object r, py::object w, const std::string& method, double confidence, double decay,
+                                    const std::string& filter, double horizon_days, const std::string& which) {
+        const auto wv = as_vector_array(real_array(w, "weights"), "weights");
+        rtrisk::detail::check_horizon(horizon_days);
+        const rtrisk::weighting wt{rtrisk::parse_scenario_weighting(method), decay, rtrisk::parse_volatility_filter(filter)};
+        Eigen::VectorXd out = with_matrix(real_array(r, "returns"), "returns", [&](const auto& R) -> Eigen::VectorXd {
+            const Eigen::Map<const Eigen::VectorXd> x(wv.data(), wv.size());
+            py::gil_scoped_release release;
+            note_gil_state();
+            return which == "var" ? rtrisk::weighted_component_var(R, x, wt, confidence) : rtrisk::weighted_component_es(R, x, wt, confidence);
+        });
+        py::array_t<double> result(out.size());
+        for (Eigen::Index i = 0; i < out.size(); ++i) result.mutable_data()[i] = out(i) * std::sqrt(horizon_days);
+        return result;
+    }, "component VaR or ES under a weighting method (weighted_decomposition.hpp), scaled by sqrt(horizon_days)");
     m.def("fit_garch11", [](py::object p) {
         const auto v = as_vector_array(real_array(p, "returns"), "returns");
         const auto s = span_of(v);

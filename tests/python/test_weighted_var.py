@@ -102,8 +102,8 @@ def test_weighted_methods_refuse_bad_input_naming_it(eu_returns):
         rtrisk.var(r[:SEED - 1], method="ewma")  # fewer rows than the seed
     with pytest.raises(ValueError, match="at least seed_days"):
         rtrisk.var(r[:SEED - 1], method="filtered_historical")
-    with pytest.raises(ValueError, match="unknown method"):
-        rtrisk.component_var(eu_returns, equal_weights(eu_returns.shape[1]), method="ewma")
+    with pytest.raises(ValueError, match="incremental_var is not offered for the weighting method 'ewma'"):
+        rtrisk.incremental_var(eu_returns, equal_weights(eu_returns.shape[1]), method="ewma")
 
 
 def test_stressed_var_is_the_worst_window_of_the_real_history_with_its_dates(eu_returns):
@@ -221,3 +221,37 @@ def test_incremental_state_weighting_methods_and_day_roll(eu_returns):
         st.roll_day(new_days[0][:2])
     with pytest.raises(ValueError, match="unknown scenario-weighting method 'plain'"):
         st.weighted_tail("plain")
+
+
+def test_weighted_component_var_and_es_sum_to_the_figures_and_follow_the_formulas(eu_returns):
+    """Components under the weighting methods (docs/conventions.md): EWMA is Euler on the normal
+    figure with the RiskMetrics covariance (numpy: Sigma x from the recursion over r r'), the
+    age-weighted VaR's is the positions' P&L in the VaR scenario; each sums to var()/ES()."""
+    w = pd.Series([0.4, 0.3, 0.2, 0.1], index=eu_returns.columns)
+    R, x = eu_returns.to_numpy(), w.to_numpy()
+    for method in rtrisk.WEIGHTED_METHODS:
+        for c in (0.95, 0.99):
+            cv = rtrisk.component_var(eu_returns, w, c, method, decay=0.97, value=1e6)
+            assert list(cv.index) == list(eu_returns.columns)
+            assert cv.sum() == pytest.approx(rtrisk.var(eu_returns, w, c, method, decay=0.97, value=1e6), rel=1e-10)
+            ce = rtrisk.component_es(eu_returns, w, c, method, decay=0.97)
+            assert ce.sum() == pytest.approx(rtrisk.expected_shortfall(eu_returns, w, c, method, decay=0.97), rel=1e-10)
+    # EWMA: Sigma by the RiskMetrics recursion on r r' (seeded with the first 30 rows' mean of r r')
+    lam = 0.94
+    cov = R[:SEED].T @ R[:SEED] / SEED
+    for r in R[SEED:]:
+        cov = lam * cov + (1 - lam) * np.outer(r, r)
+    sigma = np.sqrt(x @ cov @ x)
+    z = stats.norm.ppf(0.01)
+    np.testing.assert_allclose(rtrisk.component_var(R, x, 0.99, "ewma"), -z * x * (cov @ x) / sigma, rtol=1e-10)
+    # age-weighted VaR: the scenario at the weighted quantile
+    pnl = R @ x
+    var, _ = age_ref(pnl, 0.99, 0.98)
+    k = int(np.flatnonzero(pnl == -var)[0])
+    np.testing.assert_allclose(rtrisk.component_var(R, x, 0.99, "age_weighted", decay=0.98), -x * R[k], rtol=1e-12)
+    with pytest.raises(ValueError, match="marginal_var is not offered for the weighting method 'ewma'"):
+        rtrisk.marginal_var(R, x, method="ewma")
+    with pytest.raises(ValueError, match="decay= and filter= apply"):
+        rtrisk.component_var(R, x, method="historical", decay=0.9)
+    assert rtrisk.component_var(R, x, 0.99, "filtered_historical", filter="garch").sum() == pytest.approx(
+        rtrisk.var(R, x, 0.99, "filtered_historical", filter="garch"), rel=1e-10)
