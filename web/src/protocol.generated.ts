@@ -1052,4 +1052,13 @@ export interface NodeBacktest {
   christoffersen_independence_p: number;
   christoffersen_conditional_p: number;
   traffic_light: "green" | "yellow" | "red";
+  /**
+   * stressed VaR 99 (Basel 2.5): the same positions' historical VaR over the 250 consecutive days of the whole price history where it is largest, with the first and last days' labels; null when the history is shorter
+   */
+  stressed: null | {
+    var_99: number;
+    window: number;
+    start: string;
+    end: string;
+  };
 }

@@ -445,54 +445,16 @@ public:
         const auto N = static_cast<std::size_t>(m_book.history_returns.rows());
         if (N < T + 1) throw std::invalid_argument("the price history holds no day beyond the scenario window");
         days = std::min(days, N - T);
-        const std::size_t r0 = N - days - T; // first history row used
-        // each underlying's returns over those rows: a history column, or beta x its proxy's
-        std::vector<std::pair<std::size_t, double>> column(st.underlyings().size());
-        for (std::size_t u = 0; u < column.size(); ++u) column[u] = {u, 1.0};
-        for (const auto& p : m_book.proxies) column[p.underlying] = {p.proxy, p.beta};
-        std::vector<double> units(st.contracts().size(), 0.0);
-        for (const auto p : positions_under(n)) units[st.positions()[p].contract] += st.positions()[p].quantity * st.positions()[p].multiplier;
-        // P&L = sum over underlyings of (linear exposure) x r + sum over option contracts of
-        // units x (price at S (1 + r) - price now), each underlying's returns gathered once
-        std::vector<double> exposure(st.underlyings().size(), 0.0);
-        std::vector<std::vector<double>> returns(st.underlyings().size());
-        const auto returns_of = [&](std::size_t u) -> const std::vector<double>& {
-            auto& r = returns[u];
-            if (r.empty()) {
-                const auto [col, beta] = column[u];
-                r.resize(days + T);
-                for (std::size_t i = 0; i < r.size(); ++i)
-                    r[i] = beta * m_book.history_returns(static_cast<Eigen::Index>(r0 + i), static_cast<Eigen::Index>(col));
-            }
-            return r;
-        };
-        std::vector<double> pnl(days + T, 0.0), value(days + T);
-        for (std::size_t c = 0; c < units.size(); ++c) {
-            if (units[c] == 0) continue;
-            const auto& k = st.contracts()[c];
-            const double s = st.spots()[k.underlying];
-            if (!k.is_option) {
-                exposure[k.underlying] += units[c] * s;
-                continue;
-            }
-            const auto& r = returns_of(k.underlying);
-            rtrisk::detail::bsm_prices_at_moves(k.kind, s, k.strike, k.expiry, st.rate(), st.dividends()[k.underlying], k.vol, r.data(), r.size(),
-                                                value.data(), st.unit_greeks(c).price);
-            for (std::size_t i = 0; i < pnl.size(); ++i) pnl[i] += units[c] * value[i];
-        }
-        for (std::size_t u = 0; u < exposure.size(); ++u) {
-            if (exposure[u] == 0) continue;
-            const auto& r = returns_of(u);
-            for (std::size_t i = 0; i < pnl.size(); ++i) pnl[i] += exposure[u] * r[i];
-        }
+        const std::size_t r0 = N - days - T; // first history row of the backtest
+        const auto pnl = hypothetical_pnl(n); // every history row: the stressed VaR reads them all
         node_backtest b;
         b.path = path;
         b.window = T;
         std::vector<double> scratch(T);
         std::vector<std::uint8_t> hits;
         for (std::size_t d = 0; d < days; ++d) {
-            const double var = rtrisk::historical_tail(std::span<const double>(pnl.data() + d, T), 0.99, 0.975, std::span<double>(scratch)).var;
-            const double today = pnl[d + T];
+            const double var = rtrisk::historical_tail(std::span<const double>(pnl.data() + r0 + d, T), 0.99, 0.975, std::span<double>(scratch)).var;
+            const double today = pnl[r0 + d + T];
             const bool hit = today < -var;
             b.days.push_back({m_book.return_labels.at(r0 + T + d), today, var, hit});
             hits.push_back(hit ? 1 : 0);
@@ -502,8 +464,14 @@ public:
         b.christoffersen_independence_p = rtrisk::christoffersen_independence(hits).p_value;
         b.christoffersen_conditional_p = rtrisk::christoffersen_conditional_coverage(hits, 0.99).p_value;
         b.traffic_light = rtrisk::to_string(rtrisk::traffic_light(b.exceptions, days, 0.99));
+        if (N >= stressed_window) { // stressed VaR (Basel 2.5): the worst window of the whole history
+            const auto sv = rtrisk::stressed_var(std::span<const double>(pnl), 0.99, stressed_window);
+            b.stressed = node_backtest::stressed_part{sv.var, stressed_window, m_book.return_labels.at(sv.first), m_book.return_labels.at(sv.last)};
+        }
         return b;
     }
+    /// Days in the stressed VaR's window (BCBS: a 12-month period of stress).
+    static constexpr std::size_t stressed_window = 250;
 
     std::uint64_t ticks() const { return m_ticks; }
     std::int64_t last_event_us() const { return m_last_event_us; }
@@ -639,6 +607,51 @@ private:
             }
         }
         return out;
+    }
+
+    /// Node n's current positions revalued on every day of the price history (hypothetical P&L,
+    /// one value per history return row): linear exposure x r, options fully at S (1 + r) with
+    /// today's vol and expiry; a proxied underlying moves beta x its proxy. Each underlying's
+    /// returns are gathered once.
+    std::vector<double> hypothetical_pnl(std::size_t n) const {
+        const auto& st = m_book.state;
+        const auto N = static_cast<std::size_t>(m_book.history_returns.rows());
+        std::vector<std::pair<std::size_t, double>> column(st.underlyings().size());
+        for (std::size_t u = 0; u < column.size(); ++u) column[u] = {u, 1.0};
+        for (const auto& p : m_book.proxies) column[p.underlying] = {p.proxy, p.beta};
+        std::vector<double> units(st.contracts().size(), 0.0);
+        for (const auto p : positions_under(n)) units[st.positions()[p].contract] += st.positions()[p].quantity * st.positions()[p].multiplier;
+        std::vector<double> exposure(st.underlyings().size(), 0.0);
+        std::vector<std::vector<double>> returns(st.underlyings().size());
+        const auto returns_of = [&](std::size_t u) -> const std::vector<double>& {
+            auto& r = returns[u];
+            if (r.empty()) {
+                const auto [col, beta] = column[u];
+                r.resize(N);
+                for (std::size_t i = 0; i < N; ++i) r[i] = beta * m_book.history_returns(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(col));
+            }
+            return r;
+        };
+        std::vector<double> pnl(N, 0.0), value(N);
+        for (std::size_t c = 0; c < units.size(); ++c) {
+            if (units[c] == 0) continue;
+            const auto& k = st.contracts()[c];
+            const double s = st.spots()[k.underlying];
+            if (!k.is_option) {
+                exposure[k.underlying] += units[c] * s;
+                continue;
+            }
+            const auto& r = returns_of(k.underlying);
+            rtrisk::detail::bsm_prices_at_moves(k.kind, s, k.strike, k.expiry, st.rate(), st.dividends()[k.underlying], k.vol, r.data(), r.size(),
+                                                value.data(), st.unit_greeks(c).price);
+            for (std::size_t i = 0; i < N; ++i) pnl[i] += units[c] * value[i];
+        }
+        for (std::size_t u = 0; u < exposure.size(); ++u) {
+            if (exposure[u] == 0) continue;
+            const auto& r = returns_of(u);
+            for (std::size_t i = 0; i < N; ++i) pnl[i] += exposure[u] * r[i];
+        }
+        return pnl;
     }
 
     /// The positions of node n's subtree, in position order.

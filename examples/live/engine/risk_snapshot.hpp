@@ -206,6 +206,15 @@ struct node_backtest {
     std::size_t exceptions = 0;
     double kupiec_p = 1, christoffersen_independence_p = 1, christoffersen_conditional_p = 1;
     std::string traffic_light; ///< Basel zone: green, yellow or red
+    /// Stressed VaR 99 (stressed_var.hpp): the same positions' historical VaR over the window of
+    /// `window` consecutive days of the whole price history where it is largest, with its first
+    /// and last days' labels; absent when the history is shorter than the window.
+    struct stressed_part {
+        double var_99 = 0;
+        std::size_t window = 0;
+        std::string start, end;
+    };
+    std::optional<stressed_part> stressed;
 };
 
 /// Which of the slower parts a snapshot computes.

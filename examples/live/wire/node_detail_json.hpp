@@ -59,7 +59,10 @@ inline nlohmann::json node_backtest_json(const node_backtest& b) {
             {"kupiec_p", b.kupiec_p},
             {"christoffersen_independence_p", b.christoffersen_independence_p},
             {"christoffersen_conditional_p", b.christoffersen_conditional_p},
-            {"traffic_light", b.traffic_light}};
+            {"traffic_light", b.traffic_light},
+            {"stressed", b.stressed ? json{{"var_99", b.stressed->var_99}, {"window", b.stressed->window}, {"start", b.stressed->start},
+                                           {"end", b.stressed->end}}
+                                    : json(nullptr)}};
 }
 
 } // namespace rtrisk_live

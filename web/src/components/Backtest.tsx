@@ -35,6 +35,9 @@ export function BacktestPanel({ path }: { path: string }) {
           <tr><td>Christoffersen independence p</td><td>{p(b.christoffersen_independence_p)}</td></tr>
           <tr><td>Christoffersen conditional coverage p</td><td>{p(b.christoffersen_conditional_p)}</td></tr>
           <tr><td>Basel traffic light</td><td><span className={`light ${b.traffic_light}`} data-testid="traffic-light">{b.traffic_light}</span></td></tr>
+          <tr><td>Stressed VaR 99</td><td data-testid="stressed-var">{b.stressed
+            ? `${fmt(b.stressed.var_99)} (worst ${b.stressed.window} days of the history: ${b.stressed.start} to ${b.stressed.end})`
+            : "history shorter than 250 days"}</td></tr>
         </tbody>
       </table>
     </div>
