@@ -24,12 +24,19 @@ rtrisk_live::loaded_book demo(const benchmark::State& state) {
 /// A book of `positions` positions over the demo's 50 underlyings: 250 traders under
 /// FIRM/desk/book/trader (5 desks, 25 books), each holding 40 stocks and indices (46 proxied stocks, 4 indices), one position in
 /// ten an index option (strikes 80 % to 120 % of spot, 3 to 12 months). Written to a file and
-/// loaded as a desk's book is.
-rtrisk_live::loaded_book wide(int positions, int scenarios) {
+/// loaded as a desk's book is; with `factors`, every instrument also has a sector, country and
+/// currency (docs/book.md).
+rtrisk_live::loaded_book wide(int positions, int scenarios, bool factors = false) {
     const std::string d = RTRISK_DATA_DIR;
     const std::string path = "/tmp/rtrisk_bench_wide_book.csv";
     std::ofstream f(path);
-    f << "node,symbol,quantity,price,multiplier,type,underlying,strike,expiry,vol\n";
+    f << "node,symbol,quantity,price,multiplier,type,underlying,strike,expiry,vol" << (factors ? ",sector,country,currency" : "") << "\n";
+    const char* country[] = {"DE", "CH", "FR", "GB"};
+    const char* currency[] = {"EUR", "CHF", "EUR", "GBP"};
+    const auto labels = [&](int sector, int market) {
+        if (factors) f << ",S" << sector % 11 << "," << country[market] << "," << currency[market];
+        f << "\n";
+    };
     const char* index[] = {"DAX", "SMI", "CAC", "FTSE"};
     const double spot[] = {5473.72, 7676.3, 3995, 5455}; // the history's last prices
     std::mt19937_64 gen(11);
@@ -42,11 +49,13 @@ rtrisk_live::loaded_book wide(int positions, int scenarios) {
             const int month = 3 + (i / 10) % 10;
             const char* kind = i % 20 == 9 ? "call" : "put";
             f << "OPT" << i << "," << (gen() % 2 ? 5 : -5) << ",10,10," << kind << "," << index[u] << "," << strike << ",2027-" << (month < 10 ? "0" : "")
-              << month << "-19,0.2\n";
+              << month << "-19,0.2";
+            labels(11, u);
         } else {
             const int k = (trader + i / 250) % 50; // a trader's 40 positions on distinct symbols
             f << (k < 4 ? std::string(index[k]) : "EQ" + std::string(k - 3 < 10 ? "00" : "0") + std::to_string(k - 3)) << ","
-              << (gen() % 2 ? 100 : -100) << ",100,,,,,,\n";
+              << (gen() % 2 ? 100 : -100) << ",100,,,,,,";
+            labels(k, k % 4);
         }
     }
     f.close();
@@ -126,15 +135,16 @@ static void BM_engine_ingest_index_10k_positions(benchmark::State& state) {
 }
 
 /// A publication of the 10,000-position book, as the engine thread makes it at 10 Hz (arg 0:
-/// headline parts) or at the positions rate (arg 1: positions, Greeks, stress, grid too): the
+/// headline parts) or at the positions rate (arg 1: positions, Greeks, stress, grid, explain
+/// and factors too; arg 2: the same on a book with sector, country and currency columns): the
 /// snapshot, its wire fields and the publisher's snapshot and delta bodies. A tick on SMI and
 /// one on EQ001 between publications, so every publication carries changes.
 static void BM_publication_10k_positions(benchmark::State& state) {
-    rtrisk_live::engine eng(wide(10000, 500));
+    rtrisk_live::engine eng(wide(10000, 500, state.range(0) == 2));
     rtrisk_live::publisher pub(600);
     const auto smi = eng.symbol_index().at("SMI"), eq = eng.symbol_index().at("EQ001");
     const double px = eng.state().spots()[smi], pe = eng.state().spots()[eq];
-    const bool full = state.range(0) == 1;
+    const bool full = state.range(0) >= 1;
     std::size_t k = 0;
     for (auto _ : state) {
         state.PauseTiming();
@@ -148,7 +158,7 @@ static void BM_publication_10k_positions(benchmark::State& state) {
                           {{"nodes", rtrisk_live::nodes_json(snap.nodes)}});
         benchmark::DoNotOptimize(p->delta_body.size());
     }
-    state.SetLabel(full ? "with positions" : "headline");
+    state.SetLabel(!full ? "headline" : state.range(0) == 2 ? "with positions, 3 factor columns" : "with positions");
 }
 
 /// Ticks on every underlying in turn (4 of 54 carry 3 options each).
@@ -218,5 +228,5 @@ BENCHMARK(BM_what_if_10k_positions_by_copy)->Arg(500)->Unit(benchmark::kMicrosec
 BENCHMARK(BM_node_detail_10k_positions_desk)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_engine_batch_10k_positions)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_engine_ingest_index_10k_positions)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_publication_10k_positions)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_publication_10k_positions)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();
