@@ -7,7 +7,8 @@ live service (rtrisk.service).
 
 Prints VaR and ES by every method (ewma, filtered_historical and age_weighted with --decay),
 the stressed VaR (the --stressed-window rows with the largest historical VaR, by file lines),
-component VaR, and a backtest of rolling historical VaR over the file. A label column (a first column headed date/day/time/timestamp/datetime/period or
+component VaR, exposure and VaR by sector / country / currency (--groups FILE: symbol,<factor>,...),
+and a backtest of rolling historical VaR over the file. A label column (a first column headed date/day/time/timestamp/datetime/period or
 with no name, or with no number in it) is skipped. A malformed file stops the program with a
 one-line error naming the line, the column and the value (exit status 2), never a traceback.
 """
@@ -119,6 +120,38 @@ def parse_weights(spec: str | None, names):
     return w
 
 
+def read_groups(path: str, names) -> dict:
+    """{factor: [label or None per column of the returns]} from a CSV `symbol,<factor>,...` (say
+    sector,country,currency); a symbol it does not list has no label. Strict: every symbol a
+    column of the returns, once; InputError naming the line otherwise."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: {e}") from None
+    rows = [(i + 1, r) for i, r in enumerate(rows) if any(x.strip() for x in r)]
+    if not rows:
+        raise InputError(f"{path}: empty file")
+    line, header = rows[0]
+    header = [h.strip() for h in header]
+    if header[0] != "symbol" or len(header) < 2 or any(not h for h in header[1:]) or len(set(header)) != len(header):
+        raise InputError(f"{path}: line {line}: the header must be symbol, then unique factor names (say sector,country,currency)")
+    out = {h: [None] * len(names) for h in header[1:]}
+    seen = {}
+    for line, r in rows[1:]:
+        if len(r) != len(header):
+            raise InputError(f"{path}: line {line}: expected {len(header)} fields, got {len(r)}")
+        sym = r[0].strip()
+        if sym not in names:
+            raise InputError(f"{path}: line {line}: unknown symbol {sym!r} (columns: {', '.join(names)})")
+        if sym in seen:
+            raise InputError(f"{path}: line {line}: symbol {sym!r} already on line {seen[sym]}")
+        seen[sym] = line
+        for h, v in zip(header[1:], r[1:]):
+            out[h][names.index(sym)] = v.strip() or None
+    return out
+
+
 def report(args) -> dict:
     if bool(args.prices) == bool(args.returns):
         raise InputError("give exactly one of --prices FILE or --returns FILE")
@@ -153,6 +186,12 @@ def report(args) -> dict:
     except ValueError as e:
         out["stressed_var"] = {"window": args.stressed_window, "skipped": str(e)}
     out["component_var"] = dict(zip(names, np.asarray(rtrisk.component_var(values, w, c)).tolist()))
+    if args.groups:  # exposure and VaR by sector / country / currency
+        import pandas as pd
+        f = rtrisk.factor_exposures(values, w, pd.DataFrame(read_groups(args.groups, names)), c, c)
+        out["factors"] = {factor: [{"group": g, **{k: (int(v) if k == "members" else float(v)) for k, v in f.loc[(factor, g)].items()}}
+                                   for g in f.loc[factor].index]
+                          for factor in dict.fromkeys(f.index.get_level_values(0))}
     pnl = values @ w
     window = args.window if args.window is not None else min(250, len(pnl) // 2)
     if not 2 <= window < len(pnl):
@@ -210,6 +249,11 @@ def print_table(r: dict) -> None:
     print(f"\n{'instrument':<24}{'weight':>8}{'comp. VaR %':>14}")
     for s, c in r["component_var"].items():
         print(f"{s:<24}{r['weights'][s]:>8.4f}{100 * c:>14.4f}")
+    for factor, groups in r.get("factors", {}).items():
+        print(f"\n{factor:<24}{'members':>8}{'net %':>10}{'gross %':>10}{'VaR %':>10}{'ES %':>10}{'comp. VaR %':>14}")
+        for g in groups:
+            print(f"{g['group']:<24}{g['members']:>8}{100 * g['net_exposure']:>10.4f}{100 * g['gross_exposure']:>10.4f}"
+                  f"{100 * g['var']:>10.4f}{100 * g['es']:>10.4f}{100 * g['component_var']:>14.4f}")
     b = r["backtest"]
     print()
     if "skipped" in b:
@@ -240,6 +284,7 @@ def main(argv=None) -> int:
     p.add_argument("--decay", type=float, default=rtrisk.RISKMETRICS_DECAY,
                    help="decay of the ewma, filtered_historical and age_weighted methods [default 0.94, RiskMetrics]")
     p.add_argument("--stressed-window", type=int, default=250, help="days of the stressed VaR window [default 250]")
+    p.add_argument("--groups", help="CSV symbol,<factor>,... (say sector,country,currency): exposure, VaR and ES per label")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table",
                    help="csv: VaR and ES of each column and the portfolio by every method at 95, 97.5 and 99 %% "
                         "(the weighting methods at --decay)")

@@ -248,3 +248,31 @@ def test_csv_leaves_empty_cells_where_the_rows_are_too_few_for_a_weighting_metho
     assert rows[("portfolio", "filtered_historical", "0.990")][3:5] == ["", ""]
     assert float(rows[("portfolio", "filtered_historical", "0.975")][3]) > 0
     assert float(rows[("portfolio", "historical", "0.990")][3]) > 0
+
+
+def test_groups_file_gives_exposure_and_var_per_label(tmp_path, eu_returns):
+    """--groups symbol,country,currency: the report's factors equal rtrisk.factor_exposures on the
+    same returns and weights; a symbol left out groups as (none); a bad file exits 2 naming the line."""
+    groups = tmp_path / "groups.csv"
+    groups.write_text("symbol,country,currency\nDAX,DE,EUR\nSMI,CH,CHF\nCAC,FR,EUR\n")
+    p = run("report", "--prices", str(DATA / "eu_stock_markets.csv"), "--weights", "DAX=0.4,SMI=0.3,CAC=0.2,FTSE=0.1",
+            "--groups", str(groups), "--format", "json")
+    assert p.returncode == 0, p.stderr
+    f = json.loads(p.stdout)["factors"]
+    assert [g["group"] for g in f["currency"]] == ["EUR", "CHF", rtrisk.UNLABELLED]
+    w = pd.Series({"DAX": 0.4, "SMI": 0.3, "CAC": 0.2, "FTSE": 0.1})
+    ref = rtrisk.factor_exposures(eu_returns, w, pd.DataFrame({"currency": {"DAX": "EUR", "SMI": "CHF", "CAC": "EUR", "FTSE": None}}), 0.99, 0.99)
+    for g in f["currency"]:
+        row = ref.loc[("currency", g["group"])]
+        assert g["members"] == row["members"]
+        assert g["var"] == pytest.approx(row["var"], rel=1e-12) and g["component_var"] == pytest.approx(row["component_var"], rel=1e-12)
+    assert sum(g["component_var"] for g in f["country"]) == pytest.approx(json.loads(p.stdout)["methods"]["historical"]["var"], rel=1e-10)
+    table = run("report", "--prices", str(DATA / "eu_stock_markets.csv"), "--groups", str(groups))
+    assert table.returncode == 0 and "currency" in table.stdout and "CHF" in table.stdout
+    for text, needle in (("symbol,country\nDAX,DE\nXYZ,FR\n", "line 3: unknown symbol 'XYZ'"),
+                         ("symbol,country\nDAX,DE\nDAX,FR\n", "line 3: symbol 'DAX' already on line 2"),
+                         ("name,country\nDAX,DE\n", "line 1: the header must be symbol"),
+                         ("symbol,country\nDAX,DE,x\n", "line 2: expected 2 fields, got 3")):
+        groups.write_text(text)
+        bad = run("report", "--prices", str(DATA / "eu_stock_markets.csv"), "--groups", str(groups))
+        assert bad.returncode == 2 and needle in bad.stderr, (text, bad.stderr)
