@@ -4,6 +4,7 @@
 #include <rtrisk/decomposition.hpp>
 #include <rtrisk/expected_shortfall.hpp>
 #include <rtrisk/factor_exposure.hpp>
+#include <rtrisk/pnl_explain.hpp>
 #include <rtrisk/var.hpp>
 
 #include <random>
@@ -65,4 +66,28 @@ TEST_CASE("group risk refuses mismatched inputs, naming them") {
                          doctest::Contains("labels"), std::invalid_argument);
     const std::vector<std::string> two{"A", "B"};
     CHECK_THROWS_AS(rtrisk::group_risk(R, std::span<const double>(x), std::span<const std::string>(two), 1.5, 0.975), std::invalid_argument);
+}
+
+TEST_CASE("group risk and P&L explain in float agree with double to float precision") {
+    std::mt19937_64 gen(52);
+    std::normal_distribution<double> nd(0.0, 0.01);
+    rtrisk::scenario_matrix<double> R(300, 4);
+    for (Eigen::Index j = 0; j < 4; ++j)
+        for (Eigen::Index k = 0; k < 300; ++k) R(k, j) = nd(gen);
+    const rtrisk::scenario_matrix<float> Rf = R.cast<float>();
+    const std::vector<double> x{1e5, -2e5, 3e5, 5e4};
+    const std::vector<float> xf(x.begin(), x.end());
+    const std::vector<std::string> labels{"A", "B", "A", "B"};
+    const auto d = rtrisk::group_risk(R, std::span<const double>(x), std::span<const std::string>(labels), 0.99, 0.975);
+    const auto f = rtrisk::group_risk(Rf, std::span<const float>(xf), std::span<const std::string>(labels), 0.99, 0.975);
+    REQUIRE(f.size() == d.size());
+    for (std::size_t g = 0; g < d.size(); ++g) {
+        CHECK(f[g].var == doctest::Approx(d[g].var).epsilon(1e-5));
+        CHECK(f[g].component_var == doctest::Approx(d[g].component_var).epsilon(1e-4));
+    }
+    const auto ed = rtrisk::explain_option(rtrisk::option_kind::put, 10.0, 100.0, 97.0, 95.0, 0.5, 0.01, 0.02, 0.0, 0.25, 0.26);
+    const auto ef = rtrisk::explain_option(rtrisk::option_kind::put, 10.0f, 100.0f, 97.0f, 95.0f, 0.5f, 0.01f, 0.02f, 0.0f, 0.25f, 0.26f);
+    CHECK(ef.actual == doctest::Approx(ed.actual).epsilon(1e-4));
+    CHECK(ef.delta == doctest::Approx(ed.delta).epsilon(1e-5));
+    CHECK(ef.gamma == doctest::Approx(ed.gamma).epsilon(1e-4));
 }
