@@ -163,3 +163,57 @@ TEST_CASE("incremental state: scenario-weighting methods on the live P&L, and a 
     bad[4] = std::numeric_limits<double>::infinity();
     CHECK_THROWS_AS(s.roll_day(bad), std::invalid_argument);
 }
+
+TEST_CASE("float32 scenarios: half the bytes, P&L in double; equal to a double state on the rounded returns, and within float rounding of the exact one") {
+    auto exact = make_state<double>(500, 60, 71);
+    const rtrisk::scenario_matrix<float> Rf = exact.scenarios().cast<float>();
+    rtrisk::incremental_state_f32 narrow(exact.book(), Rf);
+    rtrisk::incremental_state rounded(exact.book(), Rf.cast<double>()); // the same returns, stored in double
+    CHECK(sizeof(narrow.scenarios()(0, 0)) * 2 == sizeof(exact.scenarios()(0, 0)));
+    std::mt19937_64 gen(72);
+    std::uniform_int_distribution<std::size_t> pick(0, 59);
+    std::normal_distribution<double> move(0.0, 0.002);
+    for (int k = 0; k < 20'000; ++k) {
+        const auto i = pick(gen);
+        const double price = exact.book().prices()[i] * std::exp(move(gen));
+        for (auto* s : {&exact, &rounded}) s->apply_tick(i, price);
+        narrow.apply_tick(i, price);
+    }
+    // every product and sum in double: the narrow state is the double state on the rounded returns
+    for (std::size_t t = 0; t < 500; ++t) CHECK(narrow.pnl()[t] == doctest::Approx(rounded.pnl()[t]).epsilon(1e-12));
+    CHECK(narrow.var(0.99) == doctest::Approx(rounded.var(0.99)).epsilon(1e-12));
+    // against the exact returns: each return off by at most 2^-24 relative
+    CHECK(narrow.var(0.99) == doctest::Approx(exact.var(0.99)).epsilon(1e-6));
+    CHECK(narrow.expected_shortfall(0.975) == doctest::Approx(exact.expected_shortfall(0.975)).epsilon(1e-6));
+    const rtrisk::weighting age{rtrisk::scenario_weighting::age_weighted, 0.98};
+    CHECK(narrow.weighted_tail(age, 0.99, 0.975).es == doctest::Approx(exact.weighted_tail(age, 0.99, 0.975).es).epsilon(1e-6));
+    // a re-anchor is the full recomputation in double from the float matrix
+    const auto before = std::vector<double>(narrow.pnl().begin(), narrow.pnl().end());
+    narrow.reanchor();
+    for (std::size_t t = 0; t < 500; ++t) CHECK(narrow.pnl()[t] == doctest::Approx(before[t]).epsilon(1e-12));
+    const auto full = rtrisk::portfolio_pnl_as<double>(Rf, rtrisk::as_vector<double>(narrow.exposures()));
+    for (std::size_t t = 0; t < 500; ++t) CHECK(narrow.pnl()[t] == full(static_cast<Eigen::Index>(t)));
+    // a day roll stores the new day in float
+    std::vector<double> day(60, 0.0123456789);
+    narrow.roll_day(day);
+    CHECK(narrow.scenarios()(static_cast<Eigen::Index>(narrow.newest_row()), 0) == 0.0123456789f);
+}
+
+TEST_CASE("portfolio_pnl_as: float scenarios, double sums, either layout, equal to the double product of the rounded matrix") {
+    std::mt19937_64 gen(73);
+    std::normal_distribution<double> nd(0.0, 0.02);
+    rtrisk::scenario_matrix<float> R(300, 40);
+    for (Eigen::Index j = 0; j < 40; ++j)
+        for (Eigen::Index t = 0; t < 300; ++t) R(t, j) = static_cast<float>(nd(gen));
+    rtrisk::vector<double> x(40);
+    for (auto& e : x) e = nd(gen) * 1e6;
+    const rtrisk::vector<double> want = R.cast<double>() * x;
+    const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Rr = R;
+    const auto a = rtrisk::portfolio_pnl_as<double>(R, x), b = rtrisk::portfolio_pnl_as<double>(Rr, x);
+    for (Eigen::Index t = 0; t < 300; ++t) {
+        CHECK(a(t) == doctest::Approx(want(t)).epsilon(1e-13));
+        CHECK(b(t) == doctest::Approx(want(t)).epsilon(1e-13));
+    }
+    R(5, 7) = std::numeric_limits<float>::quiet_NaN();
+    CHECK_THROWS_AS(rtrisk::portfolio_pnl_as<double>(R, x), std::invalid_argument);
+}

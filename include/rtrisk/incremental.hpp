@@ -18,7 +18,11 @@
 /// forecast. The weighted methods read the ordered series in O(T) per query; a GARCH filter's
 /// parameters are the caller's (weighting::garch), refitted at a roll if wanted
 /// (fit_garch11 on chronological_pnl()); with none given, each query fits them.
-/// Floating-point drift: each update adds one rounding error per scenario; `reanchor()`
+/// Storage: the scenario matrix may be kept in a narrower type than the P&L
+/// (`basic_incremental_state<double, float>`, alias incremental_state_f32): half the memory and
+/// the traffic of every tick and re-anchor, every product and sum still in double; the cost is
+/// each return's rounding to float (relative 6e-8; docs/conventions.md states it on the real
+/// data). Floating-point drift: each update adds one rounding error per scenario; `reanchor()`
 /// recomputes R x exactly, and `set_reanchor_interval(k)` does so every k updates
 /// (0, the default, never). Single-threaded by design: one owner applies updates and queries
 /// (queries reuse a scratch buffer); hand other threads copies of the results.
@@ -45,13 +49,14 @@
 
 namespace rtrisk {
 
-template <std::floating_point Real = double>
+template <std::floating_point Real = double, std::floating_point Storage>
 class basic_incremental_state {
 public:
-    using matrix_type = scenario_matrix<Real>;
+    using matrix_type = scenario_matrix<Storage>;
     using vector_type = vector<Real>;
 
-    /// Takes ownership of the portfolio and of R (T x N, N = portfolio.size(), finite).
+    /// Takes ownership of the portfolio and of R (T x N, N = portfolio.size(), finite), in the
+    /// storage type (cast a double matrix with `R.cast<float>()` for float storage).
     basic_incremental_state(basic_portfolio<Real> book, matrix_type scenarios)
         : m_book(std::move(book)), m_scenarios(std::move(scenarios)) {
         if (m_book.empty()) throw std::invalid_argument("incremental state needs at least one position");
@@ -134,8 +139,8 @@ public:
         const Eigen::Index row = (m_newest + 1) % m_scenarios.rows();
         Real pnl = 0;
         for (Eigen::Index j = 0; j < m_scenarios.cols(); ++j) {
-            m_scenarios(row, j) = returns[static_cast<std::size_t>(j)];
-            pnl += returns[static_cast<std::size_t>(j)] * m_exposure(j);
+            m_scenarios(row, j) = static_cast<Storage>(returns[static_cast<std::size_t>(j)]);
+            pnl += static_cast<Real>(m_scenarios(row, j)) * m_exposure(j); // the stored value, as reanchor reads it
         }
         m_pnl(row) = pnl;
         m_newest = row;
@@ -145,7 +150,7 @@ public:
 
     /// Recomputes the scenario P&L from scratch (R x, O(N T)), removing accumulated drift.
     void reanchor() {
-        m_pnl.noalias() = m_scenarios * m_exposure;
+        m_pnl = portfolio_pnl_as<Real>(m_scenarios, m_exposure);
         m_updates_since_anchor = 0;
     }
     /// Re-anchors automatically every `updates` ticks/trades; 0 turns it off.
@@ -169,7 +174,10 @@ private:
         const Real x_new = m_book.quantities()[i] * m_book.prices()[i] * m_book.multipliers()[i];
         const Real dx = x_new - m_exposure(j);
         m_exposure(j) = x_new;
-        if (dx != 0) m_pnl.noalias() += dx * m_scenarios.col(j);
+        if (dx != 0) {
+            if constexpr (std::is_same_v<Real, Storage>) m_pnl.noalias() += dx * m_scenarios.col(j);
+            else m_pnl.noalias() += dx * m_scenarios.col(j).template cast<Real>();
+        }
         if (m_reanchor_interval != 0 && ++m_updates_since_anchor >= m_reanchor_interval) reanchor();
     }
 

@@ -12,10 +12,12 @@
 #include <Eigen/Core>
 
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "detail/check.hpp"
 
@@ -108,6 +110,34 @@ vector<typename DerivedR::Scalar> portfolio_pnl(const Eigen::MatrixBase<DerivedR
         detail::check_matrix_finite(scenarios, "scenarios");
         detail::check_pnl_overflow(pnl, "portfolio P&L");
     }
+    return pnl;
+}
+
+/// R x from scenarios stored in a narrower type than the P&L (float32 scenarios, double P&L):
+/// the matrix is read once in its own type (half the bytes of double for float) and every
+/// product and sum is taken in `Acc`, so the only error against double scenarios is each
+/// return's rounding to the storage type (relative 6e-8 for float). Column-major R streams
+/// column by column (an axpy each), row-major R row by row (a dot product each).
+template <std::floating_point Acc, class DerivedR, class DerivedX>
+vector<Acc> portfolio_pnl_as(const Eigen::MatrixBase<DerivedR>& scenarios, const Eigen::MatrixBase<DerivedX>& exposures) {
+    if (scenarios.rows() == 0 || scenarios.cols() == 0) {
+        throw std::invalid_argument("scenario matrix is empty (" + std::to_string(scenarios.rows()) + " x " +
+                                    std::to_string(scenarios.cols()) + ")");
+    }
+    if (exposures.cols() != 1) throw std::invalid_argument("exposures must be a column vector");
+    detail::check_same_size(static_cast<std::size_t>(scenarios.cols()), static_cast<std::size_t>(exposures.rows()),
+                            "scenario matrix row", "exposures");
+    detail::check_matrix_finite(exposures, "exposures");
+    const vector<Acc> x = exposures.template cast<Acc>();
+    vector<Acc> pnl = vector<Acc>::Zero(scenarios.rows());
+    if constexpr (std::is_same_v<Acc, typename DerivedR::Scalar>) {
+        pnl.noalias() = scenarios * x;
+    } else if constexpr (DerivedR::IsRowMajor) {
+        for (Eigen::Index t = 0; t < scenarios.rows(); ++t) pnl(t) = scenarios.row(t).template cast<Acc>().dot(x.transpose());
+    } else {
+        for (Eigen::Index j = 0; j < scenarios.cols(); ++j) pnl.noalias() += x(j) * scenarios.col(j).template cast<Acc>();
+    }
+    if (!pnl.allFinite()) detail::check_matrix_finite(scenarios, "scenarios");
     return pnl;
 }
 
