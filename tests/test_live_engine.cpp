@@ -826,6 +826,15 @@ TEST_CASE("P&L explain since the start of the day: delta and gamma on the openin
                     [](const tick&, const std::exception& e) { FAIL(e.what()); });
     const auto s2 = eng.snapshot();
     CHECK(s2.explain_since_us == (day1 / engine::us_per_day + 1) * engine::us_per_day);
+    // a refused tick or trade of a later day changes nothing, the explain's start included
+    const std::int64_t day3 = day1 + 2 * engine::us_per_day;
+    const auto option = eng.symbol_index().at("DAX 5200 P 2027-03-19");
+    CHECK_THROWS_AS(eng.apply({day3, option, 50.0, 0, 5, "", true}), std::invalid_argument); // an option has no price tick
+    CHECK_THROWS_AS(eng.apply({day3, dax, 5000.0, 1, 6, "BANK/x", true}), std::invalid_argument); // another root
+    std::size_t refused = 0;
+    eng.apply_batch(std::vector<tick>{{day3, option, 50.0, 0, 7, "", true}}, [&](const tick&, const std::exception&) { ++refused; });
+    CHECK(refused == 1);
+    CHECK(eng.explain_since_us() == s2.explain_since_us);
     CHECK((*s2.explain)[0].actual == doctest::Approx(s2.nodes[0].pnl - pnl_day2).epsilon(1e-12));
     const auto wire = to_wire(s2);
     CHECK(wire["explain"]["path"][0] == "FIRM");

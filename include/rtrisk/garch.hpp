@@ -92,7 +92,8 @@ garch11 fit_garch11(const R& returns) {
     for (std::size_t t = 0; t < r.size(); ++t) z[t] = static_cast<double>(r[t]) * scale; // mean square 1
     const std::span<const double> zs(z);
     const auto params = [](const std::array<double, 2>& u) {
-        const double p = detail::logistic(u[0]), a = detail::logistic(u[1]);
+        // persistence below 1 even where the logistic rounds to 1: omega stays positive
+        const double p = std::min(detail::logistic(u[0]), 1 - 1e-12), a = detail::logistic(u[1]);
         return std::array<double, 2>{p * a, p * (1 - a)};
     };
     const auto cost = [&](const std::array<double, 2>& u) {

@@ -14,8 +14,8 @@
 /// Day roll: `roll_day(returns)` replaces the oldest scenario by the new day's returns in O(N)
 /// (the rows form a ring; `newest_row()` says where the newest is). After it, plain historical
 /// VaR sees one scenario swapped; age weights shift one day older (the new day weighs most);
-/// the EWMA variance takes in one more return; filtered scenarios are all rescaled to the new
-/// forecast. The weighted methods read the ordered series in O(T) per query; a GARCH filter's
+/// the EWMA recursion runs over the new window (its 30-day seed moves with it, the new day
+/// enters last); filtered scenarios are all rescaled to the new forecast. The weighted methods read the ordered series in O(T) per query; a GARCH filter's
 /// parameters are the caller's (weighting::garch), refitted at a roll if wanted
 /// (fit_garch11 on chronological_pnl()); with none given, each query fits them.
 /// Storage: the scenario matrix may be kept in a narrower type than the P&L

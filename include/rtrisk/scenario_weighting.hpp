@@ -40,16 +40,17 @@ inline scenario_weighting parse_scenario_weighting(std::string_view name) {
     throw std::invalid_argument("unknown scenario-weighting method '" + std::string(name) +
                                 "' (expected ewma, filtered_historical or age_weighted)");
 }
-/// "ewma" or "garch"; anything else throws std::invalid_argument naming it.
+/// "ewma" or "garch" (also "garch11"); anything else throws std::invalid_argument naming it.
 inline volatility_filter parse_volatility_filter(std::string_view name) {
     if (name == "ewma") return volatility_filter::ewma;
-    if (name == "garch") return volatility_filter::garch11;
+    if (name == "garch" || name == "garch11") return volatility_filter::garch11;
     throw std::invalid_argument("unknown volatility filter '" + std::string(name) + "' (expected ewma or garch)");
 }
 
 /// A weighting method with its parameters: decay lambda (EWMA variance, EWMA filter, age
 /// weights) and, for filtered historical simulation, the filter. With the GARCH filter,
-/// `garch` holds fixed parameters, or is empty (omega 0) to fit them to each series.
+/// `garch` holds fixed parameters, or is empty (omega 0) to fit them to each series; the decay
+/// is then unused (Python refuses decay= with filter="garch").
 struct weighting {
     scenario_weighting method = scenario_weighting::ewma;
     double decay = riskmetrics_decay;

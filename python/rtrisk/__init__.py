@@ -22,7 +22,8 @@ from ._core import DerivativesBook, IncrementalState, Portfolio, Position, Stres
 
 __version__ = _core.__version__
 __all__ = [
-    "var", "expected_shortfall", "stressed_var", "StressedVaR", "fit_garch", "Garch", "factor_exposures", "pnl_explain", "component_var", "component_es", "marginal_var", "incremental_var",
+    "var", "expected_shortfall", "stressed_var", "StressedVaR", "fit_garch", "Garch",
+    "ewma_volatility", "ewma_variances", "ewma_covariance", "factor_exposures", "pnl_explain", "component_var", "component_es", "marginal_var", "incremental_var",
     "bsm", "Greeks", "implied_vol", "kupiec", "christoffersen", "traffic_light", "LRTest", "Christoffersen",
     "stress", "spot_vol_grid", "standard_scenarios", "StressScenario", "DerivativesBook",
     "Portfolio", "Position", "IncrementalState", "full_revaluation_pnl", "delta_gamma_pnl", "var_exceptions",
@@ -177,13 +178,8 @@ def _weighted_measure(kind, values, w, names, confidence, method, horizon_days, 
     """VaR or ES by a scenario-weighting method: of the 1-D series, or of each portfolio's P&L."""
     confidence = _check_number("confidence", confidence)
     horizon_days = _check_number("horizon_days", horizon_days)
+    filter = _check_filter(method, filter, decay)
     decay = RISKMETRICS_DECAY if decay is None else _check_number("decay", decay)
-    if filter is None:
-        filter = "ewma"
-    elif method != "filtered_historical":
-        raise ValueError(f"filter= applies to method 'filtered_historical', not to {method!r}")
-    elif _check_str("filter", filter) not in VOLATILITY_FILTERS:
-        raise ValueError(f"unknown filter {filter!r}; expected one of {', '.join(VOLATILITY_FILTERS)}")
     one = _core.weighted_var if kind == "var" else _core.weighted_es
     what = "VaR" if kind == "var" else "ES"
     if w is None:
@@ -195,6 +191,22 @@ def _weighted_measure(kind, values, w, names, confidence, method, horizon_days, 
                                  for p in range(w.shape[1])]), value, what)
     pd = _pandas()
     return pd.Series(result, index=names, name=kind) if names is not None and pd is not None else result
+
+
+def _check_filter(method, filter, decay):
+    """The volatility filter to use ("ewma" unless asked), refusing a filter with another method
+    and decay= with the GARCH filter (its parameters come from the fit, not a decay)."""
+    if filter is None:
+        return "ewma"
+    if method != "filtered_historical":
+        raise ValueError(f"filter= applies to method 'filtered_historical', not to {method!r}")
+    f = _check_str("filter", filter)
+    f = "garch" if f == "garch11" else f
+    if f not in VOLATILITY_FILTERS:
+        raise ValueError(f"unknown filter {filter!r}; expected one of {', '.join(VOLATILITY_FILTERS)}")
+    if f == "garch" and decay is not None:
+        raise ValueError("decay= does not apply to filter='garch' (the GARCH(1,1) parameters are fitted: rtrisk.fit_garch)")
+    return f
 
 
 # The options of the unweighted methods, at their defaults: a weighting method given another
@@ -262,12 +274,13 @@ def expected_shortfall(returns, weights=None, confidence: float = 0.975, method:
 
 class StressedVaR(NamedTuple):
     """Stressed VaR and its window: `start` and `end` are the returns' index labels of its first
-    and last rows (row numbers for arrays), `first` and `last` the row numbers."""
+    and last rows (row numbers for arrays), `first` and `last` the row numbers, `window` its length."""
     var: float
     start: Any
     end: Any
     first: int
     last: int
+    window: int
 
 
 def stressed_var(returns, weights=None, confidence: float = 0.99, window: int = 250, *, value: Optional[float] = None) -> StressedVaR:
@@ -286,7 +299,42 @@ def stressed_var(returns, weights=None, confidence: float = 0.99, window: int = 
     v, first, last = _core.stressed_var(pnl, confidence, window)
     index = getattr(returns, "index", None)
     label = (lambda i: index[i]) if index is not None and len(index) == len(pnl) else (lambda i: i)
-    return StressedVaR(_in_value(v, value, "stressed VaR"), label(first), label(last), first, last)
+    return StressedVaR(_in_value(v, value, "stressed VaR"), label(first), label(last), first, last, window)
+
+
+def ewma_volatility(returns, weights=None, decay: float = RISKMETRICS_DECAY) -> float:
+    """RiskMetrics EWMA volatility forecast for the day after the last row (zero mean, the first
+    30 rows' mean square seeding the recursion; docs/conventions.md) of a series, or of a
+    portfolio's P&L (returns and weights as var()), in the units of the returns."""
+    values, w, _, _ = _prepare(returns, weights)
+    if w is not None and w.ndim == 2:
+        raise ValueError("ewma_volatility takes one portfolio: weights must be 1-D")
+    return float(np.sqrt(_core.ewma_variances(values if w is None else _core.portfolio_pnl(values, w), _check_number("decay", decay))[-1]))
+
+
+def ewma_variances(returns, decay: float = RISKMETRICS_DECAY) -> np.ndarray:
+    """The RiskMetrics variance forecasts of a 1-D series: element k is the forecast for row 30 + k
+    from the rows before it, the last the forecast for the day after the data."""
+    values, _, _, _ = _prepare(returns, None)
+    return _core.ewma_variances(values, _check_number("decay", decay))
+
+
+def ewma_covariance(returns, decay: float = RISKMETRICS_DECAY):
+    """RiskMetrics EWMA covariance forecast (N x N) for the day after the last row of T x N
+    returns: Sigma_t = decay Sigma_(t-1) + (1 - decay) r r', seeded with the first 30 rows' mean of
+    r r'. A DataFrame labelled by the columns when given one; x' Sigma x is the EWMA variance of
+    the portfolio x's P&L."""
+    pd = _pandas()
+    labels = None
+    if pd is not None and isinstance(returns, pd.DataFrame):
+        labels = _labels(returns.columns, "returns columns:")
+        values = _real_array(returns.to_numpy(), "returns")
+    else:
+        values = _real_array(returns, "returns")
+    if values.ndim != 2:
+        raise ValueError(f"ewma_covariance needs 2-D returns (rows x instruments), got {values.ndim}-D")
+    cov = _core.ewma_covariance(values, _check_number("decay", decay))
+    return pd.DataFrame(cov, index=labels, columns=labels) if labels is not None else cov
 
 
 class Garch(NamedTuple):
@@ -450,13 +498,10 @@ def _decompose(fn, returns, weights, confidence, method, horizon_days, paths, se
         for name, default in _UNWEIGHTED_DEFAULTS.items():
             if given[name] is not default and given[name] != default:
                 raise ValueError(f"{name}={given[name]!r} does not apply to method {method!r}")
-        if filter is not None and method != "filtered_historical":
-            raise ValueError(f"filter= applies to method 'filtered_historical', not to {method!r}")
-        if filter is not None and _check_str("filter", filter) not in VOLATILITY_FILTERS:
-            raise ValueError(f"unknown filter {filter!r}; expected one of {', '.join(VOLATILITY_FILTERS)}")
+        filter = _check_filter(method, filter, decay)
         decay = RISKMETRICS_DECAY if decay is None else _check_number("decay", decay)
         which = "var" if fn is _core.component_var else "es"
-        out = _core.weighted_components(values, w, method, _check_number("confidence", confidence), decay, filter or "ewma",
+        out = _core.weighted_components(values, w, method, _check_number("confidence", confidence), decay, filter,
                                         _check_number("horizon_days", horizon_days), which)
     else:
         if decay is not None or filter is not None:

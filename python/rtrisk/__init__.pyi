@@ -30,6 +30,13 @@ class StressedVaR(NamedTuple):
     end: Any
     first: int
     last: int
+    window: int
+
+def ewma_volatility(returns: ArrayLike, weights: Optional[ArrayLike] = ..., decay: float = 0.94) -> float:
+    """RiskMetrics EWMA volatility forecast for the day after the last row."""
+def ewma_variances(returns: ArrayLike, decay: float = 0.94) -> np.ndarray: ...
+def ewma_covariance(returns: ArrayLike, decay: float = 0.94) -> Any:
+    """N x N RiskMetrics covariance forecast (a DataFrame for a DataFrame)."""
 
 def stressed_var(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confidence: float = 0.99, window: int = 250, *,
                  value: Optional[float] = None) -> StressedVaR:
@@ -59,7 +66,7 @@ def pnl_explain(kind: Any, quantity: ArrayLike, spot_start: ArrayLike, spot_end:
 def var(returns: ArrayLike, weights: Optional[ArrayLike] = ..., confidence: float = 0.99,
         method: Union[Method, WeightedMethod] = "historical", horizon_days: float = 1, *, paths: int = 100_000, seed: int = 42,
         value: Optional[float] = None, quantile: Quantile = "linear", divisor: Literal["population", "sample"] = "population",
-        decay: Optional[float] = None, filter: Optional[Literal["ewma", "garch"]] = None) -> Any:
+        decay: Optional[float] = None, filter: Optional[Literal["ewma", "garch", "garch11"]] = None) -> Any:
     """Value at Risk as a positive loss (fraction of value, or currency with value=).
     returns: T x N array/DataFrame with weights (array or Series by symbol), or 1-D portfolio returns.
     weights N x P (array, or DataFrame by symbol): one value per portfolio (array, or Series by column)."""
@@ -68,7 +75,7 @@ def expected_shortfall(returns: ArrayLike, weights: Optional[ArrayLike] = ..., c
                        method: Union[Method, WeightedMethod] = "historical", horizon_days: float = 1, *, paths: int = 100_000,
                        seed: int = 42, value: Optional[float] = None, quantile: Quantile = "linear",
                        divisor: Literal["population", "sample"] = "population", decay: Optional[float] = None,
-                       filter: Optional[Literal["ewma", "garch"]] = None) -> Any:
+                       filter: Optional[Literal["ewma", "garch", "garch11"]] = None) -> Any:
     """Expected Shortfall (mean loss beyond the VaR quantile) as a positive loss; arguments as var()."""
 
 def component_var(returns: ArrayLike, weights: ArrayLike, confidence: float = 0.99, method: Union[Method, WeightedMethod] = "historical",

@@ -50,8 +50,14 @@ void bind_incremental(py::module_& m) {
              py::arg("portfolio"), py::arg("scenarios"))
         .def("apply_tick", [](state& s, const std::string& sym, double px) { s.apply_tick(sym, px); }, py::arg("symbol"), py::arg("price"))
         .def("apply_trade", [](state& s, const std::string& sym, double q, double px) { return s.apply_trade(sym, q, px); }, py::arg("symbol"), py::arg("quantity"), py::arg("price"))
-        .def("var", [](const state& s, double c) { return s.var(c); }, py::arg("confidence") = 0.99)
-        .def("expected_shortfall", [](const state& s, double c) { return s.expected_shortfall(c); }, py::arg("confidence") = 0.975)
+        .def("var", [](const state& s, double c, const std::string& method, double decay, const std::string& filter) {
+            if (method == "historical") return s.var(c);
+            return s.weighted_tail({rtrisk::parse_scenario_weighting(method), decay, rtrisk::parse_volatility_filter(filter)}, c, c).var;
+        }, py::arg("confidence") = 0.99, py::arg("method") = "historical", py::arg("decay") = rtrisk::riskmetrics_decay, py::arg("filter") = "ewma")
+        .def("expected_shortfall", [](const state& s, double c, const std::string& method, double decay, const std::string& filter) {
+            if (method == "historical") return s.expected_shortfall(c);
+            return s.weighted_tail({rtrisk::parse_scenario_weighting(method), decay, rtrisk::parse_volatility_filter(filter)}, c, c).es;
+        }, py::arg("confidence") = 0.975, py::arg("method") = "historical", py::arg("decay") = rtrisk::riskmetrics_decay, py::arg("filter") = "ewma")
         .def("tail", [](const state& s, double vc, double ec) {
             const auto t = s.tail(vc, ec);
             return py::make_tuple(t.var, t.es);

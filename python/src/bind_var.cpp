@@ -8,6 +8,7 @@
 #include <rtrisk/portfolio_risk.hpp>
 #include <rtrisk/stressed_var.hpp>
 #include <rtrisk/var.hpp>
+#include <rtrisk/ewma.hpp>
 #include <rtrisk/factor_exposure.hpp>
 #include <rtrisk/scenario_weighting.hpp>
 #include <rtrisk/weighted_decomposition.hpp>
@@ -185,6 +186,28 @@ void bind_var(py::module_& m) {
         for (Eigen::Index i = 0; i < out.size(); ++i) result.mutable_data()[i] = out(i) * std::sqrt(horizon_days);
         return result;
     }, "component VaR or ES under a weighting method (weighted_decomposition.hpp), scaled by sqrt(horizon_days)");
+    m.def("ewma_variances", [](py::object p, double decay) {
+        const auto v = as_vector_array(real_array(p, "returns"), "returns");
+        const auto s = span_of(v);
+        std::vector<double> out;
+        {
+            py::gil_scoped_release release;
+            out = rtrisk::ewma_variances(s, decay);
+        }
+        py::array_t<double> a(static_cast<py::ssize_t>(out.size()));
+        std::copy(out.begin(), out.end(), a.mutable_data());
+        return a;
+    }, "RiskMetrics variance forecasts (ewma.hpp)");
+    m.def("ewma_covariance", [](py::object r, double decay) {
+        Eigen::MatrixXd cov = with_matrix(real_array(r, "returns"), "returns", [&](const auto& R) -> Eigen::MatrixXd {
+            py::gil_scoped_release release;
+            return rtrisk::ewma_covariance(R, decay);
+        });
+        py::array_t<double> a({static_cast<py::ssize_t>(cov.rows()), static_cast<py::ssize_t>(cov.cols())});
+        for (Eigen::Index i = 0; i < cov.rows(); ++i)
+            for (Eigen::Index j = 0; j < cov.cols(); ++j) a.mutable_at(i, j) = cov(i, j);
+        return a;
+    }, "RiskMetrics covariance forecast (ewma.hpp)");
     m.def("fit_garch11", [](py::object p) {
         const auto v = as_vector_array(real_array(p, "returns"), "returns");
         const auto s = span_of(v);

@@ -255,3 +255,50 @@ def test_weighted_component_var_and_es_sum_to_the_figures_and_follow_the_formula
         rtrisk.component_var(R, x, method="historical", decay=0.9)
     assert rtrisk.component_var(R, x, 0.99, "filtered_historical", filter="garch").sum() == pytest.approx(
         rtrisk.var(R, x, 0.99, "filtered_historical", filter="garch"), rel=1e-10)
+
+
+def test_ewma_volatility_and_covariance_by_the_riskmetrics_recursion(eu_returns):
+    """RiskMetrics (Technical Document 1996, 5.2.1): the variance and covariance recursions written
+    out in numpy; x' Sigma x is the EWMA variance of the portfolio's P&L; pandas' ewm(alpha=1 -
+    decay, adjust=False) on r^2 runs the same recursion once seeded alike."""
+    r = eu_returns["FTSE"].to_numpy()
+    v = ewma_forecasts(r, 0.97)
+    np.testing.assert_allclose(rtrisk.ewma_variances(r, 0.97), v, rtol=REL)
+    assert rtrisk.ewma_volatility(r, decay=0.97) == pytest.approx(np.sqrt(v[-1]), rel=REL)
+    seeded = pd.Series(np.concatenate([[v[0]], r[SEED:] ** 2]))
+    assert seeded.ewm(alpha=0.03, adjust=False).mean().iloc[-1] == pytest.approx(v[-1], rel=1e-12)  # pandas as a peer
+    cov = rtrisk.ewma_covariance(eu_returns)
+    R = eu_returns.to_numpy()
+    ref = R[:SEED].T @ R[:SEED] / SEED
+    for row in R[SEED:]:
+        ref = 0.94 * ref + 0.06 * np.outer(row, row)
+    assert list(cov.index) == list(eu_returns.columns) == list(cov.columns)
+    np.testing.assert_allclose(cov.to_numpy(), ref, rtol=1e-12)
+    w = pd.Series([0.4, 0.3, 0.2, 0.1], index=eu_returns.columns)
+    assert rtrisk.ewma_volatility(eu_returns, w) == pytest.approx(np.sqrt(w.to_numpy() @ ref @ w.to_numpy()), rel=1e-12)
+    assert isinstance(rtrisk.ewma_covariance(R), np.ndarray)
+    with pytest.raises(ValueError, match="decay"):
+        rtrisk.ewma_volatility(r, decay=1.0)
+    with pytest.raises(ValueError, match="2-D"):
+        rtrisk.ewma_covariance(r)
+
+
+def test_garch_filter_refuses_decay_and_accepts_its_long_name(eu_returns):
+    r = eu_returns["DAX"].to_numpy()
+    with pytest.raises(ValueError, match="decay= does not apply to filter='garch'"):
+        rtrisk.var(r, method="filtered_historical", filter="garch", decay=0.97)
+    assert rtrisk.var(r, method="filtered_historical", filter="garch11") == rtrisk.var(r, method="filtered_historical", filter="garch")
+    s = rtrisk.stressed_var(r, window=300)
+    assert s.window == 300 and s.last - s.first + 1 == 300
+
+
+def test_incremental_state_var_takes_a_weighting_method(eu_returns):
+    book = rtrisk.Portfolio()
+    for s in eu_returns.columns:
+        book.add(rtrisk.Position(s, 100.0, 1000.0, 1000.0))
+    st = rtrisk.IncrementalState(book, eu_returns.to_numpy())
+    pnl = eu_returns.to_numpy() @ np.full(4, 1e5)
+    assert st.var(0.99, method="ewma", decay=0.97) == pytest.approx(rtrisk.var(pnl, confidence=0.99, method="ewma", decay=0.97), rel=1e-12)
+    assert st.expected_shortfall(0.975, method="age_weighted", decay=0.99) == pytest.approx(
+        rtrisk.expected_shortfall(pnl, confidence=0.975, method="age_weighted", decay=0.99), rel=1e-12)
+    assert st.var(0.99) == pytest.approx(rtrisk.var(pnl, confidence=0.99), rel=1e-12)

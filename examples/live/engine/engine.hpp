@@ -156,9 +156,9 @@ public:
     void apply(const tick& t) {
         auto& st = m_book.state;
         const auto& k = checked_contract(t);
-        start_day_at(t.event_time_us);
         const auto c = static_cast<std::size_t>(t.instrument);
         if (t.quantity == 0) {
+            start_day_at(t.event_time_us); // checked: the tick is applied
             st.set_spot(k.underlying, t.price);
         } else {
             std::size_t node = rtrisk::book_state::npos, p = rtrisk::book_state::npos;
@@ -191,6 +191,7 @@ public:
                 }
                 p = st.add_position(node, c, 0.0, multiplier, 0.0);
             }
+            start_day_at(t.event_time_us); // checked: the trade is applied (a position it opens starts the day at 0)
             if (!k.is_option && t.sets_spot) st.set_spot(k.underlying, t.price);
             st.apply_trade(p, t.quantity, t.price);
         }
@@ -212,7 +213,6 @@ public:
             std::size_t j = i;
             const std::int64_t day = batch[i].event_time_us / us_per_day; // a run of prices ends at a new day (P&L explain)
             while (j < batch.size() && batch[j].quantity == 0 && batch[j].event_time_us / us_per_day == day) ++j;
-            if (j > i) start_day_at(batch[i].event_time_us);
             apply_prices(batch.subspan(i, j - i), on_reject);
             if (j < batch.size()) {
                 try {
@@ -715,6 +715,7 @@ private:
             newest = std::max(newest, t.event_time_us);
             ++counted;
         }
+        if (counted > 0) start_day_at(prices.front().event_time_us); // a run lies within one day: its start, if any tick of it is applied
         for (const auto u : m_moved) st.set_spot(u, m_last_price[u]->price); // checked above: cannot throw
         m_last_event_us = newest;
         const auto before = m_ticks;
