@@ -42,7 +42,8 @@ def _is_number(x: str) -> bool:
 
 
 def read_table(path: str):
-    """(column names, float matrix, line number of each row) of a CSV with one header line.
+    """(column names, float matrix, line number of each row, label of each row or None) of a CSV
+    with one header line.
 
     Strict: UTF-8 (a byte-order mark is stripped), one header line whose names are unique and
     not empty, the same number of fields on every row, finite numbers in every data cell. The
@@ -98,7 +99,7 @@ def read_table(path: str):
             if not math.isfinite(v):
                 raise InputError(f"{where}: field {x!r} is not finite")
             values[k, j] = v
-    return names, values, [line for line, _ in body]
+    return names, values, [line for line, _ in body], ([r[0].strip() for _, r in body] if skip else None)
 
 
 def parse_weights(spec: str | None, names):
@@ -155,7 +156,7 @@ def read_groups(path: str, names) -> dict:
 def report(args) -> dict:
     if bool(args.prices) == bool(args.returns):
         raise InputError("give exactly one of --prices FILE or --returns FILE")
-    names, values, lines = read_table(args.prices or args.returns)
+    names, values, lines, labels = read_table(args.prices or args.returns)
     if args.prices:
         if np.any(values <= 0):
             k, j = (int(i) for i in np.argwhere(values <= 0)[0])
@@ -164,6 +165,8 @@ def report(args) -> dict:
             raise InputError(f"{args.prices}: returns need at least 2 rows of prices, got {len(values)}")
         values = values[1:] / values[:-1] - 1.0
     lines = lines[1:] if args.prices else lines  # the line of each return's day
+    if labels is not None and args.prices:
+        labels = labels[1:]
     w = parse_weights(args.weights, names)
     c = args.confidence
     if not 0 < args.decay < 1:
@@ -183,6 +186,8 @@ def report(args) -> dict:
     try:
         s = rtrisk.stressed_var(values, w, c, window=args.stressed_window)
         out["stressed_var"] = {"window": args.stressed_window, "var": s.var, "first_line": lines[s.first], "last_line": lines[s.last]}
+        if labels is not None:  # the window's dates (the label column)
+            out["stressed_var"].update(start=labels[s.first], end=labels[s.last])
     except ValueError as e:
         out["stressed_var"] = {"window": args.stressed_window, "skipped": str(e)}
     out["component_var"] = dict(zip(names, np.asarray(rtrisk.component_var(values, w, c)).tolist()))
@@ -217,7 +222,7 @@ def csv_rows(args) -> list:
     """(name, method, confidence, VaR, ES, decay) for each column alone and the weighted portfolio, by
     every method at 95 %, 97.5 % and 99 %: every figure, for scripts and cross-checks. The weighting
     methods carry --decay; where the rows are too few for one, its VaR and ES are None (empty cells)."""
-    names, values, _ = read_table(args.prices or args.returns)
+    names, values, _, _ = read_table(args.prices or args.returns)
     if args.prices:
         values = values[1:] / values[:-1] - 1.0
     w = parse_weights(args.weights, names)
@@ -243,7 +248,8 @@ def print_table(r: dict) -> None:
         print(f"{m:<20}{100 * v['var']:>10.4f}{100 * v['es']:>10.4f}" if "var" in v else f"{m:<20} skipped: {v['skipped']}")
     sv = r["stressed_var"]
     if "var" in sv:
-        print(f"{'stressed (' + str(sv['window']) + ' rows)':<20}{100 * sv['var']:>10.4f}{'':>10}  lines {sv['first_line']}-{sv['last_line']}")
+        dates = f" ({sv['start']} to {sv['end']})" if "start" in sv else ""
+        print(f"{'stressed (' + str(sv['window']) + ' rows)':<20}{100 * sv['var']:>10.4f}{'':>10}  lines {sv['first_line']}-{sv['last_line']}{dates}")
     else:
         print(f"stressed VaR skipped: {sv['skipped']}")
     print(f"\n{'instrument':<24}{'weight':>8}{'comp. VaR %':>14}")

@@ -35,6 +35,7 @@ def test_report_json_matches_the_library(eu_returns):
     assert sv["var"] == pytest.approx(s.var, rel=1e-12) and sv["window"] == 250
     # File lines: the header is line 1 and the first price line 2, so return row k is line k + 3.
     assert (sv["first_line"], sv["last_line"]) == (s.first + 3, s.last + 3)
+    assert (sv["start"], sv["end"]) == (str(s.start), str(s.end))  # the label column: the window's days
 
 
 def test_report_decay_and_stressed_window_options():
