@@ -3,12 +3,24 @@
 
 #include <rtrisk/incremental.hpp>
 
+#include <variant>
+
 namespace rtrisk_py {
+
+namespace {
+using state = rtrisk::incremental_state;
+using state32 = rtrisk::incremental_state_f32;
+/// The state with its scenarios in float64 or float32.
+struct live_state {
+    std::variant<state, state32> v;
+    template <class F> decltype(auto) visit(F&& f) { return std::visit(std::forward<F>(f), v); }
+    template <class F> decltype(auto) visit(F&& f) const { return std::visit(std::forward<F>(f), v); }
+};
+} // namespace
 
 void bind_incremental(py::module_& m) {
     using pos = rtrisk::position;
     using pf = rtrisk::portfolio;
-    using state = rtrisk::incremental_state;
     py::class_<pos>(m, "Position")
         .def(py::init([](std::string symbol, double quantity, double entry_price, double price, double multiplier) {
                  return pos{std::move(symbol), quantity, entry_price, price, multiplier};
@@ -42,54 +54,66 @@ void bind_incremental(py::module_& m) {
         .def_property_readonly("unrealized_pnl", &pf::unrealized_pnl)
         .def_property_readonly("realized_pnl", &pf::realized_pnl);
 
-    py::class_<state>(m, "IncrementalState")
-        .def(py::init([](const pf& p, py::object scenarios) {
+    // One Python class over both storage types (float64 or float32 scenarios, sums in double).
+    py::class_<live_state>(m, "IncrementalState")
+        .def(py::init([](const pf& p, py::object scenarios, const std::string& dtype) {
                  auto R = with_matrix(real_array(scenarios, "scenarios"), "scenarios", [](const auto& r) { return rtrisk::scenario_matrix<double>(r); });
-                 return state(p, std::move(R)); // owns a column-major copy: ticks read contiguous columns
+                 if (dtype == "float64") return live_state{state(p, std::move(R))}; // owns a column-major copy: ticks read contiguous columns
+                 if (dtype == "float32") return live_state{state32(p, R.cast<float>())};
+                 throw std::invalid_argument("scenario_dtype '" + dtype + "' must be 'float64' or 'float32'");
              }),
-             py::arg("portfolio"), py::arg("scenarios"))
-        .def("apply_tick", [](state& s, const std::string& sym, double px) { s.apply_tick(sym, px); }, py::arg("symbol"), py::arg("price"))
-        .def("apply_trade", [](state& s, const std::string& sym, double q, double px) { return s.apply_trade(sym, q, px); }, py::arg("symbol"), py::arg("quantity"), py::arg("price"))
-        .def("var", [](const state& s, double c, const std::string& method, double decay, const std::string& filter) {
-            if (method == "historical") return s.var(c);
-            return s.weighted_tail({rtrisk::parse_scenario_weighting(method), decay, rtrisk::parse_volatility_filter(filter)}, c, c).var;
+             py::arg("portfolio"), py::arg("scenarios"), py::arg("scenario_dtype") = "float64")
+        .def("apply_tick", [](live_state& s, const std::string& sym, double px) { s.visit([&](auto& st) { st.apply_tick(sym, px); }); },
+             py::arg("symbol"), py::arg("price"))
+        .def("apply_trade", [](live_state& s, const std::string& sym, double q, double px) {
+            return s.visit([&](auto& st) { return st.apply_trade(sym, q, px); });
+        }, py::arg("symbol"), py::arg("quantity"), py::arg("price"))
+        .def("var", [](const live_state& s, double c, const std::string& method, double decay, const std::string& filter) {
+            return s.visit([&](const auto& st) {
+                if (method == "historical") return st.var(c);
+                return st.weighted_tail({rtrisk::parse_scenario_weighting(method), decay, rtrisk::parse_volatility_filter(filter)}, c, c).var;
+            });
         }, py::arg("confidence") = 0.99, py::arg("method") = "historical", py::arg("decay") = rtrisk::riskmetrics_decay, py::arg("filter") = "ewma")
-        .def("expected_shortfall", [](const state& s, double c, const std::string& method, double decay, const std::string& filter) {
-            if (method == "historical") return s.expected_shortfall(c);
-            return s.weighted_tail({rtrisk::parse_scenario_weighting(method), decay, rtrisk::parse_volatility_filter(filter)}, c, c).es;
+        .def("expected_shortfall", [](const live_state& s, double c, const std::string& method, double decay, const std::string& filter) {
+            return s.visit([&](const auto& st) {
+                if (method == "historical") return st.expected_shortfall(c);
+                return st.weighted_tail({rtrisk::parse_scenario_weighting(method), decay, rtrisk::parse_volatility_filter(filter)}, c, c).es;
+            });
         }, py::arg("confidence") = 0.975, py::arg("method") = "historical", py::arg("decay") = rtrisk::riskmetrics_decay, py::arg("filter") = "ewma")
-        .def("tail", [](const state& s, double vc, double ec) {
-            const auto t = s.tail(vc, ec);
+        .def("tail", [](const live_state& s, double vc, double ec) {
+            const auto t = s.visit([&](const auto& st) { return st.tail(vc, ec); });
             return py::make_tuple(t.var, t.es);
         }, py::arg("var_confidence") = 0.99, py::arg("es_confidence") = 0.975)
-        .def("weighted_tail", [](const state& s, const std::string& method, double vc, double ec, double decay, const std::string& filter) {
+        .def("weighted_tail", [](const live_state& s, const std::string& method, double vc, double ec, double decay, const std::string& filter) {
             const rtrisk::weighting w{rtrisk::parse_scenario_weighting(method), decay, rtrisk::parse_volatility_filter(filter)};
-            const auto t = s.weighted_tail(w, vc, ec);
+            const auto t = s.visit([&](const auto& st) { return st.weighted_tail(w, vc, ec); });
             return py::make_tuple(t.var, t.es);
         }, py::arg("method"), py::arg("var_confidence") = 0.99, py::arg("es_confidence") = 0.975, py::arg("decay") = rtrisk::riskmetrics_decay,
            py::arg("filter") = "ewma")
-        .def("roll_day", [](state& s, py::object returns) {
+        .def("roll_day", [](live_state& s, py::object returns) {
             const auto v = as_vector_array(real_array(returns, "returns"), "returns");
-            s.roll_day(span_of(v));
+            s.visit([&](auto& st) { st.roll_day(span_of(v)); });
         }, py::arg("returns"))
-        .def_property_readonly("chronological_pnl", [](const state& s) {
-            const auto v = s.chronological_pnl();
+        .def_property_readonly("chronological_pnl", [](const live_state& s) {
+            const auto v = s.visit([](const auto& st) { return st.chronological_pnl(); });
             py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
             std::copy(v.begin(), v.end(), a.mutable_data());
             return a;
         })
-        .def("reanchor", &state::reanchor)
-        .def("set_reanchor_interval", &state::set_reanchor_interval)
-        .def_property_readonly("portfolio", [](const state& s) { return s.book(); })
-        // A read-only view of the live P&L vector, no copy; valid while the state lives.
+        .def("reanchor", [](live_state& s) { s.visit([](auto& st) { st.reanchor(); }); })
+        .def("set_reanchor_interval", [](live_state& s, std::size_t k) { s.visit([&](auto& st) { st.set_reanchor_interval(k); }); })
+        .def_property_readonly("portfolio", [](const live_state& s) { return s.visit([](const auto& st) { return st.book(); }); })
+        // A read-only view of the live P&L vector (double either way), no copy; valid while the state lives.
         .def_property_readonly("pnl", [](py::object self) {
-            const auto& s = self.cast<const state&>();
-            py::array_t<double> a({static_cast<py::ssize_t>(s.scenario_count())}, {sizeof(double)}, s.pnl().data(), self);
+            const auto& s = self.cast<const live_state&>();
+            const auto p = s.visit([](const auto& st) { return st.pnl(); });
+            py::array_t<double> a({static_cast<py::ssize_t>(p.size())}, {sizeof(double)}, p.data(), self);
             py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
             return a;
         })
-        .def_property_readonly("scenario_count", &state::scenario_count)
-        .def_property_readonly("position_count", &state::position_count);
+        .def_property_readonly("scenario_dtype", [](const live_state& s) { return std::holds_alternative<state>(s.v) ? "float64" : "float32"; })
+        .def_property_readonly("scenario_count", [](const live_state& s) { return s.visit([](const auto& st) { return st.scenario_count(); }); })
+        .def_property_readonly("position_count", [](const live_state& s) { return s.visit([](const auto& st) { return st.position_count(); }); });
 }
 
 } // namespace rtrisk_py

@@ -302,3 +302,25 @@ def test_incremental_state_var_takes_a_weighting_method(eu_returns):
     assert st.expected_shortfall(0.975, method="age_weighted", decay=0.99) == pytest.approx(
         rtrisk.expected_shortfall(pnl, confidence=0.975, method="age_weighted", decay=0.99), rel=1e-12)
     assert st.var(0.99) == pytest.approx(rtrisk.var(pnl, confidence=0.99), rel=1e-12)
+
+
+def test_incremental_state_with_float32_scenarios(eu_returns):
+    """scenario_dtype="float32": the scenarios stored in float32, every sum in double (docs/conventions.md):
+    the figures stay within float rounding of the float64 state (measured 6.4e-8 on this data) and equal
+    the float64 state built on the rounded returns."""
+    R = eu_returns.to_numpy()
+    book = rtrisk.Portfolio()
+    for k, s in enumerate(eu_returns.columns):
+        book.add(rtrisk.Position(s, 100.0 * (k + 1), 1000.0, 1000.0))
+    wide = rtrisk.IncrementalState(book, R)
+    narrow = rtrisk.IncrementalState(book, R, scenario_dtype="float32")
+    rounded = rtrisk.IncrementalState(book, R.astype(np.float32).astype(np.float64))
+    assert (wide.scenario_dtype, narrow.scenario_dtype) == ("float64", "float32")
+    for st in (wide, narrow, rounded):
+        st.apply_tick("SMI", 1050.0)
+        st.apply_trade("CAC", 10.0, 990.0)
+    np.testing.assert_allclose(narrow.pnl, rounded.pnl, rtol=1e-12)
+    assert narrow.var(0.99) == pytest.approx(wide.var(0.99), rel=1e-6)
+    assert narrow.expected_shortfall(0.975, method="ewma") == pytest.approx(wide.expected_shortfall(0.975, method="ewma"), rel=1e-6)
+    with pytest.raises(ValueError, match="scenario_dtype 'float16' must be 'float64' or 'float32'"):
+        rtrisk.IncrementalState(book, R, scenario_dtype="float16")
