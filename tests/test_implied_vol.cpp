@@ -3,6 +3,8 @@
 #include <rtrisk/implied_vol.hpp>
 
 #include <cmath>
+#include <random>
+#include <vector>
 
 using rtrisk::implied_vol_status;
 using rtrisk::option_kind;
@@ -48,5 +50,56 @@ TEST_CASE("prices outside the no-arbitrage bounds come back as a status") {
     CHECK_THROWS_WITH_AS(rtrisk::implied_vol(option_kind::put, 5.0, 100.0, 90.0, 0.0, 0.05, 0.0),
                          "implied vol needs expiry > 0, got 0", std::invalid_argument);
     CHECK_THROWS_WITH_AS(rtrisk::implied_vol(option_kind::put, std::nan(""), 100.0, 90.0, 1.0, 0.05, 0.0), "price nan is not finite",
+                         std::invalid_argument);
+}
+
+TEST_CASE("implied vol of arrays on SIMD: the scalar path's root to 1e-14 where the price carries the vol, the same statuses at the bounds") {
+    std::mt19937_64 gen(81);
+    std::uniform_real_distribution<double> m(0.7, 1.4), t(0.02, 3.0), v(0.05, 1.5), u(0, 1);
+    const std::size_t n = 4003; // not a multiple of the lanes: the tail takes the scalar path
+    std::vector<option_kind> kind(n);
+    std::vector<double> price(n), spot(n, 100.0), strike(n), expiry(n), rate(n, 0.03), dividend(n, 0.01), vol(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        kind[i] = u(gen) < 0.5 ? option_kind::call : option_kind::put;
+        strike[i] = 100.0 * m(gen);
+        expiry[i] = t(gen);
+        vol[i] = v(gen);
+        price[i] = rtrisk::bsm(kind[i], spot[i], strike[i], expiry[i], rate[i], dividend[i], vol[i]).price;
+    }
+    // the bounds and beyond: below intrinsic, above the upper bound, at intrinsic, a root beyond 10
+    price[5] = 0.5 * std::max(spot[5] * std::exp(-0.01 * expiry[5]) - strike[5] * std::exp(-0.03 * expiry[5]), 0.0) - 1.0;
+    price[6] = 1e3;
+    kind[7] = option_kind::call, strike[7] = 50.0, expiry[7] = 0.01, price[7] = spot[7] * std::exp(-0.01 * 0.01) - 50.0 * std::exp(-0.03 * 0.01);
+    kind[8] = option_kind::call, strike[8] = 100.0, expiry[8] = 0.05, price[8] = rtrisk::bsm(option_kind::call, 100.0, 100.0, 0.05, 0.03, 0.01, 12.0).price;
+    std::vector<rtrisk::implied_vol_result> out(n);
+    rtrisk::implied_vol<double>(kind, price, spot, strike, expiry, rate, dividend, out);
+    std::size_t equal = 0, simd = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        CAPTURE(i);
+        const auto ref = rtrisk::implied_vol(kind[i], price[i], spot[i], strike[i], expiry[i], rate[i], dividend[i]);
+        REQUIRE(out[i].status == ref.status);
+        if (ref.status != implied_vol_status::success) continue;
+        // how precisely the price carries the vol: a price rounding of eps max(price, 1) moves the
+        // root by that over vega (relative to the vol)
+        const auto g = rtrisk::bsm(kind[i], spot[i], strike[i], expiry[i], rate[i], dividend[i], ref.vol);
+        const double carried = 4e-16 * std::max(price[i], 1.0) / (g.vega * ref.vol);
+        if (carried <= 1e-15) {
+            CHECK(out[i].vol == doctest::Approx(ref.vol).epsilon(1e-14));
+            ++equal;
+        } else {
+            CHECK(out[i].vol == doctest::Approx(ref.vol).epsilon(100 * carried));
+        }
+        simd += out[i].iterations < 100 && i < n - n % xsimd::batch<double>::size;
+    }
+    MESSAGE(equal << " of " << n << " options compared at 1e-14");
+    CHECK(equal > n / 2);
+    CHECK(simd > n / 2);
+    CHECK(out[5].status == implied_vol_status::below_intrinsic);
+    CHECK(out[6].status == implied_vol_status::above_upper_bound);
+    CHECK(out[7].status == implied_vol_status::at_intrinsic);
+    CHECK(out[8].vol == doctest::Approx(12.0).epsilon(1e-9)); // the scalar path widens the bracket
+    // bad input names the option
+    spot[3] = -1;
+    CHECK_THROWS_WITH_AS(rtrisk::implied_vol<double>(kind, price, spot, strike, expiry, rate, dividend, out), doctest::Contains("option 3:"),
                          std::invalid_argument);
 }

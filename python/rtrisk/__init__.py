@@ -589,11 +589,12 @@ def bsm(spot, strike, expiry, rate, dividend, vol, kind="call") -> Greeks:
     return Greeks(**{k: (float(v[0]) if scalar else v.reshape(shape)) for k, v in d.items()})
 
 
-def implied_vol(price, spot, strike, expiry, rate, dividend, kind="call", *, solver: str = "toms748",
+def implied_vol(price, spot, strike, expiry, rate, dividend, kind="call", *, solver: str = "simd",
                 return_status: bool = False):
     """Implied volatility (NaN where the price is outside the no-arbitrage bounds; with
     return_status=True also the status names: success, below_intrinsic, above_upper_bound,
-    at_intrinsic, not_converged)."""
+    at_intrinsic, not_converged). solver: "simd" (default: Newton on SIMD batches, options it
+    leaves to the scalar path by TOMS 748), "toms748" or "newton" (one option at a time)."""
     shape, codes, flat = _broadcast(kind, price=price, spot=spot, strike=strike, expiry=expiry, rate=rate,
                                     dividend=dividend)
     vol, status = _core.implied_vol_arrays(codes, *flat, solver)

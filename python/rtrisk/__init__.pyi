@@ -113,7 +113,7 @@ def bsm(spot: ArrayLike, strike: ArrayLike, expiry: ArrayLike, rate: ArrayLike, 
 
 def implied_vol(price: ArrayLike, spot: ArrayLike, strike: ArrayLike, expiry: ArrayLike, rate: ArrayLike,
                 dividend: ArrayLike, kind: Union[Literal["call", "put"], ArrayLike] = "call", *,
-                solver: Literal["toms748", "newton"] = "toms748", return_status: bool = False) -> Any:
+                solver: Literal["simd", "toms748", "newton"] = "simd", return_status: bool = False) -> Any:
     """Implied volatility; NaN outside the no-arbitrage bounds (statuses with return_status=True)."""
 
 class LRTest(NamedTuple):

@@ -64,22 +64,38 @@ py::tuple implied_vol_arrays(const kinds& kind, py::object price_obj, py::object
     const auto n = static_cast<std::size_t>(kind.size());
     check_lengths(n, {std::size_t(price.size()), std::size_t(s.size()), std::size_t(k.size()), std::size_t(t.size()),
                       std::size_t(r.size()), std::size_t(q.size())});
+    // "simd": the array form (SIMD Newton, the rest by TOMS 748); "toms748" or "newton": one option at a time
+    const bool simd = solver == "simd";
     rtrisk::implied_vol_solver sv;
-    if (solver == "toms748") sv = rtrisk::implied_vol_solver::toms748;
+    if (solver == "toms748" || simd) sv = rtrisk::implied_vol_solver::toms748;
     else if (solver == "newton") sv = rtrisk::implied_vol_solver::newton;
-    else throw std::invalid_argument("unknown solver '" + solver + "' (expected toms748 or newton)");
+    else throw std::invalid_argument("unknown solver '" + solver + "' (expected simd, toms748 or newton)");
     py::array_t<double> vol(static_cast<py::ssize_t>(n));
     py::array_t<std::uint8_t> status(static_cast<py::ssize_t>(n));
     double* vo = vol.mutable_data();
     std::uint8_t* st = status.mutable_data();
+    std::vector<rtrisk::option_kind> kinds_in(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (kind.data()[i] > 1) throw std::invalid_argument("option kind code " + std::to_string(kind.data()[i]) + " at index " + std::to_string(i));
+        kinds_in[i] = static_cast<rtrisk::option_kind>(kind.data()[i]);
+    }
+    auto span = [&](const vec& v) { return std::span<const double>(v.data(), static_cast<std::size_t>(v.size())); };
     {
         py::gil_scoped_release release;
         note_gil_state();
-        for (std::size_t i = 0; i < n; ++i) {
-            const auto res = rtrisk::implied_vol(static_cast<rtrisk::option_kind>(kind.data()[i]), price.data()[i], s.data()[i],
-                                                 k.data()[i], t.data()[i], r.data()[i], q.data()[i], sv);
-            vo[i] = res.vol;
-            st[i] = static_cast<std::uint8_t>(res.status);
+        if (simd) {
+            std::vector<rtrisk::implied_vol_result> out(n);
+            rtrisk::implied_vol<double>(kinds_in, span(price), span(s), span(k), span(t), span(r), span(q), out, sv);
+            for (std::size_t i = 0; i < n; ++i) {
+                vo[i] = out[i].vol;
+                st[i] = static_cast<std::uint8_t>(out[i].status);
+            }
+        } else {
+            for (std::size_t i = 0; i < n; ++i) {
+                const auto res = rtrisk::implied_vol(kinds_in[i], price.data()[i], s.data()[i], k.data()[i], t.data()[i], r.data()[i], q.data()[i], sv);
+                vo[i] = res.vol;
+                st[i] = static_cast<std::uint8_t>(res.status);
+            }
         }
     }
     return py::make_tuple(vol, status);
