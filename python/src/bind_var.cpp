@@ -208,6 +208,24 @@ void bind_var(py::module_& m) {
             for (Eigen::Index j = 0; j < cov.cols(); ++j) a.mutable_at(i, j) = cov(i, j);
         return a;
     }, "RiskMetrics covariance forecast (ewma.hpp)");
+    m.def("portfolio_measure_f32", [](py::array_t<float> r, py::object w, const rtrisk::var_options& o, const std::string& which) {
+        // float32 scenarios read in place (C or Fortran order), every sum in double (portfolio_pnl_as)
+        if (r.ndim() != 2) throw std::invalid_argument("returns must be 2-D (scenarios x instruments)");
+        if (o.method == rtrisk::var_method::monte_carlo) throw std::invalid_argument("float32 returns: monte_carlo needs float64 returns");
+        const auto wv = as_vector_array(real_array(w, "weights"), "weights");
+        const Eigen::Map<const Eigen::VectorXd> x(wv.data(), wv.size());
+        const auto rows = static_cast<Eigen::Index>(r.shape(0)), cols = static_cast<Eigen::Index>(r.shape(1));
+        using f_col = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+        using f_row = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+        const bool f_order = (r.flags() & py::array::f_style) != 0;
+        if (!f_order && !(r.flags() & py::array::c_style)) throw std::invalid_argument("float32 returns must be contiguous (C or Fortran order)");
+        py::gil_scoped_release release;
+        note_gil_state();
+        const Eigen::VectorXd pnl = f_order ? rtrisk::portfolio_pnl_as<double>(Eigen::Map<const f_col>(r.data(), rows, cols), x)
+                                            : rtrisk::portfolio_pnl_as<double>(Eigen::Map<const f_row>(r.data(), rows, cols), x);
+        const std::span<const double> s(pnl.data(), static_cast<std::size_t>(pnl.size()));
+        return which == "var" ? rtrisk::value_at_risk(s, o) : rtrisk::expected_shortfall(s, o);
+    }, "VaR or ES of a portfolio over float32 returns, read in place, sums in double (returns.hpp portfolio_pnl_as)");
     m.def("fit_garch11", [](py::object p) {
         const auto v = as_vector_array(real_array(p, "returns"), "returns");
         const auto s = span_of(v);
