@@ -103,3 +103,21 @@ TEST_CASE("implied vol of arrays on SIMD: the scalar path's root to 1e-14 where 
     CHECK_THROWS_WITH_AS(rtrisk::implied_vol<double>(kind, price, spot, strike, expiry, rate, dividend, out), doctest::Contains("option 3:"),
                          std::invalid_argument);
 }
+
+TEST_CASE("implied vol of arrays: a lane whose price overflows takes the scalar path's status, never a made-up success") {
+    // q = -8 over 100 years: S e^-qT overflows to inf and the price to NaN or inf
+    const std::size_t n = 16;
+    std::vector<option_kind> kind(n, option_kind::put);
+    std::vector<double> price(n, 5.0), spot(n, 100.0), strike(n, 100.0), expiry(n, 0.5), rate(n, 0.03), dividend(n, 0.0);
+    dividend[3] = -8.0, expiry[3] = 100.0;
+    dividend[12] = -8.0, expiry[12] = 100.0, kind[12] = option_kind::call;
+    std::vector<rtrisk::implied_vol_result> out(n);
+    rtrisk::implied_vol<double>(kind, price, spot, strike, expiry, rate, dividend, out);
+    for (const std::size_t i : {std::size_t{3}, std::size_t{12}}) {
+        CAPTURE(i);
+        const auto ref = rtrisk::implied_vol(kind[i], price[i], spot[i], strike[i], expiry[i], rate[i], dividend[i]);
+        CHECK(out[i].status == ref.status);
+        if (out[i].status == implied_vol_status::success) CHECK(out[i].vol == doctest::Approx(ref.vol).epsilon(1e-12));
+    }
+    CHECK(out[0].status == implied_vol_status::success);
+}

@@ -163,7 +163,8 @@ void implied_vol(std::span<const option_kind> kind, std::span<const Real> price,
         auto active = !(target <= lower + tol || target >= upper);
         xsimd::batch_bool<Real> done(false);
         B lo = zero, hi = cap;
-        active = active && !(detail::price_of(w, detail::bsm_terms_at(fixed, w, hi)) < target); // a root beyond 10: the scalar path widens the bracket
+        const B at_cap = detail::price_of(w, detail::bsm_terms_at(fixed, w, hi));
+        active = active && at_cap >= target; // a root beyond 10 (or a price that overflowed): the scalar path
         const B moneyness = xsimd::sqrt(Real(2) * xsimd::abs(xsimd::log(sdq / kdr)) / T);
         const B near_money = xsimd::sqrt(Real(2) * std::numbers::pi_v<Real> / T) * (target - lower) / sdq;
         B v = xsimd::min(xsimd::max(xsimd::select(moneyness > Real(1e-3), moneyness, near_money), B(Real(1e-3))), hi);
@@ -172,6 +173,7 @@ void implied_vol(std::span<const option_kind> kind, std::span<const Real> price,
             const auto t = detail::bsm_terms_at(fixed, w, v);
             const B f = detail::price_of(w, t) - target;
             const B vega = t.sdq * t.pdf1 * t.sqrt_t;
+            active = active && !xsimd::isnan(f); // an overflowed price: the scalar path says what it is
             const auto moving = active && !done;
             hi = xsimd::select(moving && f > zero, v, hi);
             lo = xsimd::select(moving && f <= zero, v, lo);

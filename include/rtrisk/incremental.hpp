@@ -150,7 +150,8 @@ public:
 
     /// Recomputes the scenario P&L from scratch (R x, O(N T)), removing accumulated drift.
     void reanchor() {
-        m_pnl = portfolio_pnl_as<Real>(m_scenarios, m_exposure);
+        const vector_type fresh = portfolio_pnl_as<Real>(m_scenarios, m_exposure);
+        m_pnl = fresh; // copied into the same buffer: views of pnl() stay valid
         m_updates_since_anchor = 0;
     }
     /// Re-anchors automatically every `updates` ticks/trades; 0 turns it off.

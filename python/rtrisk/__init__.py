@@ -47,11 +47,6 @@ def _pandas():
     return pd
 
 
-def _pandas_types():
-    pd = _pandas()
-    return (pd.Series, pd.DataFrame) if pd is not None else ()
-
-
 def _check_number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
@@ -230,8 +225,8 @@ def _float32_measure(kind, returns, weights, confidence, method, horizon_days, p
 
 def _measure(kind, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay=None, filter=None):
     if (isinstance(returns, np.ndarray) and returns.dtype == np.float32 and returns.ndim == 2 and method in METHODS
-            and method != "monte_carlo" and weights is not None and np.ndim(weights) == 1
-            and (returns.flags.c_contiguous or returns.flags.f_contiguous) and not isinstance(weights, _pandas_types())):
+            and method != "monte_carlo" and decay is None and filter is None and isinstance(weights, (np.ndarray, list, tuple))
+            and np.ndim(weights) == 1 and (returns.flags.c_contiguous or returns.flags.f_contiguous)):
         return _float32_measure(kind, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor)
     values, w, _, names = _prepare(returns, weights)
     if isinstance(method, str) and method in WEIGHTED_METHODS:

@@ -57,6 +57,15 @@ void bind_incremental(py::module_& m) {
     // One Python class over both storage types (float64 or float32 scenarios, sums in double).
     py::class_<live_state>(m, "IncrementalState")
         .def(py::init([](const pf& p, py::object scenarios, const std::string& dtype) {
+                 if (dtype == "float32" && py::isinstance<py::array>(scenarios) && py::array(scenarios).dtype().is(py::dtype::of<float>()) &&
+                     py::array(scenarios).ndim() == 2) { // float32 in: one float copy, no float64 one
+                     const auto a = py::array_t<float>::ensure(scenarios);
+                     const auto rows = static_cast<Eigen::Index>(a.shape(0)), cols = static_cast<Eigen::Index>(a.shape(1));
+                     using f_col = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+                     using f_row = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+                     if (a.flags() & py::array::f_style) return live_state{state32(p, Eigen::Map<const f_col>(a.data(), rows, cols))};
+                     if (a.flags() & py::array::c_style) return live_state{state32(p, Eigen::Map<const f_row>(a.data(), rows, cols))};
+                 }
                  auto R = with_matrix(real_array(scenarios, "scenarios"), "scenarios", [](const auto& r) { return rtrisk::scenario_matrix<double>(r); });
                  if (dtype == "float64") return live_state{state(p, std::move(R))}; // owns a column-major copy: ticks read contiguous columns
                  if (dtype == "float32") return live_state{state32(p, R.cast<float>())};

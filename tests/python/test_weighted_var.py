@@ -324,3 +324,35 @@ def test_incremental_state_with_float32_scenarios(eu_returns):
     assert narrow.expected_shortfall(0.975, method="ewma") == pytest.approx(wide.expected_shortfall(0.975, method="ewma"), rel=1e-6)
     with pytest.raises(ValueError, match="scenario_dtype 'float16' must be 'float64' or 'float32'"):
         rtrisk.IncrementalState(book, R, scenario_dtype="float16")
+
+
+def test_pnl_view_stays_valid_across_a_reanchor_and_float32_input_is_taken_as_is(eu_returns):
+    """The read-only pnl view points into the state: a re-anchor (explicit or every k updates)
+    recomputes the P&L in the same buffer, so a view taken before reads the new values."""
+    R = eu_returns.to_numpy()
+    book = rtrisk.Portfolio()
+    for s in eu_returns.columns:
+        book.add(rtrisk.Position(s, 10.0, 1000.0, 1000.0))
+    for dtype, scenarios in (("float64", R), ("float32", R), ("float32", R.astype(np.float32)),
+                             ("float32", np.asfortranarray(R.astype(np.float32)))):
+        st = rtrisk.IncrementalState(book, scenarios, scenario_dtype=dtype)
+        view = st.pnl
+        st.apply_tick("DAX", 1100.0)
+        st.reanchor()
+        st.set_reanchor_interval(1)
+        st.apply_tick("SMI", 900.0)  # re-anchors again
+        x = np.array([10.0 * 1100, 10.0 * 900, 10.0 * 1000, 10.0 * 1000])
+        np.testing.assert_allclose(view, R @ x, rtol=0, atol=1e-6 * np.abs(R @ x).max())  # float32: each return within 6e-8
+        np.testing.assert_array_equal(view, st.pnl)
+
+
+def test_float32_returns_refuse_the_weighting_options_like_float64():
+    R32 = np.random.default_rng(2).normal(0, 0.01, (300, 3)).astype(np.float32)
+    w = np.ones(3)
+    with pytest.raises(ValueError, match="decay= applies to"):
+        rtrisk.var(R32, w, 0.99, "historical", decay=0.97)
+    with pytest.raises(ValueError, match="filter= applies to"):
+        rtrisk.expected_shortfall(R32, w, 0.975, "historical", filter="garch")
+    with pytest.raises(TypeError):
+        rtrisk.var(R32, range(3), 0.99)  # as with float64 returns: weights must be an array or a Series
+    assert rtrisk.var(R32, w, 0.99, "ewma") == pytest.approx(rtrisk.var(R32.astype(np.float64), w, 0.99, "ewma"), rel=1e-12)
