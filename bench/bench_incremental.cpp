@@ -57,17 +57,7 @@ BENCHMARK(BM_tick_f32)->Args({10'000, 2'500})->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_reanchor_f64)->Args({10'000, 2'500})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_reanchor_f32)->Args({10'000, 2'500})->Unit(benchmark::kMillisecond);
 
-static void BM_tick(benchmark::State& state) {
-    auto s = make_state(state.range(0), state.range(1));
-    std::mt19937_64 gen(1);
-    std::uniform_int_distribution<std::size_t> pick(0, s.position_count() - 1);
-    std::size_t k = 0;
-    for (auto _ : state) {
-        s.apply_tick(pick(gen), 100.0 + double(++k % 7));
-        benchmark::ClobberMemory();
-    }
-    state.SetItemsProcessed(state.iterations());
-}
+static void BM_tick(benchmark::State& state) { tick<double>(state); }
 
 static void BM_tick_then_var_es(benchmark::State& state) {
     auto s = make_state(state.range(0), state.range(1));

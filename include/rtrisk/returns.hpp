@@ -87,6 +87,21 @@ scenario_matrix<typename Derived::Scalar> returns_from_prices(const Eigen::Matri
     return r;
 }
 
+namespace detail {
+/// The shape and exposure checks of R x: a non-empty matrix, a column of N finite exposures.
+template <class DerivedR, class DerivedX>
+void check_pnl_inputs(const Eigen::MatrixBase<DerivedR>& scenarios, const Eigen::MatrixBase<DerivedX>& exposures) {
+    if (scenarios.rows() == 0 || scenarios.cols() == 0) {
+        throw std::invalid_argument("scenario matrix is empty (" + std::to_string(scenarios.rows()) + " x " +
+                                    std::to_string(scenarios.cols()) + ")");
+    }
+    if (exposures.cols() != 1) throw std::invalid_argument("exposures must be a column vector");
+    check_same_size(static_cast<std::size_t>(scenarios.cols()), static_cast<std::size_t>(exposures.rows()),
+                            "scenario matrix row", "exposures");
+    check_matrix_finite(exposures, "exposures");
+}
+} // namespace detail
+
 /// Scenario P&L R x of one portfolio (one GEMV, O(N T)).
 /// @param scenarios T x N returns
 /// @param exposures N exposures (currency) or weights (fractions)
@@ -97,14 +112,7 @@ template <class DerivedR, class DerivedX>
 vector<typename DerivedR::Scalar> portfolio_pnl(const Eigen::MatrixBase<DerivedR>& scenarios,
                                                 const Eigen::MatrixBase<DerivedX>& exposures) {
     using Real = typename DerivedR::Scalar;
-    if (scenarios.rows() == 0 || scenarios.cols() == 0) {
-        throw std::invalid_argument("scenario matrix is empty (" + std::to_string(scenarios.rows()) + " x " +
-                                    std::to_string(scenarios.cols()) + ")");
-    }
-    if (exposures.cols() != 1) throw std::invalid_argument("exposures must be a column vector");
-    detail::check_same_size(static_cast<std::size_t>(scenarios.cols()), static_cast<std::size_t>(exposures.rows()),
-                            "scenario matrix row", "exposures");
-    detail::check_matrix_finite(exposures, "exposures");
+    detail::check_pnl_inputs(scenarios, exposures);
     vector<Real> pnl = scenarios * exposures;
     // A NaN or infinity anywhere in R makes some P&L non-finite; only then scan R to name it,
     // so the common case reads the matrix once.
@@ -123,14 +131,7 @@ vector<typename DerivedR::Scalar> portfolio_pnl(const Eigen::MatrixBase<DerivedR
 /// eight independent sums).
 template <std::floating_point Acc, class DerivedR, class DerivedX>
 vector<Acc> portfolio_pnl_as(const Eigen::MatrixBase<DerivedR>& scenarios, const Eigen::MatrixBase<DerivedX>& exposures) {
-    if (scenarios.rows() == 0 || scenarios.cols() == 0) {
-        throw std::invalid_argument("scenario matrix is empty (" + std::to_string(scenarios.rows()) + " x " +
-                                    std::to_string(scenarios.cols()) + ")");
-    }
-    if (exposures.cols() != 1) throw std::invalid_argument("exposures must be a column vector");
-    detail::check_same_size(static_cast<std::size_t>(scenarios.cols()), static_cast<std::size_t>(exposures.rows()),
-                            "scenario matrix row", "exposures");
-    detail::check_matrix_finite(exposures, "exposures");
+    detail::check_pnl_inputs(scenarios, exposures);
     const vector<Acc> x = exposures.template cast<Acc>();
     vector<Acc> pnl = vector<Acc>::Zero(scenarios.rows());
     if constexpr (std::is_same_v<Acc, typename DerivedR::Scalar>) {
