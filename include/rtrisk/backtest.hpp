@@ -76,7 +76,7 @@ std::vector<std::uint8_t> var_exceptions(const P& pnl, const V& var) {
 /// Kupiec's proportion-of-failures test: LR = -2 ln[(1-p)^(n-x) p^x / ((1-x/n)^(n-x) (x/n)^x)],
 /// chi-square with 1 degree of freedom.
 inline lr_test kupiec(std::size_t exceptions, std::size_t observations, double confidence) {
-    detail::check_confidence(confidence);
+    detail::check_tail_probability(confidence);
     if (observations == 0) throw std::invalid_argument("kupiec: observations must be positive, got 0");
     if (exceptions > observations) {
         throw std::invalid_argument("kupiec: exceptions " + std::to_string(exceptions) + " exceed observations " +
@@ -148,7 +148,7 @@ inline lr_test christoffersen_conditional_coverage(std::span<const std::uint8_t>
 /// green 0-4, yellow 5-9, red 10 or more.
 inline traffic_light_zone traffic_light(std::size_t exceptions, std::size_t observations = 250,
                                         double confidence = 0.99) {
-    detail::check_confidence(confidence);
+    detail::check_tail_probability(confidence);
     if (observations == 0) throw std::invalid_argument("traffic_light: observations must be positive, got 0");
     if (exceptions > observations) {
         throw std::invalid_argument("traffic_light: exceptions " + std::to_string(exceptions) + " exceed observations " +

@@ -102,7 +102,7 @@ vector<typename DerivedR::Scalar> marginal(const Eigen::MatrixBase<DerivedR>& R,
         // overflow where Sigma x alone would (returns beyond ~1e154).
         const vector<Real> beta = R.transpose() * ((pnl.array() - m.mean) / sigma_p).matrix() / d;
         const vector<Real> mu = R.colwise().mean().transpose();
-        const double z = boost::math::quantile(boost::math::normal_distribution<double>(), alpha);
+        const double z = detail::normal_tail_quantile<double>(o.confidence);
         if (which == measure::var) return -mu - static_cast<Real>(z) * beta;
         const double phi = boost::math::pdf(boost::math::normal_distribution<double>(), z);
         return -mu + beta * static_cast<Real>(phi / alpha);

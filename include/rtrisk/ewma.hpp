@@ -50,11 +50,32 @@ inline void check_seed(std::size_t seed_days, std::size_t observations) {
                                     std::to_string(observations));
     }
 }
+
+/// The EWMA variance forecasts of r / s (s = power_of_two_scale(r)): the recursion runs on
+/// values in (-2, 2), so it neither overflows nor underflows whatever the scale of r; the
+/// variances of r are these times s^2, the volatilities these square-rooted times s.
+template <class Real>
+std::vector<Real> scaled_ewma_variances(std::span<const Real> r, Real s, double decay, std::size_t seed_days) {
+    Real v = 0;
+    for (std::size_t t = 0; t < seed_days; ++t) v += (r[t] / s) * (r[t] / s);
+    v /= static_cast<Real>(seed_days);
+    std::vector<Real> out;
+    out.reserve(r.size() - seed_days + 1);
+    out.push_back(v);
+    const Real l = static_cast<Real>(decay);
+    for (std::size_t t = seed_days; t < r.size(); ++t) {
+        const Real x = r[t] / s;
+        v = l * v + (1 - l) * x * x;
+        out.push_back(v);
+    }
+    return out;
+}
 } // namespace detail
 
 /// The EWMA variance forecasts: element k is the forecast for day seed_days + k (0-based) from
 /// the returns before it, so the first is the seed and the last (element T - seed_days) the
-/// forecast for the day after the last return. O(T).
+/// forecast for the day after the last return. O(T). A variance beyond the double range (returns
+/// beyond ~1e154) throws std::invalid_argument.
 template <PnlRange R>
 std::vector<range_scalar_t<R>> ewma_variances(const R& returns, double decay = riskmetrics_decay, std::size_t seed_days = ewma_seed_days) {
     using Real = range_scalar_t<R>;
@@ -62,24 +83,22 @@ std::vector<range_scalar_t<R>> ewma_variances(const R& returns, double decay = r
     detail::check_decay(decay);
     detail::check_seed(seed_days, r.size());
     detail::check_finite(r, "returns");
-    Real v = 0;
-    for (std::size_t t = 0; t < seed_days; ++t) v += r[t] * r[t];
-    v /= static_cast<Real>(seed_days);
-    std::vector<Real> out;
-    out.reserve(r.size() - seed_days + 1);
-    out.push_back(v);
-    const Real l = static_cast<Real>(decay);
-    for (std::size_t t = seed_days; t < r.size(); ++t) {
-        v = l * v + (1 - l) * r[t] * r[t];
-        out.push_back(v);
-    }
-    return out;
+    const Real s = detail::power_of_two_scale(r);
+    auto v = detail::scaled_ewma_variances(r, s, decay, seed_days);
+    for (auto& x : v) x = detail::finite_result(x * s * s, "the EWMA variance", r, "returns");
+    return v;
 }
 
-/// The EWMA volatility forecast for the day after the last return.
+/// The EWMA volatility forecast for the day after the last return (finite for any finite returns).
 template <PnlRange R>
 range_scalar_t<R> ewma_volatility(const R& returns, double decay = riskmetrics_decay, std::size_t seed_days = ewma_seed_days) {
-    return std::sqrt(ewma_variances(returns, decay, seed_days).back());
+    using Real = range_scalar_t<R>;
+    const auto r = as_span(returns);
+    detail::check_decay(decay);
+    detail::check_seed(seed_days, r.size());
+    detail::check_finite(r, "returns");
+    const Real s = detail::power_of_two_scale(r);
+    return detail::finite_result(std::sqrt(detail::scaled_ewma_variances(r, s, decay, seed_days).back()) * s, "the EWMA volatility", r, "returns");
 }
 
 /// The EWMA covariance forecast (N x N) for the day after the last row of `returns` (T x N).
@@ -90,12 +109,20 @@ scenario_matrix<typename Derived::Scalar> ewma_covariance(const Eigen::MatrixBas
     detail::check_decay(decay);
     detail::check_seed(seed_days, static_cast<std::size_t>(returns.rows()));
     detail::check_matrix_finite(returns, "returns");
+    // On returns / s (a power of two, exact) so no product overflows; times s^2 at the end.
+    const Real largest = returns.size() ? returns.cwiseAbs().maxCoeff() : Real(0);
+    const Real s = largest > 0 ? std::ldexp(Real(1), std::ilogb(largest)) : Real(1);
+    const scenario_matrix<Real> x = returns / s;
     const auto m = static_cast<Eigen::Index>(seed_days);
-    scenario_matrix<Real> cov = returns.topRows(m).transpose() * returns.topRows(m) / static_cast<Real>(seed_days);
+    scenario_matrix<Real> cov = x.topRows(m).transpose() * x.topRows(m) / static_cast<Real>(seed_days);
     const Real l = static_cast<Real>(decay);
-    for (Eigen::Index t = m; t < returns.rows(); ++t) {
-        const auto row = returns.row(t).transpose();
+    for (Eigen::Index t = m; t < x.rows(); ++t) {
+        const auto row = x.row(t).transpose();
         cov = l * cov + (1 - l) * (row * row.transpose());
+    }
+    cov *= s * s;
+    if (!cov.allFinite()) {
+        throw std::invalid_argument("the EWMA covariance overflows: returns reach " + detail::fmt(largest) + "; rescale them");
     }
     return cov;
 }

@@ -53,7 +53,7 @@ Real edgeworth_tail_mean(Real h, Real skew, Real exkurt, double alpha) {
 template <std::floating_point Real>
 Real normal_es(Real mean, Real std_dev, double confidence) {
     detail::check_confidence(confidence);
-    const double z = boost::math::quantile(boost::math::normal_distribution<double>(), 1.0 - confidence);
+    const double z = detail::normal_tail_quantile<double>(confidence);
     const double phi = boost::math::pdf(boost::math::normal_distribution<double>(), z);
     return -mean + std_dev * static_cast<Real>(phi / (1.0 - confidence));
 }

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -54,10 +55,23 @@ inline double snap_to_integer(double x) {
     return std::abs(x - r) <= 1e-12 * std::max(1.0, std::abs(x)) ? r : x;
 }
 
-/// `x` rounded to the nearest multiple of 1/2 when within 1e-12 (relative) of it, else `x`: a
-/// position that is a tie k + 1/2 in exact arithmetic stays a tie after the rounding of 1 - c
-/// (250 (1 - 0.99) = 2.5000000000000022 is the tie 2.5 of numpy.quantile(x, 0.01)).
-inline double snap_to_half(double x) { return snap_to_integer(2.0 * x) / 2.0; }
+/// The position x = m p + k (m = n or n - 1, k a small offset) rounded to the nearest integer
+/// when it is within what binary rounding can move it from its decimal value, else `x`. The tail
+/// probability p = 1 - c is off by at most 2^-54 (eps / 4) for p <= 1/2 (c in [1/2, 1) is within
+/// 2^-54 of its decimal, and 1 - c is exact there), 3 2^-55 (3 eps / 8) above (c and the rounding
+/// of 1 - c); the product adds ulp(x) / 2. Wider would move positions that are not whole
+/// numbers (2812 (1 - 0.991642958748222) = 23.49999999999974 is not the tie 23.5).
+inline double snap_position(double x, double m, double p) {
+    const double r = std::nearbyint(x);
+    constexpr double eps = std::numeric_limits<double>::epsilon();
+    return std::abs(x - r) <= eps * (m * (p > 0.5 ? 0.375 : 0.25) + 2.0 * std::abs(x) + 2.0) ? r : x;
+}
+
+/// The position m p rounded to the nearest multiple of 1/2 when within rounding of it (as
+/// snap_position): a position that is a tie k + 1/2 in exact arithmetic stays a tie after the
+/// rounding of 1 - c (250 (1 - 0.99) = 2.5000000000000022 is the tie 2.5 of
+/// numpy.quantile(x, 0.01)).
+inline double snap_to_half(double x, double m, double p) { return snap_position(2.0 * x, 2.0 * m, p) / 2.0; }
 
 /// Rounds to the nearest integer, halves to even (numpy.around), whatever the FP rounding mode.
 inline double round_half_even(double x) {
@@ -68,14 +82,14 @@ inline double round_half_even(double x) {
 /// The order statistics a quantile of probability p of n values needs. Requires n >= 1.
 inline order_position quantile_position(std::size_t n, double p, quantile_method method) {
     const double last = static_cast<double>(n - 1);
-    auto clamp_h = [&](double h) { return std::clamp(snap_to_integer(h), 0.0, last); };
+    const double nd = static_cast<double>(n);
+    auto clamp_h = [&](double h) { return std::clamp(snap_position(h, nd + 1.0, p), 0.0, last); };
     auto continuous = [&](double h) {
         h = clamp_h(h);
         const double f = std::floor(h);
         const auto lo = static_cast<std::size_t>(f);
         return order_position{lo, std::min(lo + 1, n - 1), h - f};
     };
-    const double nd = static_cast<double>(n);
     switch (method) {
     case quantile_method::linear: return continuous(last * p);
     case quantile_method::interpolated_inverted_cdf: return continuous(nd * p - 1.0);
@@ -84,28 +98,28 @@ inline order_position quantile_position(std::size_t n, double p, quantile_method
     case quantile_method::median_unbiased: return continuous((nd + 1.0 / 3.0) * p - 2.0 / 3.0);
     case quantile_method::normal_unbiased: return continuous((nd + 0.25) * p - 0.625);
     case quantile_method::inverted_cdf: {
-        const double np = snap_to_integer(nd * p);
+        const double np = snap_position(nd * p, nd, p);
         const double f = std::floor(np);
         double k = (np - f > 0.0) ? f : f - 1.0; // numpy: index ceil(n p) - 1
         const auto idx = static_cast<std::size_t>(clamp_h(k));
         return {idx, idx, 0.0};
     }
     case quantile_method::lower: {
-        const auto idx = static_cast<std::size_t>(clamp_h(std::floor(snap_to_integer(last * p))));
+        const auto idx = static_cast<std::size_t>(clamp_h(std::floor(snap_position(last * p, last, p))));
         return {idx, idx, 0.0};
     }
     case quantile_method::higher: {
-        const auto idx = static_cast<std::size_t>(clamp_h(std::ceil(snap_to_integer(last * p))));
+        const auto idx = static_cast<std::size_t>(clamp_h(std::ceil(snap_position(last * p, last, p))));
         return {idx, idx, 0.0};
     }
     case quantile_method::nearest: {
         // numpy: around((n - 1) p), halves to even. The tie is decided on the exact position, so
         // the neighbour does not depend on how 1 - c rounded (and is the same for every confidence).
-        const auto idx = static_cast<std::size_t>(clamp_h(round_half_even(snap_to_half(last * p))));
+        const auto idx = static_cast<std::size_t>(clamp_h(round_half_even(snap_to_half(last * p, last, p))));
         return {idx, idx, 0.0};
     }
     case quantile_method::midpoint: {
-        const double h = snap_to_integer(last * p);
+        const double h = snap_position(last * p, last, p);
         const auto lo = static_cast<std::size_t>(std::floor(h));
         const auto hi = static_cast<std::size_t>(clamp_h(std::ceil(h)));
         return {lo, hi, lo == hi ? 0.0 : 0.5};

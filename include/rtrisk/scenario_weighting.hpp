@@ -62,13 +62,21 @@ struct weighting {
 template <std::floating_point Real>
 std::vector<Real> filtered_scenarios(std::span<const Real> pnl, const weighting& w) {
     if (w.filter == volatility_filter::ewma) return filtered_returns(pnl, w.decay);
-    return garch_filtered_returns(pnl, w.garch.omega > 0 ? w.garch : fit_garch11(pnl));
+    if (w.garch.omega > 0) return garch_filtered_returns(pnl, w.garch);
+    // Fitted on pnl / k, k a power of two (omega scales by k^2, alpha and beta are scale-free), so
+    // P&L of any magnitude fits; the scenarios are scaled back exactly.
+    detail::check_finite(pnl, "pnl");
+    const Real k = detail::power_of_two_scale(pnl);
+    std::vector<Real> x(pnl.begin(), pnl.end());
+    for (auto& v : x) v /= k;
+    auto out = garch_filtered_returns(x, fit_garch11(x));
+    for (auto& v : out) v *= k;
+    return out;
 }
 
-/// VaR at `var_confidence` and ES at `es_confidence` (positive losses, units of `pnl`) of a P&L
-/// series (oldest first) by a weighting method. O(T) expected, plus the GARCH fit when one is asked for.
+namespace detail {
 template <std::floating_point Real>
-basic_tail_risk<Real> weighted_tail(std::span<const Real> pnl, const weighting& w, double var_confidence, double es_confidence) {
+basic_tail_risk<Real> weighted_tail_unchecked(std::span<const Real> pnl, const weighting& w, double var_confidence, double es_confidence) {
     detail::check_confidence(var_confidence);
     detail::check_confidence(es_confidence);
     switch (w.method) {
@@ -91,6 +99,16 @@ basic_tail_risk<Real> weighted_tail(std::span<const Real> pnl, const weighting& 
     }
     }
     throw std::invalid_argument("unknown scenario_weighting " + std::to_string(static_cast<int>(w.method)));
+}
+} // namespace detail
+
+/// VaR at `var_confidence` and ES at `es_confidence` (positive losses, units of `pnl`) of a P&L
+/// series (oldest first) by a weighting method. O(T) expected, plus the GARCH fit when one is asked for.
+/// Finite, or std::invalid_argument naming the P&L's largest value.
+template <std::floating_point Real>
+basic_tail_risk<Real> weighted_tail(std::span<const Real> pnl, const weighting& w, double var_confidence, double es_confidence) {
+    const auto t = detail::weighted_tail_unchecked(pnl, w, var_confidence, es_confidence);
+    return {detail::finite_result(t.var, "VaR", pnl, "the P&L"), detail::finite_result(t.es, "ES", pnl, "the P&L")};
 }
 
 } // namespace rtrisk

@@ -98,8 +98,10 @@ Real historical_var_impl(std::span<const Real> pnl, double confidence, quantile_
 }
 
 /// Standard normal quantile of the tail probability 1 - c (a negative number for c > 0.5).
+/// A confidence so close to 0 that 1 - c rounds to 1 has no finite quantile: refused, named.
 template <class Real>
 Real normal_tail_quantile(double confidence) {
+    detail::check_tail_probability(confidence);
     return static_cast<Real>(boost::math::quantile(boost::math::normal_distribution<double>(), 1.0 - confidence));
 }
 

@@ -68,7 +68,7 @@ vector<typename DerivedR::Scalar> weighted_components(const Eigen::MatrixBase<De
         if (!(sigma > 0)) throw std::invalid_argument("EWMA decomposition: the portfolio's EWMA volatility is 0");
         const vector<Real> beta = R.transpose() * weighted / sigma; // Sigma x / sigma_p
         const boost::math::normal_distribution<double> n;
-        const double z = boost::math::quantile(n, alpha);
+        const double z = detail::normal_tail_quantile<double>(confidence);
         const double k = which == measure::var ? -z : boost::math::pdf(n, z) / alpha;
         return static_cast<Real>(k) * beta.cwiseProduct(x);
     }

@@ -38,7 +38,11 @@ template <PnlRange R>
 std::vector<range_scalar_t<R>> filtered_returns(const R& returns, double decay = riskmetrics_decay, std::size_t seed_days = ewma_seed_days) {
     using Real = range_scalar_t<R>;
     const auto r = as_span(returns);
-    const auto v = ewma_variances(returns, decay, seed_days); // v[k]: forecast for day seed_days + k
+    detail::check_decay(decay);
+    detail::check_seed(seed_days, r.size());
+    detail::check_finite(r, "returns");
+    // The ratios sigma_(T+1) / sigma_t are scale-free: from the variances of r / s (any scale).
+    const auto v = detail::scaled_ewma_variances(r, detail::power_of_two_scale(r), decay, seed_days); // v[k]: day seed_days + k
     const Real tomorrow = std::sqrt(v.back());
     std::vector<Real> out;
     out.reserve(r.size() - seed_days);
@@ -57,7 +61,15 @@ template <PnlRange R>
 std::vector<range_scalar_t<R>> garch_filtered_returns(const R& returns, const garch11& g) {
     using Real = range_scalar_t<R>;
     const auto r = as_span(returns);
-    const auto v = garch11_variances(returns, g);
+    detail::check_finite(r, "returns");
+    // The ratios sigma_T / sigma_t are scale-free: from the variances of r / k under omega / k^2
+    // (k a power of two), so the recursion neither overflows nor underflows.
+    const Real k = detail::power_of_two_scale(r);
+    std::vector<Real> x(r.size());
+    for (std::size_t t = 0; t < r.size(); ++t) x[t] = r[t] / k;
+    garch11 scaled = g;
+    scaled.omega = g.omega / (static_cast<double>(k) * static_cast<double>(k));
+    const auto v = garch11_variances(x, scaled);
     const Real tomorrow = std::sqrt(v.back());
     std::vector<Real> out(r.size());
     for (std::size_t t = 0; t < r.size(); ++t) {

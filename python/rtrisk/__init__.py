@@ -18,7 +18,7 @@ from typing import Any, Iterable, NamedTuple, Optional, Sequence, Union
 import numpy as np
 
 from . import _core
-from ._core import DerivativesBook, IncrementalState, Portfolio, Position, StressScenario
+from ._core import DerivativesBook, Portfolio, Position, StressScenario
 
 __version__ = _core.__version__
 __all__ = [
@@ -101,6 +101,77 @@ def _labels(raw, what):
     return list(seen)
 
 
+def _by_symbol(data, symbols, what):
+    """`data` with its pandas labels (a DataFrame's columns, a Series' index) put in the order of
+    `symbols`: every symbol once, no other label (matched by str(), as weights are). Arrays and
+    lists are taken as they are, in the order of `symbols`."""
+    pd = _pandas()
+    if pd is None or not isinstance(data, (pd.DataFrame, pd.Series)):
+        return data
+    names = _labels(data.columns if isinstance(data, pd.DataFrame) else data.index, f"{what}:")
+    missing = [s for s in symbols if s not in names]
+    unknown = [n for n in names if n not in set(symbols)]
+    if missing or unknown:
+        raise ValueError(f"{what} must be labelled by the symbols {list(symbols)}: missing {missing}, unknown {unknown}")
+    order = [names.index(s) for s in symbols]
+    return data.iloc[:, order] if isinstance(data, pd.DataFrame) else data.iloc[order]
+
+
+def _finite(result, what):
+    """`result` when every number in it is finite; else a ValueError: the inputs are finite, so
+    the figure overflowed the double range (or was undefined, such as inf - inf)."""
+    values = np.asarray(result, dtype=np.float64)
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{what} is not finite for these inputs (it overflows the double range); rescale them")
+    return result
+
+
+class IncrementalState(_core.IncrementalState):
+    __doc__ = _core.IncrementalState.__doc__
+
+    def __init__(self, portfolio, scenarios, *args, **kwargs):
+        # A DataFrame's columns are matched to the portfolio's symbols by label, not by position.
+        if not isinstance(portfolio, Portfolio):
+            raise TypeError(f"portfolio must be a rtrisk.Portfolio, got {type(portfolio).__name__}")
+        self._symbols = list(portfolio.symbols)
+        super().__init__(portfolio, _by_symbol(scenarios, self._symbols, "scenarios columns"), *args, **kwargs)
+
+    def roll_day(self, returns):
+        """The day roll: `returns` (one per symbol; a Series matched by label) replaces the oldest scenario."""
+        return super().roll_day(_by_symbol(returns, self._symbols, "returns"))
+
+    def _weighting(self, method, decay, filter):
+        """(method, decay, filter) checked: decay= and filter= only with a weighting method."""
+        method = _check_str("method", method)
+        if method == "historical":
+            _refuse_weighting_options(method, decay, filter)
+            return method, RISKMETRICS_DECAY, "ewma"
+        filter = _check_filter(method, filter, decay)
+        return method, RISKMETRICS_DECAY if decay is None else _check_number("decay", decay), filter
+
+    def var(self, confidence=0.99, method="historical", decay=None, filter=None):
+        """VaR of the live P&L: historical, or by a weighting method (ewma, filtered_historical, age_weighted)."""
+        return super().var(_check_number("confidence", confidence), *self._weighting(method, decay, filter))
+
+    def expected_shortfall(self, confidence=0.975, method="historical", decay=None, filter=None):
+        """ES of the live P&L: historical, or by a weighting method."""
+        return super().expected_shortfall(_check_number("confidence", confidence), *self._weighting(method, decay, filter))
+
+    def tail(self, var_confidence=0.99, es_confidence=0.975):
+        """(VaR, ES) of the live P&L, historical."""
+        return super().tail(_check_number("var_confidence", var_confidence), _check_number("es_confidence", es_confidence))
+
+    def weighted_tail(self, method, var_confidence=0.99, es_confidence=0.975, decay=None, filter=None):
+        """(VaR, ES) of the live P&L by a weighting method, in O(T)."""
+        method, decay, filter = self._weighting(method, decay, filter)
+        return super().weighted_tail(method, _check_number("var_confidence", var_confidence), _check_number("es_confidence", es_confidence),
+                                     decay, filter)
+
+    def set_reanchor_interval(self, updates):
+        """Recompute the P&L from the matrix every `updates` ticks and trades (0: never)."""
+        return super().set_reanchor_interval(_check_int("updates", updates, 0))
+
+
 def _prepare(returns, weights):
     """Returns (values, weights array or None, labels or None, portfolio names or None): weights
     are N (one portfolio) or N x P (P portfolios, a column each; names from a DataFrame's
@@ -129,6 +200,7 @@ def _prepare(returns, weights):
         raise ValueError(f"weights are required for 2-D returns ({values.shape[1]} instruments)")
     names = None
     if pd is not None and isinstance(weights, pd.DataFrame):
+        _labels(weights.columns, "weights columns (portfolio names):")  # results are indexed by them
         names = list(weights.columns)
         for j, (c, dtype) in enumerate(zip(weights.columns, weights.dtypes)):  # name the column of a non-numeric value
             if not (isinstance(dtype, np.dtype) and dtype.kind in "fiu"):
@@ -198,6 +270,9 @@ def _check_filter(method, filter, decay):
     and decay= with the GARCH filter (its parameters come from the fit, not a decay)."""
     if filter is None:
         return "ewma"
+    _check_str("filter", filter)
+    if decay is not None:
+        _check_number("decay", decay)
     if method != "filtered_historical":
         raise ValueError(f"filter= applies to method 'filtered_historical', not to {method!r}")
     f = _check_str("filter", filter)
@@ -212,6 +287,28 @@ def _check_filter(method, filter, decay):
 # The options of the unweighted methods, at their defaults: a weighting method given another
 # value of one is refused rather than silently ignoring it.
 _UNWEIGHTED_DEFAULTS = {"paths": 100_000, "seed": 42, "quantile": "linear", "divisor": "population"}
+
+
+def _refuse_unweighted_options(method, paths, seed, quantile, divisor):
+    """A weighting method given an option of the unweighted methods: TypeError for a value of
+    the wrong type, ValueError for any other value than the default (never silently ignored)."""
+    given = {"paths": _check_int("paths", paths, 1), "seed": _check_int("seed", seed, 0),
+             "quantile": _check_str("quantile", quantile), "divisor": _check_str("divisor", divisor)}
+    for name, default in _UNWEIGHTED_DEFAULTS.items():
+        if given[name] != default:
+            raise ValueError(f"{name}={given[name]!r} does not apply to method {method!r} (it applies to "
+                             f"{', '.join(METHODS)})")
+
+
+def _refuse_weighting_options(method, decay, filter):
+    """decay= or filter= with a method they do not apply to: TypeError for a value of the wrong
+    type, else ValueError."""
+    if decay is not None:
+        _check_number("decay", decay)
+        raise ValueError(f"decay= applies to the methods {', '.join(WEIGHTED_METHODS)}, not to {method!r}")
+    if filter is not None:
+        _check_str("filter", filter)
+        raise ValueError(f"filter= applies to method 'filtered_historical', not to {method!r}")
 
 
 def _float32_measure(kind, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor):
@@ -230,16 +327,9 @@ def _measure(kind, returns, weights, confidence, method, horizon_days, paths, se
         return _float32_measure(kind, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor)
     values, w, _, names = _prepare(returns, weights)
     if isinstance(method, str) and method in WEIGHTED_METHODS:
-        given = {"paths": paths, "seed": seed, "quantile": quantile, "divisor": divisor}
-        for name, default in _UNWEIGHTED_DEFAULTS.items():
-            if given[name] is not default and given[name] != default:
-                raise ValueError(f"{name}={given[name]!r} does not apply to method {method!r} (it applies to "
-                                 f"{', '.join(METHODS)})")
+        _refuse_unweighted_options(method, paths, seed, quantile, divisor)
         return _weighted_measure(kind, values, w, names, confidence, method, horizon_days, decay, filter, value)
-    if decay is not None:
-        raise ValueError(f"decay= applies to the methods {', '.join(WEIGHTED_METHODS)}, not to {method!r}")
-    if filter is not None:
-        raise ValueError(f"filter= applies to method 'filtered_historical', not to {method!r}")
+    _refuse_weighting_options(method, decay, filter)
     o = _options(confidence, method, horizon_days, paths, seed, quantile, divisor)
     what = "VaR" if kind == "var" else "ES"
     if w is None:
@@ -324,7 +414,7 @@ def ewma_volatility(returns, weights=None, decay: float = RISKMETRICS_DECAY) -> 
     values, w, _, _ = _prepare(returns, weights)
     if w is not None and w.ndim == 2:
         raise ValueError("ewma_volatility takes one portfolio: weights must be 1-D")
-    return float(np.sqrt(_core.ewma_variances(values if w is None else _core.portfolio_pnl(values, w), _check_number("decay", decay))[-1]))
+    return _core.ewma_volatility(values if w is None else _core.portfolio_pnl(values, w), _check_number("decay", decay))
 
 
 def ewma_variances(returns, decay: float = RISKMETRICS_DECAY) -> np.ndarray:
@@ -450,7 +540,10 @@ def factor_exposures(returns, weights, groups, confidence: float = 0.99, es_conf
                          columns=["members", "net_exposure", "gross_exposure", "var", "es", "component_var"])
     if value is not None:
         scale = _in_value(1.0, value, "factor_exposures")
-        frame[["net_exposure", "gross_exposure", "var", "es", "component_var"]] *= scale
+        cols = ["net_exposure", "gross_exposure", "var", "es", "component_var"]
+        with np.errstate(over="ignore"):
+            frame[cols] *= scale
+        _finite(frame[cols].to_numpy(), "factor_exposures x value")
     return frame
 
 
@@ -489,15 +582,20 @@ def pnl_explain(kind, quantity, spot_start, spot_end, strike=0.0, expiry=0.0, ye
     m = flat.pop("multiplier")
     if np.any(~(m > 0)):
         raise ValueError(f"multiplier {m[~(m > 0)][0]!r} must be positive")
-    units = flat.pop("quantity") * m
+    with np.errstate(over="ignore"):
+        units = _finite(flat.pop("quantity") * m, "quantity x multiplier")
     d = _core.pnl_explain_arrays(np.ascontiguousarray(np.broadcast_to(codes, shape)).reshape(-1).astype(np.uint8), units, *flat.values())
+    for c in PNL_EXPLAIN_COLUMNS:
+        _finite(d[c], f"pnl_explain {c}")
     frame = pd.DataFrame({c: d[c] for c in PNL_EXPLAIN_COLUMNS})
     if by is None:
         return frame
     labels = np.asarray(by, dtype=object).reshape(-1)
     if len(labels) != len(frame):
         raise ValueError(f"by must hold one label per holding ({len(frame)}), got {len(labels)}")
-    return frame.groupby(labels, sort=False).sum()
+    _labels(dict.fromkeys(labels.tolist()), "by")  # two labels with one string (1 and "1") would print as one row twice
+    with np.errstate(over="ignore"):
+        return _finite(frame.groupby(labels, sort=False).sum(), "pnl_explain by label")
 
 
 def _decompose(fn, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay=None, filter=None):
@@ -509,18 +607,14 @@ def _decompose(fn, returns, weights, confidence, method, horizon_days, paths, se
     if isinstance(method, str) and method in WEIGHTED_METHODS:
         if fn not in (_core.component_var, _core.component_es):
             raise ValueError(f"{fn.__name__} is not offered for the weighting method {method!r} (component_var and component_es are)")
-        given = {"paths": paths, "seed": seed, "quantile": quantile, "divisor": divisor}
-        for name, default in _UNWEIGHTED_DEFAULTS.items():
-            if given[name] is not default and given[name] != default:
-                raise ValueError(f"{name}={given[name]!r} does not apply to method {method!r}")
+        _refuse_unweighted_options(method, paths, seed, quantile, divisor)
         filter = _check_filter(method, filter, decay)
         decay = RISKMETRICS_DECAY if decay is None else _check_number("decay", decay)
         which = "var" if fn is _core.component_var else "es"
         out = _core.weighted_components(values, w, method, _check_number("confidence", confidence), decay, filter,
                                         _check_number("horizon_days", horizon_days), which)
     else:
-        if decay is not None or filter is not None:
-            raise ValueError(f"decay= and filter= apply to the methods {', '.join(WEIGHTED_METHODS)}, not to {method!r}")
+        _refuse_weighting_options(method, decay, filter)
         o = _options(confidence, method, horizon_days, paths, seed, quantile, divisor)
         out = fn(values, w, o)
     out = _in_value(out, value, fn.__name__)
@@ -600,6 +694,8 @@ def bsm(spot, strike, expiry, rate, dividend, vol, kind="call") -> Greeks:
     """Black-Scholes-Merton price and Greeks, broadcasting over every argument (kind too)."""
     shape, codes, flat = _broadcast(kind, spot=spot, strike=strike, expiry=expiry, rate=rate, dividend=dividend, vol=vol)
     d = _core.bsm_arrays(codes, *flat)
+    for name, v in d.items():
+        _finite(v, f"bsm {name}")
     scalar = shape == ()
     return Greeks(**{k: (float(v[0]) if scalar else v.reshape(shape)) for k, v in d.items()})
 
@@ -610,6 +706,9 @@ def implied_vol(price, spot, strike, expiry, rate, dividend, kind="call", *, sol
     return_status=True also the status names: success, below_intrinsic, above_upper_bound,
     at_intrinsic, not_converged). solver: "simd" (default: Newton on SIMD batches, options it
     leaves to the scalar path by TOMS 748), "toms748" or "newton" (one option at a time)."""
+    if not isinstance(return_status, (bool, np.bool_)):
+        raise TypeError(f"return_status must be True or False, got {type(return_status).__name__} {return_status!r}")
+    _check_str("solver", solver)
     shape, codes, flat = _broadcast(kind, price=price, spot=spot, strike=strike, expiry=expiry, rate=rate,
                                     dividend=dividend)
     vol, status = _core.implied_vol_arrays(codes, *flat, solver)
@@ -699,6 +798,7 @@ def stress(book: DerivativesBook, scenarios: Union[str, Iterable] = "standard"):
     rows, totals, names = [], [], []
     for s in items:
         total, per = _core.apply_scenario(s, book)
+        _finite([total, *per], f"stress P&L of scenario {s.name!r}")
         rows.append(per)
         totals.append(total)
         names.append(s.name)
@@ -721,7 +821,7 @@ def spot_vol_grid(book: DerivativesBook, spot_moves: Sequence[float] = tuple(np.
         raise TypeError(f"spot_vol_grid needs a DerivativesBook, got {type(book).__name__}")
     s = _real_array(spot_moves, "spot_moves").tolist()
     v = _real_array(vol_shifts, "vol_shifts").tolist()
-    grid = _core.spot_vol_grid(book, s, v)
+    grid = _finite(_core.spot_vol_grid(book, s, v), "the spot x vol grid")
     pd = _pandas()
     if pd is None:
         return grid
@@ -729,10 +829,11 @@ def spot_vol_grid(book: DerivativesBook, spot_moves: Sequence[float] = tuple(np.
 
 
 def full_revaluation_pnl(book: DerivativesBook, returns) -> np.ndarray:
-    """Scenario P&L repricing every holding; returns is T x (underlyings) simple returns."""
-    return _core.full_revaluation_pnl(book, returns)
+    """Scenario P&L repricing every holding; returns is T x (underlyings) simple returns, a
+    DataFrame's columns matched to book.symbols by label."""
+    return _finite(_core.full_revaluation_pnl(book, _by_symbol(returns, book.symbols, "returns columns")), "full-revaluation P&L")
 
 
 def delta_gamma_pnl(book: DerivativesBook, returns) -> np.ndarray:
-    """Scenario P&L by the delta-gamma approximation."""
-    return _core.delta_gamma_pnl(book, returns)
+    """Scenario P&L by the delta-gamma approximation (a DataFrame's columns matched by label)."""
+    return _finite(_core.delta_gamma_pnl(book, _by_symbol(returns, book.symbols, "returns columns")), "delta-gamma P&L")

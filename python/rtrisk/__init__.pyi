@@ -7,10 +7,10 @@ import numpy as np
 import numpy.typing as npt
 
 from ._core import DerivativesBook as DerivativesBook
-from ._core import IncrementalState as IncrementalState
 from ._core import Portfolio as Portfolio
 from ._core import Position as Position
 from ._core import StressScenario as StressScenario
+from . import _core
 
 __version__: str
 METHODS: tuple[str, ...]
@@ -152,3 +152,17 @@ def full_revaluation_pnl(book: DerivativesBook, returns: ArrayLike) -> np.ndarra
 
 def delta_gamma_pnl(book: DerivativesBook, returns: ArrayLike) -> np.ndarray:
     """Scenario P&L by the delta-gamma approximation."""
+
+
+class IncrementalState(_core.IncrementalState):
+    """rtrisk._core.IncrementalState with its inputs checked: a DataFrame's (or a Series') labels
+    matched to the portfolio's symbols, options type-checked, decay=/filter= only with a weighting method."""
+    def __init__(self, portfolio: Portfolio, scenarios: Any, scenario_dtype: str = "float64") -> None: ...
+    def var(self, confidence: float = 0.99, method: str = "historical", decay: Optional[float] = None,
+            filter: Optional[str] = None) -> float: ...
+    def expected_shortfall(self, confidence: float = 0.975, method: str = "historical", decay: Optional[float] = None,
+                           filter: Optional[str] = None) -> float: ...
+    def weighted_tail(self, method: str, var_confidence: float = 0.99, es_confidence: float = 0.975,
+                      decay: Optional[float] = None, filter: Optional[str] = None) -> tuple[float, float]: ...
+    def roll_day(self, returns: Any) -> None: ...
+    def set_reanchor_interval(self, updates: int) -> None: ...

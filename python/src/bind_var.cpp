@@ -88,7 +88,7 @@ double weighted_measure(const array_f64& pnl, const std::string& method, measure
     py::gil_scoped_release release;
     note_gil_state();
     const auto t = rtrisk::weighted_tail(s, w, confidence, confidence);
-    return (which == measure::var ? t.var : t.es) * std::sqrt(horizon_days);
+    return rtrisk::detail::finite_result((which == measure::var ? t.var : t.es) * std::sqrt(horizon_days), which == measure::var ? "VaR" : "ES", s, "the P&L");
 }
 
 /// Column p of `weights` (N x P) is portfolio p: P measures from one pass over the returns.
@@ -183,9 +183,22 @@ void bind_var(py::module_& m) {
             return which == "var" ? rtrisk::weighted_component_var(R, x, wt, confidence) : rtrisk::weighted_component_es(R, x, wt, confidence);
         });
         py::array_t<double> result(out.size());
-        for (Eigen::Index i = 0; i < out.size(); ++i) result.mutable_data()[i] = out(i) * std::sqrt(horizon_days);
+        for (Eigen::Index i = 0; i < out.size(); ++i) {
+            const double v = out(i) * std::sqrt(horizon_days);
+            if (!std::isfinite(v)) {
+                throw std::invalid_argument("component " + std::string(which == "var" ? "VaR" : "ES") + " of instrument " + std::to_string(i) +
+                                            " overflows (" + rtrisk::detail::fmt(v) + "); rescale the returns or the weights");
+            }
+            result.mutable_data()[i] = v;
+        }
         return result;
     }, "component VaR or ES under a weighting method (weighted_decomposition.hpp), scaled by sqrt(horizon_days)");
+    m.def("ewma_volatility", [](py::object p, double decay) {
+        const auto v = as_vector_array(real_array(p, "returns"), "returns");
+        const auto s = span_of(v);
+        py::gil_scoped_release release;
+        return rtrisk::ewma_volatility(s, decay);
+    }, "the EWMA volatility forecast for the day after the last return (ewma.hpp), finite at any scale");
     m.def("ewma_variances", [](py::object p, double decay) {
         const auto v = as_vector_array(real_array(p, "returns"), "returns");
         const auto s = span_of(v);

@@ -149,7 +149,7 @@ TYPE_CASES = [
     (lambda: rtrisk.DerivativesBook(True), "incompatible"),
     (lambda: rtrisk.Position("A", True, 1, 1), "incompatible"),
     (lambda: state().apply_tick("A", np.complex128(1.0)), "incompatible"),
-    (lambda: state().var(True), "incompatible"),
+    (lambda: state().var(True), "confidence must be a number"),
     (lambda: rtrisk.StressScenario("s", market_move=True), "incompatible"),
     (lambda: rtrisk.StressScenario("s", symbol_moves={"X": True}), "incompatible"),
 ]
@@ -201,3 +201,149 @@ def test_duplicate_labels_are_a_value_error_naming_the_label(make, fragment):
     with pytest.raises(ValueError) as info:
         make()
     assert fragment in str(info.value)
+
+
+# --- Siblings found after the first round: the weighting methods, labels and option types ---
+
+@pytest.mark.parametrize("method", ["ewma", "filtered_historical", "age_weighted"])
+@pytest.mark.parametrize("scale", [1e-160, 1e160, 2.0**-600, 2.0**600])
+def test_weighting_methods_are_scale_free_and_finite_at_any_magnitude(method, scale):
+    """VaR and ES are positively homogeneous (of degree 1) in the P&L for every method: times a
+    power of two they scale exactly, and at 1e+-160 (squares beyond the double range) the figure
+    is the scaled one, not inf, NaN or an underflowed 0."""
+    pnl = R @ W
+    for kind in (rtrisk.var, rtrisk.expected_shortfall):
+        base = kind(pnl, confidence=0.99, method=method)
+        got = kind(pnl * scale, confidence=0.99, method=method)
+        assert np.isfinite(got)
+        assert got == pytest.approx(base * scale, rel=1e-12)
+    g = rtrisk.var(pnl * scale, confidence=0.99, method="filtered_historical", filter="garch") if method == "filtered_historical" else None
+    if g is not None:
+        assert g == pytest.approx(rtrisk.var(pnl, confidence=0.99, method="filtered_historical", filter="garch") * scale, rel=1e-6)
+    p = rtrisk.Portfolio()
+    p.add(rtrisk.Position("A", 1.0, 1.0, 1.0))
+    s = rtrisk.IncrementalState(p, (pnl * scale)[:, None])
+    v, e = s.weighted_tail(method, 0.99, 0.975)
+    assert np.isfinite(v) and np.isfinite(e)
+    assert v == pytest.approx(rtrisk.var(pnl, confidence=0.99, method=method) * scale, rel=1e-12)
+
+
+def test_ewma_figures_are_finite_or_refused_at_any_magnitude():
+    pnl = R @ W
+    assert rtrisk.ewma_volatility(pnl * 1e200) == pytest.approx(rtrisk.ewma_volatility(pnl) * 1e200, rel=1e-12)
+    assert rtrisk.ewma_volatility(pnl * 1e-200) == pytest.approx(rtrisk.ewma_volatility(pnl) * 1e-200, rel=1e-12)
+    with pytest.raises(ValueError, match="EWMA variance overflows"):
+        rtrisk.ewma_variances(pnl * 1e200)
+    with pytest.raises(ValueError, match="EWMA covariance overflows"):
+        rtrisk.ewma_covariance(R * 1e200)
+    cov = rtrisk.ewma_covariance(R * 1e100)
+    assert np.all(np.isfinite(np.asarray(cov)))
+
+
+@pytest.mark.parametrize("method", ["ewma", "filtered_historical", "age_weighted"])
+def test_a_horizon_that_overflows_a_weighted_figure_is_refused(method):
+    with pytest.raises(ValueError, match="overflows"):
+        rtrisk.var(R * 1e200, W, 0.99, method, horizon_days=1e300)
+    with pytest.raises(ValueError, match="overflows"):
+        rtrisk.component_var(R * 1e200, W, 0.99, method, horizon_days=1e300)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: rtrisk.var(R @ W, confidence=1e-17, method="gaussian"),
+    lambda: rtrisk.var(R @ W, confidence=1e-17, method="cornish_fisher"),
+    lambda: rtrisk.var(R @ W, confidence=1e-17, method="ewma"),
+    lambda: rtrisk.expected_shortfall(R @ W, confidence=1e-17, method="gaussian"),
+    lambda: rtrisk.component_var(R, W, 1e-17, "gaussian"),
+    lambda: rtrisk.kupiec(1, 10, 1e-300),
+    lambda: rtrisk.christoffersen([0, 1] * 50, 1e-300),
+])
+def test_a_confidence_whose_tail_probability_rounds_to_one_is_named(call):
+    """1 - c == 1 in binary below c ~ 1.1e-16: no finite normal quantile, no backtest null; a
+    ValueError naming the confidence, never a Boost-internal message."""
+    with pytest.raises(ValueError, match="too close to 0") as e:
+        call()
+    assert "boost" not in str(e.value)
+
+
+def test_results_of_the_option_and_stress_functions_are_finite_or_refused():
+    b = rtrisk.DerivativesBook(0.01)
+    b.add_underlying("A", 100.0)
+    b.add_linear("A", 1.0)
+    with pytest.raises(ValueError, match="not finite"):
+        rtrisk.bsm(100, 100, 0.5, -1e300, 0, 0.2)
+    with pytest.raises(ValueError, match="not finite"):
+        rtrisk.full_revaluation_pnl(b, [[1e308]])
+    with pytest.raises(ValueError, match="not finite"):
+        rtrisk.stress(b, [{"name": "x", "market_move": 1e308}])
+    with pytest.raises(ValueError, match="not finite|overflows"):
+        rtrisk.pnl_explain("linear", 10, 100.0, 1e308, multiplier=100)
+    with pytest.raises(ValueError, match="overflows|not finite"):
+        rtrisk.factor_exposures(R, [1, 0.5, 1], ["a", "b", "a"], value=1e308)
+
+
+def test_labelled_scenarios_are_matched_to_symbols_by_label_not_position():
+    b = rtrisk.DerivativesBook(0.0)
+    b.add_underlying("A", 100.0)
+    b.add_underlying("B", 50.0)
+    b.add_linear("A", 1.0)
+    moves = pd.DataFrame([[0.1, 0.0]], columns=["B", "A"])  # B moves, A does not
+    assert rtrisk.full_revaluation_pnl(b, moves)[0] == 0.0
+    assert rtrisk.delta_gamma_pnl(b, moves)[0] == 0.0
+    assert rtrisk.full_revaluation_pnl(b, moves[["A", "B"]])[0] == 0.0
+    for bad in (pd.DataFrame([[0.1, 0.0]], columns=["A", "A"]), pd.DataFrame([[0.1, 0.0]], columns=["A", "C"]),
+                pd.DataFrame([[0.1]], columns=["A"])):
+        with pytest.raises(ValueError):
+            rtrisk.full_revaluation_pnl(b, bad)
+    p = rtrisk.Portfolio()
+    p.add(rtrisk.Position("A", 2.0, 1.0, 1.0))
+    p.add(rtrisk.Position("B", 1.0, 1.0, 1.0))
+    scen = pd.DataFrame(R[:, :2], columns=["A", "B"])
+    same = rtrisk.IncrementalState(p, scen)
+    swapped = rtrisk.IncrementalState(p, scen[["B", "A"]])
+    assert swapped.var(0.99) == same.var(0.99)
+    with pytest.raises(ValueError, match="twice"):
+        rtrisk.IncrementalState(p, pd.DataFrame(R[:, :2], columns=["A", "A"]))
+    same.roll_day(pd.Series([0.1, 0.0], index=["A", "B"]))
+    swapped.roll_day(pd.Series([0.0, 0.1], index=["B", "A"]))
+    assert swapped.chronological_pnl[-1] == same.chronological_pnl[-1] == pytest.approx(0.2)
+    with pytest.raises(ValueError, match="symbols"):
+        same.roll_day(pd.Series([0.1, 0.0], index=["A", "C"]))
+
+
+def test_duplicate_portfolio_names_and_explain_labels_are_refused():
+    Wm = pd.DataFrame(np.tile(W[:, None], 2), index=["A", "B", "C"], columns=["p", "p"])
+    with pytest.raises(ValueError, match="twice"):
+        rtrisk.var(DF, Wm)
+    Wm.columns = [1, "1"]
+    with pytest.raises(ValueError, match="both '1'"):
+        rtrisk.var(DF, Wm)
+    with pytest.raises(ValueError, match="both '1'"):
+        rtrisk.pnl_explain("linear", [1.0, 2.0], 100.0, 101.0, by=[1, "1"])
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: rtrisk.var(R, W, 0.99, "ewma", seed=42 + 0j), "seed"),
+    (lambda: rtrisk.var(R, W, 0.99, "ewma", paths="10"), "paths"),
+    (lambda: rtrisk.var(R, W, 0.99, "ewma", paths=True), "paths"),
+    (lambda: rtrisk.var(R, W, 0.99, "ewma", quantile=1j), "quantile"),
+    (lambda: rtrisk.var(R, W, 0.99, decay=1j), "decay"),
+    (lambda: rtrisk.var(R, W, 0.99, filter=b"ewma"), "filter"),
+    (lambda: rtrisk.component_var(R, W, 0.99, "ewma", seed=1.5), "seed"),
+    (lambda: rtrisk.implied_vol(10.0, 100, 100, 0.5, 0.0, 0.0, return_status="no"), "return_status"),
+    (lambda: rtrisk.implied_vol(10.0, 100, 100, 0.5, 0.0, 0.0, solver=b"simd"), "solver"),
+    (lambda: state().var(True), "confidence"),
+    (lambda: state().var(0.99, "ewma", decay=1j), "decay"),
+    (lambda: state().set_reanchor_interval(True), "updates"),
+])
+def test_option_arguments_of_the_wrong_type_are_named(call, name):
+    with pytest.raises(TypeError, match=name):
+        call()
+
+
+def test_incremental_state_refuses_options_that_do_not_apply():
+    with pytest.raises(ValueError, match="decay="):
+        state().var(0.99, decay=0.5)
+    with pytest.raises(ValueError, match="filter="):
+        state().expected_shortfall(0.975, filter="ewma")
+    with pytest.raises(ValueError, match="filter="):
+        state().var(0.99, "ewma", filter="garch")

@@ -100,6 +100,36 @@ def test_every_quantile_definition_matches_numpy_over_a_sweep_of_sizes_and_confi
     assert ties > 100  # the sweep exercises half-way positions
 
 
+def test_discontinuous_definitions_decide_on_the_exact_position_also_near_a_tie():
+    """Confidences a hair from a tie (15 significant digits) are not ties: the exact decimal
+    position (n - 1)(1 - c), in exact arithmetic (fractions), decides the neighbour, as numpy
+    does on the decimal tail probability. Rounding 1 - c must not snap them onto the tie."""
+    from fractions import Fraction
+    rng = np.random.default_rng(11)
+    cases = [(251, "0.989999999999999"), (251, "0.990000000000001"), (101, "0.989999999999999"),
+             (1000001, "0.997499499999999"), (2001, "0.9974999999999")]
+    for _ in range(300):  # random 15-digit confidences near ties k + 1/2 of (n - 1)(1 - c)
+        n = int(rng.integers(100, 5000))
+        k = int(rng.integers(0, max(1, (n - 1) // 100)))
+        tie = Fraction(2 * k + 1, 2 * (n - 1))
+        tail = Fraction(round(tie * 10**15) + int(rng.integers(-9, 10)), 10**15)  # on the 15-digit grid
+        # A decimal within the binary spacing of c (1.1e-16) of a tie is the tie as far as a double
+        # can tell (docs/conventions.md); the decimals a user types are 1e-15 apart.
+        if 0 < tail < Fraction(1, 2) and n * tail >= 1 and abs(tail - tie) > Fraction(2, 10**16):
+            cases.append((n, f"{float(1 - tail):.15f}"))
+    for n, text in cases:
+        c = float(text)
+        pos = (n - 1) * (1 - Fraction(text))  # exact
+        floor = pos.numerator // pos.denominator
+        frac = pos - floor
+        nearest = floor + 1 if frac > Fraction(1, 2) or (frac == Fraction(1, 2) and floor % 2 == 1) else floor
+        higher = floor if frac == 0 else floor + 1
+        x = np.arange(float(n))
+        assert rtrisk.var(x, confidence=c, quantile="nearest") == -nearest, (n, text)
+        assert rtrisk.var(x, confidence=c, quantile="lower") == -floor, (n, text)
+        assert rtrisk.var(x, confidence=c, quantile="higher") == -higher, (n, text)
+
+
 def test_nearest_on_the_example_of_the_issue():
     """x = 0..250 at 0.99: (n - 1)(1 - c) = 2.5 exactly, numpy rounds halves to even -> x(2)."""
     x = np.arange(251.0)

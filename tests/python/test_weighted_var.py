@@ -251,7 +251,7 @@ def test_weighted_component_var_and_es_sum_to_the_figures_and_follow_the_formula
     np.testing.assert_allclose(rtrisk.component_var(R, x, 0.99, "age_weighted", decay=0.98), -x * R[k], rtol=1e-12)
     with pytest.raises(ValueError, match="marginal_var is not offered for the weighting method 'ewma'"):
         rtrisk.marginal_var(R, x, method="ewma")
-    with pytest.raises(ValueError, match="decay= and filter= apply"):
+    with pytest.raises(ValueError, match="decay= applies to the methods"):
         rtrisk.component_var(R, x, method="historical", decay=0.9)
     assert rtrisk.component_var(R, x, 0.99, "filtered_historical", filter="garch").sum() == pytest.approx(
         rtrisk.var(R, x, 0.99, "filtered_historical", filter="garch"), rel=1e-10)

@@ -35,6 +35,16 @@ inline void check_confidence(double confidence, std::string_view what = "confide
     }
 }
 
+/// Throws std::invalid_argument unless 0 < confidence < 1 and its tail probability 1 - c is
+/// below 1 in binary (a confidence under ~1.1e-16 has 1 - c == 1: no finite normal quantile,
+/// and a backtest's null probability of a non-exception is 0).
+inline void check_tail_probability(double confidence, std::string_view what = "confidence") {
+    check_confidence(confidence, what);
+    if (!(1.0 - confidence < 1.0)) {
+        throw std::invalid_argument(std::string(what) + " " + fmt(confidence) + " is too close to 0: its tail probability 1 - c rounds to 1");
+    }
+}
+
 /// Throws std::invalid_argument naming the first non-finite element of `values` and its index.
 template <class Real>
 void check_finite(std::span<const Real> values, std::string_view what) {
@@ -65,6 +75,15 @@ std::pair<Real, std::size_t> largest_magnitude(std::span<const Real> x) {
     for (std::size_t i = 1; i < x.size(); ++i)
         if (std::abs(x[i]) > std::abs(x[at])) at = i;
     return {x.empty() ? Real(0) : std::abs(x[at]), at};
+}
+
+/// The power of two at or below max |x| (1 when every x is 0): x divided by it lies in (-2, 2),
+/// where squares and sums of squares neither overflow nor lose the large values to underflow,
+/// and dividing or multiplying by it is exact (scale-free algorithms run on x / s).
+template <class Real>
+Real power_of_two_scale(std::span<const Real> x) {
+    const Real largest = largest_magnitude(x).first;
+    return largest > 0 && std::isfinite(largest) ? std::ldexp(Real(1), std::ilogb(largest)) : Real(1);
 }
 
 /// Returns `result` if finite; else throws std::invalid_argument saying that `what` overflowed
