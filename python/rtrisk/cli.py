@@ -8,17 +8,21 @@ live service (rtrisk.service).
 Prints VaR and ES by every method (ewma, filtered_historical and age_weighted with --decay),
 the stressed VaR (the --stressed-window rows with the largest historical VaR, by file lines),
 component VaR, exposure and VaR by sector / country / currency (--groups FILE: symbol,<factor>,...),
-and a backtest of rolling historical VaR over the file. A label column (a first column headed date/day/time/timestamp/datetime/period or
-with no name, or with no number in it) is skipped. A malformed file stops the program with a
-one-line error naming the line, the column and the value (exit status 2), never a traceback.
+and a backtest of rolling historical VaR over the file. A method the library cannot run on the
+data (too few rows for a weighting method, a covariance Monte Carlo cannot factor) is reported
+as skipped with the reason. The first column is a label column (skipped) when it is headed
+date/day/time/timestamp/datetime/period or has no name, or when every cell of it is a date
+(is_label_column). A malformed file or option stops the program with a one-line error naming
+the file, the line, the column and the value (exit status 2), never a traceback.
 """
 from __future__ import annotations
 
 import argparse
 import csv
-import io
+import datetime
 import json
 import math
+import re
 import sys
 
 import numpy as np
@@ -30,130 +34,201 @@ class InputError(Exception):
     pass
 
 
-LABEL_HEADERS = ("", "date", "day", "time", "timestamp", "datetime", "period")
+# Locations in messages: 1-based physical lines as an editor shows them (CRLF, LF and a lone CR
+# each end one; a quoted field may span several) and 1-based columns, with the column's name
+# once the header is known.
+
+_FIELD = re.compile(r'"([^"]*(?:""[^"]*)*)"|[^",\r\n]*')  # RFC 4180: quoted (quotes doubled inside) or bare
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as errors="surrogateescape" decodes it
 
 
-def _is_number(x: str) -> bool:
-    try:
-        float(x)
-        return True
-    except ValueError:
-        return False
+def csv_records(text: str, path: str):
+    """Yields (line where each field starts, fields) for each record of RFC 4180 text: fields
+    split by commas, records by line breaks; a quoted field may hold commas, line breaks and
+    doubled quotes. InputError naming the line and column where the field starts for a quote
+    never closed, text after a closing quote or a quote in an unquoted field."""
+    pos, line = 0, 1
+    while pos < len(text):
+        lines, fields = [], []
+        while True:
+            m = _FIELD.match(text, pos)
+            end = m.end()
+            after = text[end:end + 1]
+            if after not in ("", ",", "\r", "\n"):
+                raise InputError(f"{path}: line {line}, column {len(fields) + 1}: {_quote_error(text, pos, end)}")
+            lines.append(line)
+            if m[1] is None:
+                fields.append(m[0])
+            else:
+                fields.append(m[1].replace('""', '"'))
+                line += len(_LINE_BREAK.findall(m[0]))
+            pos = end + (2 if after == "\r" and text.startswith("\n", end + 1) else 1)
+            if after != ",":
+                break
+        line += 1
+        yield lines, fields
 
 
-def read_table(path: str):
-    """(column names, float matrix, line number of each row, label of each row or None) of a CSV
-    with one header line.
+def _quote_error(text: str, start: int, end: int) -> str:
+    """Why the field from `start` stops at `end` on neither a comma nor a line break."""
+    if text[end] != '"':
+        return f"{text[end]!r} after the closing quote of {text[start:end]!r}"
+    if text[start] == '"':  # the quoted pattern failed, or stopped short of a doubled quote
+        return "the quote is never closed"
+    return f"a quote inside the unquoted field {text[start:end + 1]!r}"
 
-    Strict: UTF-8 (a byte-order mark is stripped), one header line whose names are unique and
-    not empty, the same number of fields on every row, finite numbers in every data cell. The
-    first column is a label column (skipped) when its header is empty or date/day/time/
-    timestamp/datetime/period, or when none of its cells is a number; otherwise it is data like
-    the others. Every error names the file, line and column and shows the value."""
+
+def check_utf8(path: str, records) -> None:
+    """InputError naming the line and column of the first byte that is not UTF-8 (decoded by
+    errors="surrogateescape" as U+DC80-U+DCFF)."""
+    for lines, fields in records:
+        for j, x in enumerate(fields):
+            bad = _NOT_UTF8.search(x)
+            if bad:
+                raise InputError(f"{path}: line {lines[j]}, column {j + 1}: byte {ord(bad[0]) - 0xDC00:#04x} is not UTF-8 text")
+
+
+def read_csv(path: str) -> list:
+    """[(line of each field, fields)] of the records of a CSV file, blank records left out.
+    Strict: UTF-8 (one byte-order mark at the start is stripped), csv_records' syntax."""
     try:
         with open(path, "rb") as f:
-            raw = f.read()
+            text = f.read().decode("utf-8-sig", errors="surrogateescape")
     except OSError as e:
         raise InputError(f"cannot open {path!r}: {e.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise InputError(f"{path}: line {line}, byte {column}: {raw[e.start]:#04x} is not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows = []  # (line, fields)
-    try:
-        for r in reader:
-            rows.append((reader.line_num, r))
-    except csv.Error as e:
-        raise InputError(f"{path}: line {reader.line_num}: {e}") from None
-    if not rows:
-        raise InputError(f"{path}: empty file")
-    header = [h.strip() for h in rows[0][1]]
-    body = [(line, r) for line, r in rows[1:] if any(x.strip() for x in r)]
-    for j, name in enumerate(header):
-        if j > 0 and not name:
-            raise InputError(f"{path}: line {rows[0][0]}: column {j + 1} has no name")
-        if name in header[:j]:
-            raise InputError(f"{path}: line {rows[0][0]}: column {j + 1} repeats the name {name!r} of column "
-                             f"{header.index(name) + 1}")
-    if not body:
-        raise InputError(f"{path}: no data rows")
-    for line, r in body:
-        if len(r) != len(header):
-            raise InputError(f"{path}: line {line}: expected {len(header)} fields, got {len(r)}")
-    first = [r[0] for _, r in body]
-    skip = 1 if header[0].lower() in LABEL_HEADERS or not any(_is_number(x) for x in first) else 0
-    names = header[skip:]
-    if not names:
-        raise InputError(f"{path}: no instrument columns (only the label column {header[0]!r})")
-    values = np.empty((len(body), len(names)))
-    for k, (line, r) in enumerate(body):
-        for j, x in enumerate(r[skip:]):
-            where = f"{path}: line {line}, column {j + skip + 1} ({names[j]})"
+    records = [(lines, fields) for lines, fields in csv_records(text, path) if any(x.strip() for x in fields)]
+    if _NOT_UTF8.search(text):
+        check_utf8(path, records)
+    return records
+
+
+def printable(x: str) -> str:
+    """A name or label: x without surrounding whitespace. ValueError if it holds a character
+    that does not print (a line break, tab, NUL, a second byte-order mark, a zero-width or
+    non-breaking space): names are printed in tables and matched against --weights and --groups."""
+    s = x.strip()
+    if not s.isprintable():
+        raise ValueError(f"holds the non-printing character U+{ord(next(c for c in s if not c.isprintable())):04X}")
+    return s
+
+
+_DECIMAL = re.compile(r" *[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)? *")
+_NON_FINITE = re.compile(r" *[+-]?(?:nan|inf|infinity) *", re.IGNORECASE)
+
+
+def number(x: str) -> float:
+    """x as a finite number: ASCII decimal only (optional sign, digits, optional fraction and
+    exponent; spaces around). float() alone would also read '1_0' as 10 and Arabic-Indic or
+    full-width digits. ValueError('is not a number' or 'is not finite') otherwise."""
+    if not _DECIMAL.fullmatch(x):
+        raise ValueError("is not finite" if _NON_FINITE.fullmatch(x) else "is not a number")
+    v = float(x)
+    if not math.isfinite(v):  # beyond 1.8e308
+        raise ValueError("is not finite")
+    return v
+
+
+def parse_cells(path: str, header, body, columns, parse) -> list:
+    """[[parse(cell) for each of `columns`] for each record of body], in file order; InputError
+    naming the line, column and value of the first cell parse refuses (its ValueError says why)."""
+    out = []
+    for lines, r in body:
+        row = []
+        for j in columns:
             try:
-                v = float(x)
-            except ValueError:
-                raise InputError(f"{where}: field {x!r} is not a number") from None
-            if not math.isfinite(v):
-                raise InputError(f"{where}: field {x!r} is not finite")
-            values[k, j] = v
-    return names, values, [line for line, _ in body], ([r[0].strip() for _, r in body] if skip else None)
-
-
-def parse_weights(spec: str | None, names):
-    if not spec:
-        return np.full(len(names), 1.0 / len(names))
-    w = np.zeros(len(names))
-    for item in spec.split(","):
-        if "=" not in item:
-            raise InputError(f"weight {item!r} is not SYMBOL=WEIGHT")
-        sym, val = item.split("=", 1)
-        if sym not in names:
-            raise InputError(f"unknown symbol {sym!r} in --weights (columns: {', '.join(names)})")
-        try:
-            w[names.index(sym)] = float(val)
-        except ValueError:
-            raise InputError(f"weight {val!r} for {sym} is not a number") from None
-        if not math.isfinite(w[names.index(sym)]):
-            raise InputError(f"weight {val!r} for {sym} is not a finite number")
-    return w
-
-
-def read_groups(path: str, names) -> dict:
-    """{factor: [label or None per column of the returns]} from a CSV `symbol,<factor>,...` (say
-    sector,country,currency); a symbol it does not list has no label. Strict: every symbol a
-    column of the returns, once; InputError naming the line otherwise."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: {e}") from None
-    rows = [(i + 1, r) for i, r in enumerate(rows) if any(x.strip() for x in r)]
-    if not rows:
-        raise InputError(f"{path}: empty file")
-    line, header = rows[0]
-    header = [h.strip() for h in header]
-    if header[0] != "symbol" or len(header) < 2 or any(not h for h in header[1:]) or len(set(header)) != len(header):
-        raise InputError(f"{path}: line {line}: the header must be symbol, then unique factor names (say sector,country,currency)")
-    out = {h: [None] * len(names) for h in header[1:]}
-    seen = {}
-    for line, r in rows[1:]:
-        if len(r) != len(header):
-            raise InputError(f"{path}: line {line}: expected {len(header)} fields, got {len(r)}")
-        sym = r[0].strip()
-        if sym not in names:
-            raise InputError(f"{path}: line {line}: unknown symbol {sym!r} (columns: {', '.join(names)})")
-        if sym in seen:
-            raise InputError(f"{path}: line {line}: symbol {sym!r} already on line {seen[sym]}")
-        seen[sym] = line
-        for h, v in zip(header[1:], r[1:]):
-            out[h][names.index(sym)] = v.strip() or None
+                row.append(parse(r[j]))
+            except ValueError as e:
+                name = f" ({header[j]})" if header[j] else ""
+                raise InputError(f"{path}: line {lines[j]}, column {j + 1}{name}: field {r[j]!r} {e}") from None
+        out.append(row)
     return out
 
 
-def report(args) -> dict:
+def read_header(path: str, record) -> list:
+    """The names of a header record, printable (stripped)."""
+    return parse_cells(path, [""] * len(record[1]), [record], range(len(record[1])), printable)[0]
+
+
+def check_widths(path: str, header, body) -> None:
+    """Every record has the header's number of fields (the record's first line named)."""
+    for lines, r in body:
+        if len(r) != len(header):
+            raise InputError(f"{path}: line {lines[0]}: expected {len(header)} fields, got {len(r)}")
+
+
+LABEL_HEADERS = ("", "date", "day", "time", "timestamp", "datetime", "period")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ][0-9:.+Z-]*)?|([0-9]{4})([0-9]{2})([0-9]{2})")
+
+
+def is_date(x: str) -> bool:
+    """An ISO date (2020-01-31, optionally with a time) or a yyyymmdd integer (20200131) that is a
+    day of the calendar."""
+    m = _DATE.fullmatch(x.strip())
+    if m is None:
+        return False
+    try:
+        datetime.date(*(int(g) for g in m.groups() if g is not None))
+    except ValueError:  # month 13, February 30...
+        return False
+    return True
+
+
+def is_label_column(path: str, name: str, body) -> bool:
+    """Whether the first column holds labels (skipped): headed date/day/time/timestamp/datetime/
+    period or with no name, or every cell a date (is_date). Otherwise it is data, every cell a
+    number; a column with some cells dates and some not is neither: InputError."""
+    if name.lower() in LABEL_HEADERS:
+        return True
+    dates = [is_date(r[0]) for _, r in body]
+    if all(dates) or not any(dates):
+        return all(dates)
+    (lines, r), (first, d) = body[dates.index(False)], body[dates.index(True)]
+    raise InputError(f"{path}: line {lines[0]}, column 1 ({name}): {r[0]!r} is not a date, but line {first[0]} has the "
+                     f"date {d[0]!r}: a label column is all dates, unnamed or headed {'/'.join(LABEL_HEADERS[1:])}")
+
+
+def check_header(path: str, line: int, header, skip: int) -> None:
+    """Names unique and not empty (but a label column's); an instrument named by a number with a
+    sign, point or exponent (0.01, -3, 1e-3) means the header line is missing. Plain integers
+    are names (numeric tickers such as 7203)."""
+    for j, name in enumerate(header):
+        if j >= skip and not name:
+            raise InputError(f"{path}: line {line}: column {j + 1} has no name")
+        if name in header[:j]:
+            raise InputError(f"{path}: line {line}: column {j + 1} repeats the name {name!r} of column {header.index(name) + 1}")
+        if j >= skip and _DECIMAL.fullmatch(name) and not name.isdigit():
+            raise InputError(f"{path}: line {line}, column {j + 1}: the header names the instruments; got the number "
+                             f"{name!r} (is the header line missing?)")
+
+
+def read_table(path: str):
+    """(instrument names, float matrix, line of each row, label of each row or None) of a CSV
+    with one header line.
+
+    Strict: read_csv's syntax; names and labels printable; the same number of fields on every
+    row; check_header's names; finite ASCII decimal numbers (number) in every data cell. The
+    first column is a label column as is_label_column decides. Every error names the file, the
+    line and the column and shows the value."""
+    records = read_csv(path)
+    if not records:
+        raise InputError(f"{path}: empty file")
+    header, body = read_header(path, records[0]), records[1:]
+    if not body:
+        raise InputError(f"{path}: no data rows")
+    check_widths(path, header, body)
+    skip = int(is_label_column(path, header[0], body))
+    check_header(path, records[0][0][0], header, skip)
+    if skip == len(header):
+        raise InputError(f"{path}: no instrument columns (only the label column {header[0]!r})")
+    labels = [r[0] for r in parse_cells(path, header, body, [0], printable)] if skip else None
+    values = np.array(parse_cells(path, header, body, range(skip, len(header)), number))
+    return header[skip:], values, [lines[0] for lines, _ in body], labels
+
+
+def read_returns(args):
+    """(names, returns, line of each return, label of each return or None) of --prices or
+    --returns; a return computed from prices is on the line (and label) of its later price."""
     if bool(args.prices) == bool(args.returns):
         raise InputError("give exactly one of --prices FILE or --returns FILE")
     names, values, lines, labels = read_table(args.prices or args.returns)
@@ -163,32 +238,109 @@ def report(args) -> dict:
             raise InputError(f"{args.prices}: line {lines[k]}, column {names[j]}: price {values[k, j]:g} is not positive")
         if len(values) < 2:
             raise InputError(f"{args.prices}: returns need at least 2 rows of prices, got {len(values)}")
-        values = values[1:] / values[:-1] - 1.0
-    lines = lines[1:] if args.prices else lines  # the line of each return's day
-    if labels is not None and args.prices:
-        labels = labels[1:]
+        values, lines = values[1:] / values[:-1] - 1.0, lines[1:]
+        labels = labels[1:] if labels is not None else None
+    return names, values, lines, labels
+
+
+def parse_weights(spec: str | None, names):
+    """SYMBOL=WEIGHT,...: each symbol a column, once, its weight a number (number); a column not
+    named weighs 0. Equal weights without --weights."""
+    if not spec:
+        return np.full(len(names), 1.0 / len(names))
+    w, given = np.zeros(len(names)), set()
+    for item in spec.split(","):
+        if "=" not in item:
+            raise InputError(f"weight {item!r} is not SYMBOL=WEIGHT")
+        sym, val = item.split("=", 1)
+        if sym not in names:
+            raise InputError(f"unknown symbol {sym!r} in --weights (columns: {', '.join(names)})")
+        if sym in given:
+            raise InputError(f"--weights: {sym} is given twice")
+        given.add(sym)
+        try:
+            w[names.index(sym)] = number(val)
+        except ValueError as e:
+            raise InputError(f"weight {val!r} for {sym} {e}") from None
+    return w
+
+
+def read_groups(path: str, names) -> dict:
+    """{factor: [label or None per column of the returns]} from a CSV `symbol,<factor>,...` (say
+    sector,country,currency); a symbol it does not list has no label. As strict as the returns
+    (read_csv, printable names and labels), and every symbol a column of the returns, once."""
+    records = read_csv(path)
+    if not records:
+        raise InputError(f"{path}: empty file")
+    header, body, line = read_header(path, records[0]), records[1:], records[0][0][0]
+    if header[0] != "symbol" or len(header) < 2 or any(not h for h in header[1:]) or len(set(header)) != len(header):
+        raise InputError(f"{path}: line {line}: the header must be symbol, then unique factor names (say sector,country,currency)")
+    check_widths(path, header, body)
+    out = {h: [None] * len(names) for h in header[1:]}
+    seen = {}
+    for (lines, _), (sym, *labels) in zip(body, parse_cells(path, header, body, range(len(header)), printable)):
+        if sym not in names:
+            raise InputError(f"{path}: line {lines[0]}: unknown symbol {sym!r} (columns: {', '.join(names)})")
+        if sym in seen:
+            raise InputError(f"{path}: line {lines[0]}: symbol {sym!r} already on line {seen[sym]}")
+        seen[sym] = lines[0]
+        for h, v in zip(header[1:], labels):
+            out[h][names.index(sym)] = v or None
+    return out
+
+
+def check_confidence(c: float) -> None:
+    """In (0, 1), with a finite normal quantile: below about 1.1e-16, 1 - c rounds to 1 and the
+    Gaussian and Cornish-Fisher quantiles overflow."""
+    if not 0 < c < 1:
+        raise InputError(f"--confidence {c!r} is outside (0, 1)")
+    if 1 - c == 1:
+        raise InputError(f"--confidence {c!r}: its normal quantile is not finite (1 - {c!r} rounds to 1)")
+
+
+REFUSALS = (ValueError, ArithmeticError)  # how the library refuses data a method cannot serve
+
+
+def locate(message: str, lines, names) -> str:
+    """The library's 0-based '(row r, column c)' of the returns as the file's line and column name."""
+    return re.sub(r"row (\d+), column (\d+)", lambda m: f"line {lines[int(m[1])]}, column {names[int(m[2])]}", message)
+
+
+def measure(values, w, c, method, lines, names, **options) -> dict:
+    """{'var', 'es'} of one method, or {'skipped': why} when the library refuses the data (too few
+    rows for a weighting method's seed or tail, a covariance Monte Carlo cannot factor or hold)."""
+    try:
+        return {"var": rtrisk.var(values, w, c, method, **options),
+                "es": rtrisk.expected_shortfall(values, w, c, method, **options)}
+    except REFUSALS as e:
+        return {"skipped": locate(str(e), lines, names)}
+
+
+def every_method(values, w, c, decay, lines, names) -> dict:
+    """{method: measure} for the plain methods, then the weighting methods at `decay`."""
+    out = {m: measure(values, w, c, m, lines, names) for m in rtrisk.METHODS}
+    out.update({m: measure(values, w, c, m, lines, names, decay=decay) for m in rtrisk.WEIGHTED_METHODS})
+    return out
+
+
+def report(args, data) -> dict:
+    names, values, lines, labels = data
     w = parse_weights(args.weights, names)
     c = args.confidence
+    check_confidence(c)
     if not 0 < args.decay < 1:
         raise InputError(f"--decay {args.decay!r} must be in (0, 1)")
     if args.stressed_window < 1:
         raise InputError(f"--stressed-window {args.stressed_window} must be a positive number of rows")
     out = {"file": args.prices or args.returns, "scenarios": int(values.shape[0]), "instruments": names,
-           "weights": dict(zip(names, w.tolist())), "confidence": c, "decay": args.decay, "methods": {}}
-    for m in rtrisk.METHODS:
-        out["methods"][m] = {"var": rtrisk.var(values, w, c, m), "es": rtrisk.expected_shortfall(values, w, c, m)}
-    for m in rtrisk.WEIGHTED_METHODS:  # too few rows for the EWMA seed or the tail: said, not fatal
-        try:
-            out["methods"][m] = {"var": rtrisk.var(values, w, c, m, decay=args.decay),
-                                 "es": rtrisk.expected_shortfall(values, w, c, m, decay=args.decay)}
-        except ValueError as e:
-            out["methods"][m] = {"skipped": str(e)}
+           "weights": dict(zip(names, w.tolist())), "confidence": c, "decay": args.decay,
+           "methods": every_method(values, w, c, args.decay, lines, names)}
     try:
         s = rtrisk.stressed_var(values, w, c, window=args.stressed_window)
         out["stressed_var"] = {"window": args.stressed_window, "var": s.var, "first_line": lines[s.first], "last_line": lines[s.last]}
         if labels is not None:  # the window's dates (the label column)
             out["stressed_var"].update(start=labels[s.first], end=labels[s.last])
-    except ValueError as e:
+    except REFUSALS as e:
         out["stressed_var"] = {"window": args.stressed_window, "skipped": str(e)}
     out["component_var"] = dict(zip(names, np.asarray(rtrisk.component_var(values, w, c)).tolist()))
     if args.groups:  # exposure and VaR by sector / country / currency
@@ -218,26 +370,31 @@ def report(args) -> dict:
     return out
 
 
-def csv_rows(args) -> list:
+def csv_rows(args, data) -> list:
     """(name, method, confidence, VaR, ES, decay) for each column alone and the weighted portfolio, by
     every method at 95 %, 97.5 % and 99 %: every figure, for scripts and cross-checks. The weighting
-    methods carry --decay; where the rows are too few for one, its VaR and ES are None (empty cells)."""
-    names, values, _, _ = read_table(args.prices or args.returns)
-    if args.prices:
-        values = values[1:] / values[:-1] - 1.0
+    methods carry --decay; where a method cannot serve the data (too few rows for a weighting
+    method, a covariance Monte Carlo cannot factor), its VaR and ES are None (empty cells)."""
+    names, values, lines, _ = data
+    if "portfolio" in names:  # its rows would be those of the weighted portfolio
+        raise InputError(f"--format csv names the weighted portfolio's rows 'portfolio': rename the column 'portfolio' "
+                         f"of {args.prices or args.returns}")
     w = parse_weights(args.weights, names)
-    series = [(n, values[:, [j]], np.ones(1)) for j, n in enumerate(names)] + [("portfolio", values, w)]
+    series = [(n, [n], values[:, [j]], np.ones(1)) for j, n in enumerate(names)] + [("portfolio", names, values, w)]
     rows = []
-    for n, r, x in series:
+    for name, columns, r, x in series:
         for c in (0.95, 0.975, 0.99):
-            rows += [(n, m, c, rtrisk.var(r, x, c, m), rtrisk.expected_shortfall(r, x, c, m), None) for m in rtrisk.METHODS]
-            for m in rtrisk.WEIGHTED_METHODS:
-                try:
-                    rows.append((n, m, c, rtrisk.var(r, x, c, m, decay=args.decay), rtrisk.expected_shortfall(r, x, c, m, decay=args.decay),
-                                 args.decay))
-                except ValueError:  # too few rows for the EWMA seed or the tail
-                    rows.append((n, m, c, None, None, args.decay))
+            for m, v in every_method(r, x, c, args.decay, lines, columns).items():
+                rows.append((name, m, c, v.get("var"), v.get("es"), args.decay if m in rtrisk.WEIGHTED_METHODS else None))
     return rows
+
+
+def write_csv(rows) -> None:
+    """csv_rows as RFC 4180 CSV on stdout (a name holding a comma or quote is quoted)."""
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(("name", "method", "confidence", "var", "es", "decay"))
+    cell = lambda v: "" if v is None else repr(v)
+    out.writerows((n, m, f"{c:.3f}", cell(v), cell(e), cell(d)) for n, m, c, v, e, d in rows)
 
 
 def print_table(r: dict) -> None:
@@ -273,6 +430,25 @@ def print_table(r: dict) -> None:
     print(f"  traffic light       {b['traffic_light']}")
 
 
+def int_option(x: str) -> int:
+    """argparse type of --window and --stressed-window: ASCII digits with an optional sign (int()
+    alone would also read '2_50' and Arabic-Indic or full-width digits)."""
+    if not re.fullmatch(r" *[+-]?[0-9]+ *", x):
+        raise argparse.ArgumentTypeError(f"invalid int value: {x!r}")
+    return int(x)
+
+
+def float_option(x: str) -> float:
+    """argparse type of --confidence and --decay: a number (number), or nan/inf for the range
+    checks to refuse by name."""
+    try:
+        return number(x)
+    except ValueError:
+        if _NON_FINITE.fullmatch(x):
+            return float(x)
+        raise argparse.ArgumentTypeError(f"invalid float value: {x!r}") from None
+
+
 def main(argv=None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["serve"]:  # the live service takes rtrisk_live's options (rtrisk serve --help)
@@ -285,27 +461,25 @@ def main(argv=None) -> int:
     p.add_argument("--prices", help="CSV of prices (a label column, then one column per instrument)")
     p.add_argument("--returns", help="CSV of simple returns (a label column, then one column per instrument)")
     p.add_argument("--weights", help="SYMBOL=WEIGHT,... (default: equal weights)")
-    p.add_argument("--confidence", type=float, default=0.99)
-    p.add_argument("--window", type=int, help="rolling window of the backtest, in rows [default min(250, rows / 2)]")
-    p.add_argument("--decay", type=float, default=rtrisk.RISKMETRICS_DECAY,
+    p.add_argument("--confidence", type=float_option, default=0.99)
+    p.add_argument("--window", type=int_option, help="rolling window of the backtest, in rows [default min(250, rows / 2)]")
+    p.add_argument("--decay", type=float_option, default=rtrisk.RISKMETRICS_DECAY,
                    help="decay of the ewma, filtered_historical and age_weighted methods [default 0.94, RiskMetrics]")
-    p.add_argument("--stressed-window", type=int, default=250, help="days of the stressed VaR window [default 250]")
+    p.add_argument("--stressed-window", type=int_option, default=250, help="days of the stressed VaR window [default 250]")
     p.add_argument("--groups", help="CSV symbol,<factor>,... (say sector,country,currency): exposure, VaR and ES per label")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table",
                    help="csv: VaR and ES of each column and the portfolio by every method at 95, 97.5 and 99 %% "
                         "(the weighting methods at --decay)")
     args = parser.parse_args(args)
     try:
-        r = report(args)
-        rows = csv_rows(args) if args.format == "csv" else None
-    except (InputError, ValueError, TypeError) as e:
+        data = read_returns(args)
+        r = report(args, data)
+        rows = csv_rows(args, data) if args.format == "csv" else None
+    except (InputError, ValueError, TypeError, ArithmeticError) as e:
         print(f"rtrisk: error: {e}", file=sys.stderr)
         return 2
     if rows is not None:
-        print("name,method,confidence,var,es,decay")
-        cell = lambda v: "" if v is None else repr(v)
-        for n, m, c, v, e, d in rows:
-            print(f"{n},{m},{c:.3f},{cell(v)},{cell(e)},{cell(d)}")
+        write_csv(rows)
     elif args.format == "json":
         json.dump(r, sys.stdout, indent=2)
         print()
