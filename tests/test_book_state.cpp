@@ -67,7 +67,10 @@ TEST_CASE("a hierarchy of nodes: paths, one root, parents before children") {
     CHECK_THROWS_WITH_AS(st.add_node("BANK/x"), "node path 'BANK' has root 'BANK', the book's root is 'FIRM'", std::invalid_argument);
     CHECK_THROWS_WITH_AS(st.add_node("FIRM//x"), "node path 'FIRM//x' has an empty segment", std::invalid_argument);
     CHECK_THROWS_WITH_AS(st.add_node("FIRM/x/"), "node path 'FIRM/x/' has an empty segment", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(st.add_node("FIRM/../etc"), "node path 'FIRM/..' has a '..' segment", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(st.add_node("FIRM/./x"), "node path 'FIRM/.' has a '.' segment", std::invalid_argument);
     CHECK(st.nodes().size() == 4); // nothing half-added
+    CHECK_NOTHROW(st.add_node("FIRM/.hidden/..x")); // dots within a name are names
 }
 
 TEST_CASE("after 10^5 random ticks and trades every node equals a full recomputation (1e-9 relative)") {

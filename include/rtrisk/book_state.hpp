@@ -137,13 +137,16 @@ public:
 
     // ---- building -------------------------------------------------------------------------
 
-    /// The node at `path` ('/'-separated, no empty segment), created with its missing ancestors.
-    /// Every path starts with the same root segment; another root throws std::invalid_argument.
+    /// The node at `path` ('/'-separated, no empty, "." or ".." segment: a path names one node,
+    /// read as a file path would be), created with its missing ancestors. Every path starts with
+    /// the same root segment; another root throws std::invalid_argument.
     std::size_t add_node(std::string_view path) {
         if (auto it = m_node_index.find(std::string(path)); it != m_node_index.end()) return it->second;
         if (path.empty() || path.front() == '/' || path.back() == '/' || path.find("//") != std::string_view::npos) {
             throw std::invalid_argument("node path '" + std::string(path) + "' has an empty segment");
         }
+        const auto last = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
+        if (last == "." || last == "..") throw std::invalid_argument("node path '" + std::string(path) + "' has a '" + std::string(last) + "' segment");
         const auto slash = path.rfind('/');
         std::size_t parent = npos;
         if (slash != std::string_view::npos) {

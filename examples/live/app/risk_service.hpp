@@ -67,7 +67,13 @@ inline nlohmann::json once_report(const server_config& cfg) {
         file_source f(cfg.ticks_file, eng.symbol_index());
         std::vector<tick> batch;
         while (f.next(batch, 8192)) {
-            for (const auto& t : batch) eng.apply(t);
+            for (const auto& t : batch) {
+                try {
+                    eng.apply(t);
+                } catch (const std::exception& e) { // a tick or trade the engine refuses (bounds): named by its line
+                    throw std::invalid_argument(f.where(t) + ": " + e.what());
+                }
+            }
             batch.clear();
         }
         std::vector<std::string> why;
@@ -541,6 +547,8 @@ private:
                 m.ticks_per_second = double(eng.ticks() - ticks_at_second) / std::chrono::duration<double>(now - second_start).count();
                 ticks_at_second = eng.ticks();
                 second_start = now;
+                m_log.flush(); // the count of lines the rate limit held back, once a second
+                m_kafka_log.flush();
             }
             const auto d = schedule.poll(now, eng.last_event_us(), m_client_ready.load(std::memory_order_relaxed));
             if (d.publish) {

@@ -74,6 +74,7 @@ private:
         try {
             handle(std::move(req));
         } catch (const std::exception& e) {
+            m_ctx.m.internal_errors_total++;
             m_ctx.log.write(std::string("internal error answering a request: ") + e.what());
             send_error(http::status::internal_server_error, "internal error\n");
         }
