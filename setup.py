@@ -3,7 +3,7 @@ service internals of examples/live, for rtrisk.service and rtrisk.live); metadat
 pyproject.toml.
 
 Needs Eigen 3 headers (EIGEN3_INCLUDE_DIR, else /usr/include/eigen3), xtensor, xtl and Boost
-headers on the default include path; _live also CLI11, nlohmann-json, librdkafka and libpq
+headers on the default include path; _live also CLI11, nlohmann-json, librdkafka, libpq and zlib
 (scripts/bootstrap.sh installs them all) and cmake, which embeds the SQL migrations
 (cmake/embed_migrations.cmake). Set RTRISK_BUILD_JOBS to compile the binding files in parallel
 (default 2), and RTRISK_NATIVE=1 to compile for this machine's CPU (-march=native: AVX2/AVX-512
@@ -52,7 +52,7 @@ live = Pybind11Extension(
     ["python/src/live/_live.cpp"],
     depends=depends + live_depends,
     include_dirs=[str(root / "include"), str(root / "examples" / "live"), str(generated), "/usr/include/postgresql", *eigen],
-    libraries=["rdkafka", "pq"],
+    libraries=["rdkafka", "pq", "z"],
     cxx_std=20,
     extra_compile_args=["-O2", *native],
 )

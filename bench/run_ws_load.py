@@ -4,7 +4,12 @@ the Python service on the same engine), connects N WebSocket clients with build/
 for each N, and prints one Markdown table of publish-to-receive latency, delivered rate, gaps,
 snapshot count, server CPU and memory per client. Stops by itself.
 
-Usage: /usr/bin/python3 bench/run_ws_load.py [--servers cpp,python] [--clients 100,250,500,1000,2000] [--seconds 15] [--deflate 1]
+--frames deflate-raw has the clients ask for the rtrisk.deflate-raw subprotocol (frames compressed
+once for every client, docs/protocol.md); --frames text with --deflate 1 is permessage-deflate, each
+client's frames compressed on their own. --io-threads is passed to rtrisk_live.
+
+Usage: /usr/bin/python3 bench/run_ws_load.py [--servers cpp,python] [--clients 100,250,500,1000,2000] [--seconds 15]
+                                             [--deflate 1] [--frames text|deflate-raw] [--io-threads 0] [--load-threads 1]
 """
 import argparse
 import json
@@ -40,22 +45,27 @@ def main():
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--deflate", type=int, default=1)
     ap.add_argument("--port", type=int, default=18765)
+    ap.add_argument("--frames", choices=["text", "deflate-raw"], default="text")
+    ap.add_argument("--io-threads", type=int, default=0)
+    ap.add_argument("--load-threads", type=int, default=1)
     a = ap.parse_args()
-    print("| server | clients | deflate | delivered msg/s | per client Hz | p50 ms | p99 ms | max ms | gaps | snapshots | errors | server CPU % | server RSS MiB | KiB per client |")
-    print("| :--- | ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| server | clients | frames | delivered msg/s | per client Hz | slowest client Hz | p50 ms | p99 ms | max ms | gaps | snapshots | errors | server CPU % | CPU % per 1,000 clients | server RSS MiB | KiB per client |")
+    print("| :--- | ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for kind in a.servers.split(","):
         for n in [int(x) for x in a.clients.split(",")]:
-            command = [a.binary] if kind == "cpp" else COMMANDS[kind]
+            command = [a.binary, "--io-threads", str(a.io_threads)] if kind == "cpp" else COMMANDS[kind]
             server = subprocess.Popen([*command, "--port", str(a.port), "--config",
                                        str(ROOT / "data" / "demo.toml"), "--static", str(ROOT / "web" / "dist")],
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
             server.stdout.readline()
             time.sleep(2)
             base = rss_kib(server.pid)
+            warmup = 3 + n // 1000  # time for every client to connect
             load = subprocess.Popen([str(BUILD / "bench" / "ws_load"), "--port", str(a.port), "--clients", str(n),
-                                     "--seconds", str(a.seconds), "--warmup", "3", "--deflate", str(a.deflate)],
+                                     "--seconds", str(a.seconds), "--warmup", str(warmup), "--deflate", str(a.deflate),
+                                     "--frames", a.frames, "--threads", str(a.load_threads)],
                                     stdout=subprocess.PIPE, text=True)
-            time.sleep(3)
+            time.sleep(warmup)
             cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
             time.sleep(a.seconds / 2)
             during = rss_kib(server.pid)
@@ -65,9 +75,10 @@ def main():
             server.wait(timeout=10)
             r = json.loads(out)
             per_client = (during - base) / max(1, r["connected"])
-            print(f"| {kind} | {n} | {'yes' if a.deflate else 'no'} | {r['messages_per_s']:.0f} | {r['per_client_hz']:.2f} | {r['p50_ms']:.2f} | "
-                  f"{r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['gaps']} | {r['snapshots']} | {r['errors']} | {cpu:.0f} | {during / 1024:.0f} | {per_client:.0f} |",
-                  flush=True)
+            frames = a.frames if a.frames == "deflate-raw" else ("text, permessage-deflate" if a.deflate else "text")
+            print(f"| {kind} | {n} | {frames} | {r['messages_per_s']:.0f} | {r['per_client_hz']:.2f} | {r['min_client_hz']:.2f} | {r['p50_ms']:.2f} | "
+                  f"{r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['gaps']} | {r['snapshots']} | {r['errors']} | {cpu:.0f} | {cpu * 1000 / n:.1f} | "
+                  f"{during / 1024:.0f} | {per_client:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ packages=(
   python3-pytest python3-scipy quantlib-python
   python3-nbclient python3-nbformat python3-ipykernel python3-matplotlib
   python3-websockets python3-jsonschema python3-confluent-kafka python3-fastapi python3-uvicorn chromium
-  libcli11-dev clang-14 libclang-rt-14-dev librdkafka-dev
+  libcli11-dev clang-14 libclang-rt-14-dev librdkafka-dev zlib1g-dev
   postgresql-15 libpq-dev python3-psycopg2
 )
 

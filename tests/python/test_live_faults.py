@@ -251,6 +251,241 @@ def test_request_bytes_that_are_not_text_are_refused_not_crashed(server):
     assert alive(server)
 
 
+def exchange(port, request: bytes, timeout=5):
+    """Sends raw bytes (a request, perhaps with others pipelined behind it) and reads until the
+    server closes the connection: (the status of each answer, the header fields of the first
+    (lower-case names), whether the server closed it within `timeout` s)."""
+    import re
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data, closed = b"", False
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    closed = True
+                    break
+                data += chunk
+        except socket.timeout:
+            pass
+    statuses = [int(m) for m in re.findall(rb"HTTP/1\.[01] (\d{3}) ", data)]
+    headers = {}
+    for line in data.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return statuses, headers, closed
+
+
+def upgrade_request(port, target, host_lines=None, extra=""):
+    key = base64.b64encode(os.urandom(16)).decode()
+    host_lines = f"Host: 127.0.0.1:{port}\r\n" if host_lines is None else host_lines
+    return (f"GET {target} HTTP/1.1\r\n{host_lines}Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n").encode()
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_percent_encoded_bytes_that_are_not_utf8_are_a_4xx_never_a_500(kind, tmp_path):
+    """``%ff`` decodes to a byte that is not UTF-8: in a path it names no file (404), as a token
+    it is not the token (401), on every route, with every method, for HTTP and for upgrades. Each
+    answer carries the security headers; none is a 500, an internal error or a traceback."""
+    log = tmp_path / "stderr.log"
+    with log.open("w") as err:
+        s = Server("--token", TOKEN, stderr=err, kind=kind)
+        try:
+            p = s.port
+            before = s.metric("rtrisk_internal_errors_total")
+            cases = [("GET", "/%ff", 404), ("HEAD", "/%ff", 404), ("GET", "/%ff/%fe?x=%ff", 404), ("GET", "/assets/%ff.js", 404),
+                     ("GET", "/%c3%28", 404), ("GET", "/healthz?x=%ff", 200), ("GET", "/metrics?%ff=%ff", 200),
+                     ("POST", "/%ff", 405), ("POST", "/api/%ff", 405)]
+            cases += [("GET", f"{path}?token=%ff", 401) for path in ("/api/risk", "/api/history", "/api/node", "/api/backtest", "/api/limits")]
+            cases += [("GET", f"{path}?token={TOKEN}%ff", 401) for path in ("/api/risk", "/api/limits")]
+            cases += [("POST", f"{path}?token=%ff", 401) for path in ("/api/whatif", "/api/limits")]
+            cases += [("GET", f"{path}?token={TOKEN}&node=%ff", 400) for path in ("/api/history", "/api/node", "/api/backtest")]
+            for method, target, expected in cases:
+                body = "Content-Length: 2\r\n\r\n{}" if method == "POST" else "\r\n"
+                status, headers, _ = http_raw(p, f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nConnection: close\r\n{body}".encode())
+                assert status == expected, (method, target, status)
+                assert headers.get("x-content-type-options") == "nosniff" and "content-security-policy" in headers, (method, target)
+            assert upgrade(p, "/%ff") == 404
+            assert upgrade(p, "/ws/%ff") == 404
+            assert upgrade(p, "/ws/risk?token=%ff") == 401
+            assert upgrade(p, f"/ws/risk?token={TOKEN}&x=%ff") == 101
+            assert s.metric("rtrisk_internal_errors_total") == before
+            assert alive(s)
+        finally:
+            s.stop()
+    text = log.read_text(errors="replace")
+    assert "Traceback" not in text and "UnicodeDecodeError" not in text, text[-2000:]
+
+
+def test_answers_that_end_the_connection_close_it(server):
+    """After a request with both Content-Length and Transfer-Encoding the server must close the
+    connection (RFC 9112 section 6.3): a request smuggled behind it is never answered. So do the
+    limits (413, 414, 431), malformed requests (400), 405, 421 and 501 (docs/security.md), with
+    Connection: close; the other answers keep it open for the next request."""
+    p = server.port
+    host = f"Host: 127.0.0.1:{p}\r\n"
+    post = f"POST /api/whatif?token={TOKEN} HTTP/1.1\r\n{host}"
+    closing = [
+        (400, post + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        (400, post + "Transfer-Encoding: chunked\r\nContent-Length: 40\r\n\r\n0\r\n\r\n"),
+        (413, post + "Content-Length: 20000\r\n\r\n" + "x" * 20000),
+        (413, post + "Transfer-Encoding: chunked\r\n\r\n4e20\r\n" + "x" * 20000 + "\r\n0\r\n\r\n"),
+        (400, post + "Transfer-Encoding: chunked\r\n\r\nzz\r\n"),
+        (414, f"GET /{'a' * 5000} HTTP/1.1\r\n{host}\r\n"),
+        (431, f"GET /healthz HTTP/1.1\r\n{host}X-Big: {'b' * 20000}\r\n\r\n"),
+        (400, f"GET /%zz HTTP/1.1\r\n{host}\r\n"),
+        (400, f"GET /healthz HTTP/1.1\r\n{host}{host}\r\n"),
+        (400, "GET /healthz HTTP/1.1\r\n\r\n"),
+        (400, f"GET /healthz HTTP/1.1\r\n{host}Bad header\r\n\r\n"),
+        (405, f"DELETE /healthz HTTP/1.1\r\n{host}\r\n"),
+        (421, "GET /healthz HTTP/1.1\r\nHost: evil.example\r\n\r\n"),
+        (501, f"BREW /healthz HTTP/1.1\r\n{host}\r\n"),
+    ]
+    kept = [
+        (401, f"GET /api/risk HTTP/1.1\r\n{host}\r\n"),
+        (404, f"GET /nope HTTP/1.1\r\n{host}\r\n"),
+        (426, f"GET /ws/risk HTTP/1.1\r\n{host}\r\n"),
+        (403, post + f"Origin: http://evil.example\r\nContent-Length: 2\r\n\r\n{{}}"),
+    ]
+    behind = f"GET /healthz HTTP/1.1\r\n{host}Connection: close\r\n\r\n"
+    for status, request in closing:
+        statuses, headers, closed = exchange(p, (request + behind).encode())
+        assert statuses == [status] and closed, (request[:80], statuses, closed)
+        assert headers.get("connection", "").lower() == "close", (request[:80], headers)
+    for status, request in kept:
+        statuses, _, closed = exchange(p, (request + behind).encode())
+        assert statuses == [status, 200] and closed, (request[:80], statuses, closed)
+    assert alive(server)
+
+
+def test_websocket_upgrades_take_header_fields_up_to_the_http_limits(server):
+    """A browser sends every cookie of 127.0.0.1, whatever port set it, with the upgrade: a header
+    line, the header fields and the target are accepted up to the limits of any request (16 KiB in
+    all, 4,096 bytes of target), cookies that are not ASCII too; beyond them 431 and 414."""
+    p = server.port
+    t = f"/ws/risk?token={TOKEN}"
+    assert upgrade(p, t, extra=f"Cookie: {'c' * 4200}\r\n") == 101
+    assert upgrade(p, t, extra=f"Cookie: {'c' * 15000}\r\n") == 101
+    assert upgrade(p, t, extra="".join(f"X-{i}: v\r\n" for i in range(300))) == 101
+    assert upgrade(p, t, extra="Cookie: c=v\r\n" * 1000) == 101  # 1,000 header lines, 13 KB
+    assert upgrade(p, t, extra="Cookie: name=\u00e9t\u00e9; other=\u2603\r\n") == 101  # UTF-8
+    assert upgrade(p, t + "&x=" + "a" * (4096 - len(t) - 3)) == 101  # a target of exactly 4,096 bytes
+    assert upgrade(p, t, extra=f"Cookie: {'c' * 20000}\r\n") == 431
+    assert upgrade(p, t, extra="".join(f"X-{i}: {'c' * 100}\r\n" for i in range(300))) == 431
+    assert upgrade(p, t + "&x=" + "a" * (4097 - len(t) - 3)) == 414
+    assert upgrade(p, t + "&x=" + "a" * 9000) == 414
+    assert alive(server)
+
+
+def test_a_header_past_the_limits_is_refused_while_it_still_arrives(server):
+    """A request line or header fields sent in pieces, never ending: 414 or 431 once past the
+    limits, as for a whole one (not a parser's 400), for an upgrade too; the connection closed."""
+    p = server.port
+    host = f"Host: 127.0.0.1:{p}\r\n".encode()
+    upgrade_head = upgrade_request(p, f"/ws/risk?token={TOKEN}")[:-2]  # without the empty line ending the header
+    for status, pieces in ((414, [b"GET /" + b"a" * 6000] * 4),
+                           (431, [b"GET /healthz HTTP/1.1\r\n" + host] + [b"X-A: " + b"b" * 6000 + b"\r\n"] * 4),
+                           (431, [upgrade_head] + [b"Cookie: " + b"c" * 6000 + b"\r\n"] * 4)):
+        with socket.create_connection(("127.0.0.1", p), timeout=5) as s:
+            data = b""
+            try:
+                for piece in pieces:
+                    s.sendall(piece)
+                    time.sleep(0.05)
+                while chunk := s.recv(65536):
+                    data += chunk
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            assert data.startswith(f"HTTP/1.1 {status} ".encode()), (status, data[:80])
+    assert alive(server)
+
+def test_an_upgrade_without_one_host_name_is_a_400(server):
+    """Host: required, one only, not empty (RFC 9112 section 3.2), before any other check."""
+    p = server.port
+    for host_lines in ("Host: \r\n", "Host:\r\n", "", f"Host: 127.0.0.1:{p}\r\nHost: 127.0.0.1:{p}\r\n"):
+        for target in (f"/ws/risk?token={TOKEN}", "/nope"):
+            status, headers, _ = http_raw(p, upgrade_request(p, target, host_lines))
+            assert status == 400, (host_lines, target, status)
+            assert "content-security-policy" in headers
+    assert alive(server)
+
+
+def test_requests_are_routed_on_the_parsed_target(server):
+    """The route is the request target's path as the C++ parser reads it: absolute-form, merged
+    and trailing slashes and escapes name the same resource, for HTTP and for upgrades."""
+    p = server.port
+    for target in (f"http://127.0.0.1:{p}/healthz", "//healthz", "/healthz/", "/%68ealthz"):
+        assert get(p, target)[0] == 200, target
+    assert get(p, f"http://127.0.0.1:{p}/api/risk?token={TOKEN}")[0] in (200, 503)  # 503 until the first publication
+    assert upgrade(p, f"http://127.0.0.1:{p}/ws/risk?token={TOKEN}") == 101
+    assert upgrade(p, f"//ws/risk/?token={TOKEN}") == 101
+    status, headers, _ = http_raw(p, upgrade_request(p, f"/api/whatif?token={TOKEN}"))
+    assert status == 405 and headers["allow"] == "POST"
+
+
+def test_a_request_that_is_no_websocket_upgrade_is_answered_as_a_request(server):
+    """Connection: Upgrade on a request that is no WebSocket upgrade (RFC 6455 section 4.1: GET,
+    HTTP/1.1, Upgrade: websocket), such as curl --http2's h2c, is answered as if it were absent."""
+    p = server.port
+    h2c = "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n"
+    status, _, body = get(p, "/healthz", extra=h2c)
+    assert status == 200 and body == b"ok\n"
+    ws = f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n"
+    assert http_raw(p, f"GET /ws/risk?token={TOKEN} HTTP/1.0\r\nHost: 127.0.0.1:{p}\r\n{ws}\r\n".encode())[0] == 426
+    plain = f"POST /api/whatif?token={TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nContent-Length: 2\r\nConnection: close\r\n"
+    expected = http_raw(p, f"{plain}\r\n{{}}".encode())[0]
+    assert http_raw(p, f"{plain}{ws}\r\n{{}}".encode())[0] == expected
+    assert http_raw(p, f"POST /ws/risk?token={TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:{p}\r\nContent-Length: 0\r\n{ws}\r\n".encode())[0] == 405
+    assert alive(server)
+
+
+@pytest.mark.skipif("python" not in SERVERS, reason="the Python service only")
+def test_an_exception_answering_is_a_counted_500_with_the_security_headers(tmp_path):
+    """The Python service's containment (docs/security.md, "Failure containment"), with faults
+    injected where nothing from outside reaches them (the C++ server's own is covered by its unit
+    tests): in the HTTP middleware, in a route, in an upgrade's checks. Each is answered 500 with the
+    security headers and Connection: close, counted in rtrisk_internal_errors_total and logged in
+    one line, with no traceback."""
+    code = ("import sys\n"
+            "from rtrisk import service\n"
+            "parse, param = service.parse_target, service.Target.param\n"
+            "def faulty_parse(raw):\n"
+            "    if b'fault=guard' in raw: raise RuntimeError('injected fault in the guard')\n"
+            "    return parse(raw)\n"
+            "def faulty_param(self, name):\n"
+            "    if (b'fault', b'route') in self.query: raise RuntimeError('injected fault in a route')\n"
+            "    return param(self, name)\n"
+            "service.parse_target, service.Target.param = faulty_parse, faulty_param\n"
+            "sys.exit(service.main())\n")
+    port = free_port()
+    log = tmp_path / "stderr.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen([sys.executable, "-c", code, "--port", str(port), *DEMO, "--token", TOKEN],
+                                stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT)
+        try:
+            assert "rtrisk live:" in proc.stdout.readline()
+            for request in (f"GET /x?fault=guard HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode(),
+                            f"GET /api/risk?fault=route HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode(),
+                            upgrade_request(port, "/ws/risk?fault=guard"), upgrade_request(port, "/ws/risk?fault=route")):
+                statuses, headers, closed = exchange(port, request)
+                assert statuses == [500] and closed, (request[:40], statuses)
+                assert "content-security-policy" in headers and headers.get("connection", "").lower() == "close"
+            assert get(port, "/healthz")[0] == 200
+            status, _, metrics = get(port, "/metrics")
+            counted = [float(line.split()[1]) for line in metrics.decode().splitlines() if line.startswith("rtrisk_internal_errors_total ")]
+            assert status == 200 and counted == [4], counted
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    text = log.read_text()
+    assert "Traceback" not in text, text[-2000:]
+    assert text.count("injected fault") == 4, text
+
+
 # ---- WebSocket --------------------------------------------------------------------------------
 
 def test_binary_and_badly_framed_messages_are_counted_and_closed(server):

@@ -4,6 +4,7 @@
 // (status.ts), so a late render cannot show LIVE after the socket closed or went silent.
 import { useEffect, useState } from "react";
 import { flushSync } from "react-dom";
+import { openRiskSocket, orderedFrames } from "./frames";
 import { apply, backoffMs, expectSnapshot, initialState, type ClientState, type ServerMessage } from "./protocol";
 import { initialLink, isStale, linkReduce, linkStatus, shouldAbandon, timingOf, type Status } from "./status";
 
@@ -43,7 +44,7 @@ let early: { sock: WebSocket; queued: MessageEvent[] } | null = null;
 
 export function openEarly(): void {
   if (early || typeof WebSocket === "undefined") return;
-  const sock = new WebSocket(wsUrl());
+  const sock = openRiskSocket(wsUrl());
   const queued: MessageEvent[] = [];
   sock.onmessage = (e) => queued.push(e);
   early = { sock, queued };
@@ -112,17 +113,24 @@ export function useRiskStream(): Stream {
 
     const connect = () => {
       const adopted = takeEarly();
-      const sock = (ws = adopted?.sock ?? new WebSocket(wsUrl()));
+      const sock = (ws = adopted?.sock ?? openRiskSocket(wsUrl()));
       link = linkReduce(link, { type: "connect", nowMs: Date.now() });
       state = expectSnapshot(state); // its first snapshot is taken whatever its seq
       sock.onopen = () => {
         link = linkReduce(link, { type: "open" });
         render();
       };
-      sock.onmessage = (e) => {
+      // Binary frames (rtrisk.deflate-raw) are inflated first; messages are handled in arrival order.
+      const frames = orderedFrames(
+        (text) => received(text),
+        () => undefined, // a frame that does not inflate is dropped as a JSON error is; the next delta's gap asks for a resync
+      );
+      sock.onmessage = (e) => frames(e.data as string | ArrayBuffer);
+      const received = (text: string) => {
+        if (closed || sock !== ws) return; // inflated after the socket was given up
         let msg: ServerMessage;
         try {
-          msg = JSON.parse(e.data as string);
+          msg = JSON.parse(text);
         } catch {
           return;
         }

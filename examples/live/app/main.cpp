@@ -1,12 +1,12 @@
 // rtrisk_live: the live stack in one process, wiring only. The risk service (app/risk_service.hpp)
 // loads a book from files (docs/book.md); its engine thread applies ticks (embedded simulator,
 // file replay or Kafka) to the per-node incremental risk state and publishes at the rate
-// publish_schedule sets; Beast's io thread
-// serves the dashboard, /ws/risk (snapshot + deltas, docs/protocol.md), /api/risk, /healthz and
+// publish_schedule sets; Beast's io threads (--io-threads, connections spread over them)
+// serve the dashboard, /ws/risk (snapshot + deltas, docs/protocol.md), /api/risk, /healthz and
 // /metrics. With --once it prints the risk per node and exits. What it defends against, and how,
 // is in docs/security.md; its limits under faults in docs/reliability.md.
 //
-//   source ──► engine thread ──► risk_snapshot ──► wire codec ──► publication ──post──► io thread
+//   source ──► engine thread ──► risk_snapshot ──► wire codec ──► publication ──post──► io threads
 //   (sources/)  (engine/)                            (wire/)       (immutable)   ├─► websocket_fanout (sinks/)
 //                                                                                └─► http_session: /api/risk, /metrics, files (http/)
 //
@@ -71,10 +71,27 @@ int main(int argc, char** argv) {
 
         // What sessions refer to is declared before the io_context: the sessions its queued
         // handlers still hold at exit are destroyed with it, and must find these alive.
-        websocket_fanout h(m, svc.instance(), svc.client_ready());
+        const int io_threads = cfg.io_threads > 0 ? cfg.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        std::vector<std::unique_ptr<websocket_fanout>> fanouts;
+        for (int i = 0; i < io_threads; ++i) fanouts.push_back(std::make_unique<websocket_fanout>(m, svc.instance(), svc.client_ready()));
         std::unique_ptr<server_context> ctx_storage;
-        net::io_context ioc(1);
-        auto l = std::make_shared<listener>(ioc, tcp::endpoint(net::ip::make_address(cfg.bind), cfg.port), h, nullptr);
+        std::vector<std::unique_ptr<net::io_context>> contexts;
+        std::vector<io_shard> shards;
+        for (int i = 0; i < io_threads; ++i) {
+            contexts.push_back(std::make_unique<net::io_context>(1));
+            shards.push_back({*contexts.back(), *fanouts[i]});
+        }
+        net::io_context& ioc = *contexts.front(); // also accepts, and takes the signals
+        auto stop_all = [&] {
+            for (auto& c : contexts) c->stop();
+        };
+        std::shared_ptr<listener> l;
+        try {
+            l = std::make_shared<listener>(ioc, tcp::endpoint(net::ip::make_address(cfg.bind), cfg.port), shards, nullptr);
+        } catch (const boost::system::system_error& e) { // the port is taken or not ours: a usage error, as in rtrisk serve
+            std::fprintf(stderr, "rtrisk live: cannot listen on %s:%d: %s\n", cfg.bind.c_str(), cfg.port, e.code().message().c_str());
+            return 2;
+        }
         ctx_storage.reset(new server_context{cfg, m, access_policy(cfg.bind, l->port(), cfg.allowed_hosts, cfg.allowed_origins, cfg.token),
                                              static_root(cfg.static_dir), svc.instance(), rate_limited_log(), connection_limits{}, nullptr, nullptr, {}, {}, {}, {}, {}});
         server_context& ctx = *ctx_storage;
@@ -83,37 +100,43 @@ int main(int argc, char** argv) {
         ctx.limits.m = &m;
         l->set_context(&ctx);
         l->run();
-        net::steady_timer timer(ioc);
-        std::function<void()> arm = [&] {
-            timer.expires_after(std::chrono::milliseconds(250));
-            timer.async_wait([&](beast::error_code ec) {
-                if (ec) return;
-                try {
-                    h.tick_timers();
-                } catch (const std::exception& e) { // supervision must go on
-                    m.internal_errors_total++;
-                    ctx.log.write(std::string("client supervision failed: ") + e.what());
-                }
-                arm();
-            });
-        };
-        arm();
+        // Each io thread supervises its own clients.
+        std::vector<std::unique_ptr<net::steady_timer>> timers;
+        std::vector<std::function<void()>> arms(shards.size());
+        for (std::size_t i = 0; i < shards.size(); ++i) {
+            timers.push_back(std::make_unique<net::steady_timer>(shards[i].ioc));
+            arms[i] = [&, i] {
+                timers[i]->expires_after(std::chrono::milliseconds(250));
+                timers[i]->async_wait([&, i](beast::error_code ec) {
+                    if (ec) return;
+                    try {
+                        if (i == 0) ctx.log.flush(); // the count of network lines the rate limit held back
+                        shards[i].fanout.tick_timers();
+                    } catch (const std::exception& e) { // supervision must go on
+                        m.internal_errors_total++;
+                        ctx.log.write(std::string("client supervision failed: ") + e.what());
+                    }
+                    arms[i]();
+                });
+            };
+            arms[i]();
+        }
         net::signal_set signals(ioc, SIGINT, SIGTERM);
         signals.async_wait([&](beast::error_code, int) {
             g_stop = true;
-            ioc.stop();
+            stop_all();
         });
-        std::printf("rtrisk live: http://%s:%u/  (WebSocket /ws/risk, /api/risk, /api/whatif, /api/limits, /api/node, /api/backtest, /healthz, /metrics; %s; instance %s; up to %d connections)\n",
+        std::printf("rtrisk live: http://%s:%u/  (WebSocket /ws/risk, /api/risk, /api/whatif, /api/limits, /api/node, /api/backtest, /healthz, /metrics; %s; instance %s; up to %d connections on %d io threads)\n",
                     cfg.bind.c_str(), l->port(), svc.feed().c_str(), ctx.instance.c_str(),
-                    ctx.limits.max);
+                    ctx.limits.max, io_threads);
         std::fflush(stdout);
 
-        websocket_sink ws_sink(ioc, h);
+        websocket_sink ws_sink(shards);
         ctx.recent = &svc.recent();
         svc.start({&ws_sink}, [&](const std::string& why) {
             std::fprintf(stderr, "rtrisk live: engine stopped: %s\n", why.c_str());
             g_stop = true;
-            ioc.stop();
+            stop_all();
         });
         ctx.stored = svc.stored();
         ctx.what_if = [&svc](std::string_view body, server_context::answer_to done) { svc.what_if(body, std::move(done)); };
@@ -122,17 +145,25 @@ int main(int argc, char** argv) {
         ctx.backtest = [&svc](const request_target& t, server_context::answer_to done) { svc.backtest(t, std::move(done)); };
         ctx.set_limits = [&svc](std::string_view body, server_context::answer_to done) { svc.set_limits(body, std::move(done)); };
         // A handler that throws is logged and the loop goes on; nothing a client sends stops it.
-        while (!g_stop) {
-            try {
-                ioc.run();
-                break;
-            } catch (const std::exception& e) {
-                m.internal_errors_total++;
-                ctx.log.write(std::string("network handler failed: ") + e.what());
+        auto run = [&](net::io_context& c) {
+            while (!g_stop) {
+                try {
+                    c.run();
+                    break;
+                } catch (const std::exception& e) {
+                    m.internal_errors_total++;
+                    ctx.log.write(std::string("network handler failed: ") + e.what());
+                }
             }
-        }
+        };
+        std::vector<std::thread> io_pool;
+        for (std::size_t i = 1; i < contexts.size(); ++i) io_pool.emplace_back([&, i] { run(*contexts[i]); });
+        run(ioc);
         g_stop = true;
+        stop_all();
+        for (auto& t : io_pool) t.join();
         svc.stop();
+        for (auto& f : fanouts) f->clear();
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "rtrisk live: %s\n", e.what());

@@ -41,6 +41,7 @@ struct server_config {
     int sndbuf = 0;
     std::size_t max_queued_bytes = 8u << 20;
     int max_connections = 0; ///< 0: the open-file limit minus a reserve
+    int io_threads = 0;      ///< network threads; 0: one per hardware thread (rtrisk serve: one event loop)
     bool deflate = true;
     bool low_latency = false;
     bool once = false;           ///< print the risk report and exit
@@ -84,7 +85,7 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     CLI::App app{"rtrisk_live: streaming risk engine, WebSocket server and dashboard (docs/protocol.md, docs/security.md)",
                  "rtrisk_live"};
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // a later flag wins, as scripts/run relies on
-    std::string port, rate, publish_hz, positions_hz, scenarios, max_message, slow, heartbeat, sndbuf, queued, max_conn;
+    std::string port, rate, publish_hz, positions_hz, scenarios, max_message, slow, heartbeat, sndbuf, queued, max_conn, io_threads;
     std::string asof, risk_free, speed;
     std::vector<std::string> dividends;
     app.add_option("--port", port, "TCP port, 0 for any free one [default 8080]");
@@ -95,6 +96,7 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     app.add_option("--positions-hz", positions_hz, "positions table refreshes per second, in (0, --publish-hz] [default 2]");
     app.add_option("--ticks", c.ticks_file, "replay ticks from this file instead of simulating")->check(CLI::ExistingFile);
     app.set_config("--config", "", "read options from this TOML file (e.g. data/demo.toml); later flags win");
+    app.allow_config_extras(CLI::config_extras_mode::error); // a misspelt key is an error, not a silently ignored option
     app.add_option("--book", c.book.positions, "positions file, CSV or JSON Lines (docs/book.md) [required]")->check(CLI::ExistingFile);
     app.add_option("--history", c.book.history, "price history CSV: a label column, then one price column per symbol [required]")
         ->check(CLI::ExistingFile);
@@ -118,6 +120,7 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
     app.add_option("--sndbuf", sndbuf, "socket send buffer in bytes, 0 for the kernel's, else in [4096, 67108864] [default 0]");
     app.add_option("--max-queued-bytes", queued, "close a client that lags by more bytes than this, in [65536, 1073741824] [default 8388608]");
     app.add_option("--max-connections", max_conn, "open connections at most, 0 for the open-file limit minus 64, else in [1, 1000000] [default 0]");
+    app.add_option("--io-threads", io_threads, "network threads, connections spread over them (rtrisk_live; rtrisk serve has one event loop and takes only 1), 0 for one per hardware thread, else in [1, 64] [default 0]");
     app.add_flag("--no-deflate", [&](std::int64_t) { c.deflate = false; }, "do not offer permessage-deflate");
     app.add_flag("--low-latency", c.low_latency, "publish as soon as a client is ready (a few clients)");
     std::string trade_ids;
@@ -197,6 +200,7 @@ inline std::optional<server_config> parse_server_options(int argc, const char* c
         c.max_queued_bytes = parse_option<std::size_t>("--max-queued-bytes", queued, 65536, std::size_t(1) << 30, "[65536, 1073741824]");
     }
     if (app.count("--max-connections")) c.max_connections = parse_option<int>("--max-connections", max_conn, 0, 1000000, "[0, 1000000]");
+    if (app.count("--io-threads")) c.io_threads = parse_option<int>("--io-threads", io_threads, 0, 64, "[0, 64]");
     unsigned char addr[16];
     if (inet_pton(AF_INET, c.bind.c_str(), addr) != 1 && inet_pton(AF_INET6, c.bind.c_str(), addr) != 1) {
         throw usage_error("--bind: '" + detail::excerpt(c.bind) + "' is not an IPv4 or IPv6 address");

@@ -1,6 +1,6 @@
 #pragma once
-// What every network session of rtrisk_live shares (io thread): the Beast/Asio names, the
-// limits, the connection slots against --max-connections, and the server context (options,
+// What every network session of rtrisk_live shares (from every io thread): the Beast/Asio names,
+// the limits, the connection slots against --max-connections, and the server context (options,
 // metrics, access policy, static folder, instance id, log).
 
 #include <utility>
@@ -8,6 +8,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -41,17 +42,18 @@ using steady = std::chrono::steady_clock;
 
 inline std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 
-/// A generator for ping nonces (io thread only).
+/// A generator for ping nonces (one per io thread).
 inline std::mt19937_64& session_rng() {
-    static std::mt19937_64 gen(std::random_device{}());
+    thread_local std::mt19937_64 gen(std::random_device{}());
     return gen;
 }
 
-/// Open connections against the limit (io thread only). A slot is held by a session for its life.
+/// Open connections against the limit. A slot is held by a session for its life; slots are taken
+/// on the accepting thread and given back on the session's io thread.
 struct connection_limits {
     int max = 1000;
-    int open = 0;
-    int overflow = 0; ///< connections past `max`, answered from the reserve (/healthz or 503)
+    std::atomic<int> open{0};
+    std::atomic<int> overflow{0}; ///< connections past `max`, answered from the reserve (/healthz or 503)
     metrics* m = nullptr;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // The accept loop of rtrisk_live: connections up to --max-connections, a reserve answering
 // /healthz past it, and shedding instead of spinning when the process runs out of descriptors.
+// Connections are spread over the io threads in turn (--io-threads); each stays on its thread.
 
 #include <utility>
 
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <vector>
 
 #include "../app/server_context.hpp"
 #include "../sinks/websocket_fanout.hpp"
@@ -25,8 +27,8 @@ namespace rtrisk_live {
 /// descriptor is kept for that) and pauses before accepting again, instead of spinning.
 class listener : public std::enable_shared_from_this<listener> {
 public:
-    listener(net::io_context& ioc, tcp::endpoint ep, websocket_fanout& h, server_context* ctx)
-        : m_acceptor(ioc), m_retry(ioc), m_hub(h), m_ctx(ctx) {
+    listener(net::io_context& ioc, tcp::endpoint ep, std::vector<io_shard> shards, server_context* ctx)
+        : m_acceptor(ioc), m_retry(ioc), m_shards(std::move(shards)), m_ctx(ctx) {
         m_acceptor.open(ep.protocol());
         m_acceptor.set_option(net::socket_base::reuse_address(true));
         m_acceptor.bind(ep);
@@ -42,7 +44,7 @@ public:
 
 private:
     void do_accept() {
-        m_acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) { self->on_accept(ec, std::move(s)); });
+        m_acceptor.async_accept(m_shards[m_next].ioc, [self = shared_from_this()](beast::error_code ec, tcp::socket s) { self->on_accept(ec, std::move(s)); });
     }
 
     void on_accept(beast::error_code ec, tcp::socket s) {
@@ -78,7 +80,11 @@ private:
             beast::error_code ignored;
             s.set_option(tcp::no_delay(true), ignored);
             if (overflow) m_ctx->m.refused_connections_total++;
-            std::make_shared<http_session>(std::move(s), m_hub, *m_ctx, connection_slot(l, overflow))->run();
+            auto& shard = m_shards[m_next];
+            m_next = (m_next + 1) % m_shards.size();
+            net::post(shard.ioc, [s = std::move(s), &h = shard.fanout, ctx = m_ctx, slot = connection_slot(l, overflow)]() mutable {
+                std::make_shared<http_session>(std::move(s), h, *ctx, std::move(slot))->run();
+            });
         }
         do_accept();
     }
@@ -98,7 +104,8 @@ private:
 
     tcp::acceptor m_acceptor;
     net::steady_timer m_retry;
-    websocket_fanout& m_hub;
+    std::vector<io_shard> m_shards;
+    std::size_t m_next = 0; ///< the shard the next connection goes to
     server_context* m_ctx;
     int m_spare = -1;
 };

@@ -18,6 +18,7 @@ struct metrics {
     std::atomic<std::uint64_t> snapshots_sent_total{0};
     std::atomic<std::uint64_t> conflated_total{0};
     std::atomic<std::uint64_t> catch_up_deltas_total{0};
+    std::atomic<std::uint64_t> frames_compressed_total{0};
     std::atomic<std::uint64_t> slow_disconnects_total{0};
     std::atomic<std::uint64_t> bad_messages_total{0};
     std::atomic<std::uint64_t> rejected_upgrades_total{0};
@@ -86,6 +87,7 @@ struct metrics {
         line("rtrisk_snapshots_sent_total", "counter", "Full snapshots written (connects, resyncs, catch-up).", double(snapshots_sent_total));
         line("rtrisk_messages_conflated_total", "counter", "Publications replaced by a newer one before a slow client took them.", double(conflated_total));
         line("rtrisk_catch_up_deltas_total", "counter", "Deltas spanning skipped versions (instead of snapshots).", double(catch_up_deltas_total));
+        line("rtrisk_frames_compressed_total", "counter", "Messages compressed for the rtrisk.deflate-raw subprotocol: once each, whatever the number of clients sent it.", double(frames_compressed_total));
         line("rtrisk_slow_disconnects_total", "counter", "Clients disconnected for not reading.", double(slow_disconnects_total));
         line("rtrisk_bad_messages_total", "counter", "Malformed, oversized, binary or badly framed client WebSocket messages.", double(bad_messages_total));
         line("rtrisk_bad_requests_total", "counter", "HTTP requests refused as malformed (400, 413, 414, 421, 431, 501).", double(bad_requests_total));

@@ -1,8 +1,9 @@
 #pragma once
-// The WebSocket sink: websocket_fanout holds the sessions and hands each publication to every
-// one; ws_session is one client of /ws/risk (docs/protocol.md): snapshot on connect, then deltas,
-// a bounded queue with latest-wins conflation, catch-up deltas or a snapshot for a client that
-// fell behind, pings with nonces and pong-proven reading, slow and dead clients closed.
+// The WebSocket sink: websocket_fanout holds the sessions of one io thread and hands each
+// publication to every one; ws_session is one client of /ws/risk (docs/protocol.md): snapshot on
+// connect, then deltas, a bounded queue with latest-wins conflation, catch-up deltas or a snapshot
+// for a client that fell behind, pings with nonces and pong-proven reading, slow and dead clients
+// closed. websocket_sink posts each publication to every io thread's fan-out.
 
 #include <utility>
 
@@ -10,7 +11,6 @@
 #include <boost/beast.hpp>
 
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +31,7 @@ public:
     void run(http::request<http::string_body> req);
     void offer(const publication_ptr& p);
     void tick_timers(steady::time_point now);
+    std::size_t hub_index = 0; ///< place in its fan-out's list (websocket_fanout only)
 
 private:
     void on_accept(beast::error_code ec);
@@ -75,29 +76,39 @@ public:
     /// the engine thread to publish at once instead of waiting for the next fixed-rate slot.
     std::atomic<bool>& client_ready;
     void join(const std::shared_ptr<ws_session>& s) {
-        m_sessions.insert(s);
-        m_metrics.clients = m_sessions.size();
+        s->hub_index = m_sessions.size();
+        m_sessions.push_back(s);
+        m_metrics.clients++;
     }
     void leave(const std::shared_ptr<ws_session>& s) {
-        m_sessions.erase(s);
-        m_metrics.clients = m_sessions.size();
+        const std::size_t i = s->hub_index;
+        if (i >= m_sessions.size() || m_sessions[i] != s) return;
+        m_sessions[i] = std::move(m_sessions.back());
+        m_sessions[i]->hub_index = i;
+        m_sessions.pop_back();
+        m_metrics.clients--;
     }
     void publish(publication_ptr p) {
         m_feed.publish(std::move(p));
-        m_metrics.publications_total++;
-        for (const auto& s : std::vector<std::shared_ptr<ws_session>>(m_sessions.begin(), m_sessions.end())) s->offer(m_feed.latest());
+        for (const auto& s : std::vector<std::shared_ptr<ws_session>>(m_sessions)) s->offer(m_feed.latest());
+    }
+    /// At exit, with the io threads stopped: lets go of every session while its io_context is alive
+    /// (a session with handlers pending goes with them, when the io_context is destroyed).
+    void clear() {
+        m_metrics.clients -= m_sessions.size();
+        m_sessions.clear();
     }
     const publication_ptr& latest() const { return m_feed.latest(); }
     publication_feed& feed() { return m_feed; }
     metrics& stats() { return m_metrics; }
     void tick_timers() {
         const auto now = steady::now();
-        for (const auto& s : std::vector<std::shared_ptr<ws_session>>(m_sessions.begin(), m_sessions.end())) s->tick_timers(now);
+        for (const auto& s : std::vector<std::shared_ptr<ws_session>>(m_sessions)) s->tick_timers(now);
     }
 
 private:
     metrics& m_metrics;
-    std::set<std::shared_ptr<ws_session>> m_sessions;
+    std::vector<std::shared_ptr<ws_session>> m_sessions;
     publication_feed m_feed;
 };
 
@@ -110,13 +121,20 @@ inline void ws_session::run(http::request<http::string_body> req) {
     t.idle_timeout = websocket::stream_base::none(); // liveness is checked with our own pings
     t.keep_alive_pings = false;
     m_ws.set_option(t);
+    // A client asking for rtrisk.deflate-raw gets frames compressed once for all clients, and no
+    // permessage-deflate on top; others get text frames, deflated per connection if negotiated.
+    std::string protocols;
+    for (auto [it, end] = req.equal_range(http::field::sec_websocket_protocol); it != end; ++it) (protocols += sv(it->value())) += ',';
+    const framing f = requested_framing(protocols);
+    m_stream.set_framing(f);
     websocket::permessage_deflate pmd;
-    pmd.server_enable = m_ctx.cfg.deflate;
-    pmd.compLevel = 1; // fastest: compressing the same delta once per client is the fan-out's main cost
+    pmd.server_enable = m_ctx.cfg.deflate && f == framing::text;
+    pmd.compLevel = 1; // fastest: permessage-deflate compresses the same delta once per client
     m_ws.set_option(pmd);
     m_ws.read_message_max(m_ctx.cfg.max_message);
-    m_ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    m_ws.set_option(websocket::stream_base::decorator([shared = f == framing::deflate_raw](websocket::response_type& res) {
         res.set(http::field::server, "rtrisk");
+        if (shared) res.set(http::field::sec_websocket_protocol, beast::string_view(deflate_raw_subprotocol.data(), deflate_raw_subprotocol.size()));
     }));
     // Called only inside the read operation, whose handler holds a shared_ptr to this session.
     m_ws.control_callback([this](websocket::frame_type kind, beast::string_view payload) {
@@ -188,7 +206,7 @@ inline void ws_session::write(std::optional<outgoing_message> m) {
     if (!m) return;
     m_out = std::move(m->text);
     m_write_started = steady::now();
-    m_ws.text(true);
+    m_ws.binary(m->binary);
     m_ws.async_write(net::buffer(*m_out), beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
@@ -256,18 +274,25 @@ inline void ws_session::leave() {
 }
 
 
-/// The WebSocket sink as the engine sees it: each publication is posted to the io thread, which
-/// owns the sessions (no lock; full queues are each session's conflation slot).
+/// One io thread's part of the server: its io_context and the fan-out of its sessions.
+struct io_shard {
+    net::io_context& ioc;
+    websocket_fanout& fanout;
+};
+
+/// The WebSocket sink as the engine sees it: each publication is posted to every io thread, which
+/// owns its sessions (no lock; full queues are each session's conflation slot). A publication's
+/// shared frames are compressed once, by whichever thread needs them first.
 class websocket_sink : public sink {
 public:
-    websocket_sink(net::io_context& ioc, websocket_fanout& fanout) : m_ioc(ioc), m_fanout(fanout) {}
+    explicit websocket_sink(std::vector<io_shard> shards) : m_shards(std::move(shards)) {}
     void consume(const publication_ptr& p) override {
-        net::post(m_ioc, [&f = m_fanout, p]() mutable { f.publish(std::move(p)); });
+        if (!m_shards.empty()) m_shards.front().fanout.stats().publications_total++;
+        for (auto& s : m_shards) net::post(s.ioc, [&f = s.fanout, p]() mutable { f.publish(std::move(p)); });
     }
 
 private:
-    net::io_context& m_ioc;
-    websocket_fanout& m_fanout;
+    std::vector<io_shard> m_shards;
 };
 
 } // namespace rtrisk_live

@@ -7,14 +7,22 @@
 //
 // The transport calls offer() for each publication, resync() when the client asks, written()
 // when a write completed, and writes each message returned. One thread per stream.
+//
+// Two framings (docs/protocol.md): `text`, each message a text frame stamped with its own
+// send_time (permessage-deflate, if negotiated, compresses it again for each client); and
+// `deflate_raw`, deltas, catch-up deltas and snapshots as binary frames of raw DEFLATE, each
+// composed and compressed once for every client that is sent it (send_time is when that was
+// done), heartbeats as text frames.
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "../http/metrics.hpp"
 #include "../sources/source.hpp"
+#include "deflate_raw.hpp"
 #include "publication.hpp"
 
 namespace rtrisk_live {
@@ -29,6 +37,10 @@ public:
     }
     const publication_ptr& latest() const { return m_latest; }
     std::shared_ptr<const std::string> catch_up(std::uint64_t from) { return m_recent.catch_up(from); }
+    template <class Make>
+    std::shared_ptr<const std::string> catch_up_message(std::uint64_t from, Make&& make) {
+        return m_recent.catch_up_message(from, std::forward<Make>(make));
+    }
     const std::string& instance() const { return m_instance; }
 
 private:
@@ -37,16 +49,57 @@ private:
     recent_publications m_recent;
 };
 
-/// One message to write: its text and the publication version it brings the client to (0 for a
-/// heartbeat).
+/// One message to write: its bytes, the publication version it brings the client to (0 for a
+/// heartbeat), and whether it goes as a binary frame (raw DEFLATE) or a text frame.
 struct outgoing_message {
     std::shared_ptr<const std::string> text;
     std::uint64_t version = 0;
+    bool binary = false;
 };
+
+enum class framing { text, deflate_raw };
+
+/// The WebSocket subprotocol by which a client asks for `framing::deflate_raw`.
+inline constexpr std::string_view deflate_raw_subprotocol = "rtrisk.deflate-raw";
+
+/// The framing a client asks for by its Sec-WebSocket-Protocol field (RFC 6455 4.1: a
+/// comma-separated list of tokens; several field lines joined with commas).
+inline framing requested_framing(std::string_view protocols) {
+    while (!protocols.empty()) {
+        const auto comma = protocols.find(',');
+        auto token = protocols.substr(0, comma);
+        while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+        while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+        if (token == deflate_raw_subprotocol) return framing::deflate_raw;
+        if (comma == std::string_view::npos) break;
+        protocols.remove_prefix(comma + 1);
+    }
+    return framing::text;
+}
+
+/// The text of a delta (`base` set) or a snapshot (`instance` set) of publication `p`.
+inline std::string message_text(const publication& p, std::optional<std::uint64_t> base, std::string_view instance, std::int64_t send_time,
+                                 const std::string& body) {
+    std::string text;
+    text.reserve(body.size() + 160);
+    text += base ? R"({"type":"delta","seq":)" : R"({"type":"snapshot","seq":)";
+    text += std::to_string(p.version);
+    if (base) text += ",\"base\":" + std::to_string(*base);
+    else (text += ",\"instance\":\"") += std::string(instance) + "\"";
+    text += ",\"event_time\":" + std::to_string(p.event_time_us) + ",\"send_time\":" + std::to_string(send_time);
+    text += base ? ",\"changes\":" : ",\"data\":";
+    text += body;
+    text += "}";
+    return text;
+}
 
 class client_stream {
 public:
-    client_stream(publication_feed& feed, metrics& m) : m_feed(feed), m_metrics(m) {}
+    client_stream(publication_feed& feed, metrics& m, framing f = framing::text) : m_feed(feed), m_metrics(m), m_framing(f) {}
+
+    /// The framing, chosen at the handshake (before the first message).
+    void set_framing(framing f) { m_framing = f; }
+    framing framing_used() const { return m_framing; }
 
     /// A new publication: the message to write now, or nothing (a write is in flight: kept as the
     /// pending one, an older pending one dropped).
@@ -102,28 +155,30 @@ public:
 private:
     std::optional<outgoing_message> compose(const publication_ptr& p) {
         if (p->version <= m_version) return std::nullopt; // seq is strictly increasing on a connection
-        const std::string* body = nullptr;
-        std::shared_ptr<const std::string> catch_up;
+        const bool shared = m_framing == framing::deflate_raw;
+        auto compressed = [this](std::string text) {
+            m_metrics.frames_compressed_total++;
+            return deflate_raw(text);
+        };
+        std::shared_ptr<const std::string> text;
+        bool delta = true;
         if (!m_want_snapshot && m_version + 1 == p->version) {
-            body = &p->delta_body;
-        } else if (!m_want_snapshot && p == m_feed.latest() && (catch_up = m_feed.catch_up(m_version))) {
-            body = catch_up.get(); // skipped versions: one delta carrying all of them
+            if (shared) text = p->delta_frame.get([&] { return compressed(message_text(*p, m_version, {}, now_us(), p->delta_body)); });
+            else text = std::make_shared<const std::string>(message_text(*p, m_version, {}, now_us(), p->delta_body));
+        } else if (!m_want_snapshot && p == m_feed.latest() && m_feed.catch_up(m_version)) {
+            // skipped versions: one delta carrying all of them
+            auto make = [&](const std::string& body) { return message_text(*p, m_version, {}, now_us(), body); };
+            if (shared) text = m_feed.catch_up_message(m_version, [&](const std::string& body) { return compressed(make(body)); });
+            else text = std::make_shared<const std::string>(make(*m_feed.catch_up(m_version)));
             m_metrics.catch_up_deltas_total++;
+        } else {
+            delta = false;
+            auto make = [&] { return message_text(*p, std::nullopt, m_feed.instance(), now_us(), p->snapshot_body); };
+            if (shared) text = p->snapshot_frame.get([&] { return compressed(make()); });
+            else text = std::make_shared<const std::string>(make());
+            m_metrics.snapshots_sent_total++;
         }
-        const bool delta = body != nullptr;
-        if (!delta) body = &p->snapshot_body;
-        std::string text;
-        text.reserve(body->size() + 160);
-        text += delta ? R"({"type":"delta","seq":)" : R"({"type":"snapshot","seq":)";
-        text += std::to_string(p->version);
-        if (delta) text += ",\"base\":" + std::to_string(m_version);
-        else text += ",\"instance\":\"" + m_feed.instance() + "\"";
-        text += ",\"event_time\":" + std::to_string(p->event_time_us) + ",\"send_time\":" + std::to_string(now_us());
-        text += delta ? ",\"changes\":" : ",\"data\":";
-        text += *body;
-        text += "}";
-        if (!delta) m_metrics.snapshots_sent_total++;
-        return start({std::make_shared<const std::string>(std::move(text)), p->version}, !delta);
+        return start({std::move(text), p->version, shared}, !delta);
     }
 
     outgoing_message start(outgoing_message m, bool snapshot) {
@@ -136,6 +191,7 @@ private:
 
     publication_feed& m_feed;
     metrics& m_metrics;
+    framing m_framing;
     std::uint64_t m_version = 0; // version the client holds
     bool m_want_snapshot = true;
     std::uint64_t m_resyncs = 0; // resync requests so far; a snapshot answers those up to m_out_resyncs

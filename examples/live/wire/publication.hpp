@@ -51,6 +51,22 @@ struct publication {
         mutable std::once_flag m_once;
         mutable std::string m_text;
     } risk_body;
+    /// A message built once for every client that is sent it, on first use (from any thread).
+    class shared_message {
+    public:
+        template <class Make>
+        const std::shared_ptr<const std::string>& get(Make&& make) const {
+            std::call_once(m_once, [&] { m_text = std::make_shared<const std::string>(make()); });
+            return m_text;
+        }
+
+    private:
+        mutable std::once_flag m_once;
+        mutable std::shared_ptr<const std::string> m_text;
+    };
+    /// The delta against version - 1 and the snapshot, compressed (wire/client_stream.hpp, frames
+    /// deflate_raw): one compression per publication whatever the number of clients.
+    shared_message delta_frame, snapshot_frame;
     std::shared_ptr<const risk_snapshot> snapshot; ///< the typed figures, for sinks that re-encode them
     nlohmann::json alert_events = nlohmann::json::array(); ///< limit breaches and clearings raised by this publication
 };
@@ -154,8 +170,22 @@ public:
     }
     /// Delta body from `from` to the newest publication, or null when `from` is too old.
     std::shared_ptr<const std::string> catch_up(std::uint64_t from) {
-        if (m_ring.empty() || from + 1 < m_ring.front()->version || from >= m_ring.back()->version) return nullptr;
-        if (auto it = m_cache.find(from); it != m_cache.end()) return it->second;
+        return catch_up_entry(from) ? m_cache[from].body : nullptr;
+    }
+    /// The catch-up message from `from`, made by `make(body)` once per starting version and
+    /// publication (shared by every client that fell behind from there), or null.
+    template <class Make>
+    std::shared_ptr<const std::string> catch_up_message(std::uint64_t from, Make&& make) {
+        if (!catch_up_entry(from)) return nullptr;
+        auto& e = m_cache[from];
+        if (!e.message) e.message = std::make_shared<const std::string>(make(*e.body));
+        return e.message;
+    }
+
+private:
+    bool catch_up_entry(std::uint64_t from) {
+        if (m_ring.empty() || from + 1 < m_ring.front()->version || from >= m_ring.back()->version) return false;
+        if (m_cache.count(from)) return true;
         const auto& latest = *m_ring.back();
         std::set<std::string> keys;
         nlohmann::json history = nlohmann::json::array();
@@ -166,14 +196,15 @@ public:
         }
         std::map<std::string, std::shared_ptr<const std::string>> changed;
         for (const auto& k : keys) changed.emplace(k, latest.fields.at(k));
-        auto body = std::make_shared<const std::string>(object_body(changed, "history_append", history.dump()));
-        m_cache.emplace(from, body);
-        return body;
+        m_cache[from].body = std::make_shared<const std::string>(object_body(changed, "history_append", history.dump()));
+        return true;
     }
 
-private:
+    struct catch_up_texts {
+        std::shared_ptr<const std::string> body, message;
+    };
     std::deque<publication_ptr> m_ring;
-    std::map<std::uint64_t, std::shared_ptr<const std::string>> m_cache;
+    std::map<std::uint64_t, catch_up_texts> m_cache;
 };
 
 } // namespace rtrisk_live

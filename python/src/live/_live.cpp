@@ -197,6 +197,7 @@ PYBIND11_MODULE(_live, m) {
         .def_readonly("sndbuf", &live::server_config::sndbuf)
         .def_readonly("max_queued_bytes", &live::server_config::max_queued_bytes)
         .def_readonly("max_connections", &live::server_config::max_connections)
+        .def_readonly("io_threads", &live::server_config::io_threads)
         .def_readonly("deflate", &live::server_config::deflate)
         .def_readonly("low_latency", &live::server_config::low_latency)
         .def_readonly("once", &live::server_config::once)
@@ -229,6 +230,9 @@ PYBIND11_MODULE(_live, m) {
     m.def("allowed_methods", [](std::string_view path) { return std::string(live::allowed_methods(path)); }, py::arg("path"),
           "The methods a path answers to, as 405's Allow field");
     m.attr("CONNECTION_RESERVE") = live::connection_reserve;
+    m.attr("DEFLATE_RAW_SUBPROTOCOL") = std::string(live::deflate_raw_subprotocol);
+    m.def("requested_framing_is_deflate_raw", [](std::string_view protocols) { return live::requested_framing(protocols) == live::framing::deflate_raw; },
+          py::arg("protocols"), "Whether a Sec-WebSocket-Protocol field (its lines joined by commas) asks for rtrisk.deflate-raw");
     m.attr("HEADER_TIMEOUT_S") = std::chrono::duration<double>(live::header_timeout).count();
     m.attr("PING_INTERVAL_S") = std::chrono::duration<double>(live::ping_interval).count();
     m.attr("MAX_BODY_BYTES") = live::max_body_bytes;
@@ -357,28 +361,19 @@ PYBIND11_MODULE(_live, m) {
         .def("limits", [](service& s) { return answer_tuple(s.svc->limits()); }, "GET /api/limits: (status, body, is JSON, retry after 1 s)")
         .def("set_limits", [](service& s, std::string body) { return waiting([&] { return s.svc->set_limits(body); }); }, py::arg("body"), "POST /api/limits (the token checked by the caller): (status, body, is JSON, retry after 1 s).");
 
-    py::class_<live::client_stream>(m, "ClientStream", "What one /ws/risk client is sent (wire/client_stream.hpp)")
-        .def(py::init([](service& s) { return new live::client_stream(*s.feed, s.svc->stats()); }), py::arg("service"), py::keep_alive<1, 2>())
-        .def("offer", [](live::client_stream& c, const std::shared_ptr<const live::publication>& p) -> std::optional<py::bytes> {
-            auto msg = c.offer(p);
-            if (!msg) return std::nullopt;
-            return as_bytes(*msg->text);
-        })
-        .def("resync", [](live::client_stream& c) -> std::optional<py::bytes> {
-            auto msg = c.resync();
-            if (!msg) return std::nullopt;
-            return as_bytes(*msg->text);
-        })
-        .def("written", [](live::client_stream& c) -> std::optional<py::bytes> {
-            auto msg = c.written();
-            if (!msg) return std::nullopt;
-            return as_bytes(*msg->text);
-        })
-        .def("heartbeat", [](live::client_stream& c) -> std::optional<py::bytes> {
-            auto msg = c.heartbeat(live::now_us());
-            if (!msg) return std::nullopt;
-            return as_bytes(*msg->text);
-        })
+    // Messages go to Python as (bytes, binary): a binary frame holds raw DEFLATE (framing deflate_raw).
+    auto message = [](std::optional<live::outgoing_message> msg) -> std::optional<py::tuple> {
+        if (!msg) return std::nullopt;
+        return py::make_tuple(as_bytes(*msg->text), msg->binary);
+    };
+    py::class_<live::client_stream>(m, "ClientStream", "What one /ws/risk client is sent (wire/client_stream.hpp); each message is (bytes, binary)")
+        .def(py::init([](service& s, bool deflate_raw) {
+            return new live::client_stream(*s.feed, s.svc->stats(), deflate_raw ? live::framing::deflate_raw : live::framing::text);
+        }), py::arg("service"), py::arg("deflate_raw") = false, py::keep_alive<1, 2>())
+        .def("offer", [message](live::client_stream& c, const std::shared_ptr<const live::publication>& p) { return message(c.offer(p)); })
+        .def("resync", [message](live::client_stream& c) { return message(c.resync()); })
+        .def("written", [message](live::client_stream& c) { return message(c.written()); })
+        .def("heartbeat", [message](live::client_stream& c) { return message(c.heartbeat(live::now_us())); })
         .def("close", &live::client_stream::close)
         .def_property_readonly("ready", &live::client_stream::ready)
         .def_property_readonly("writing", &live::client_stream::writing);
