@@ -190,4 +190,5 @@ TEST_CASE("raw DEFLATE round-trips any bytes and refuses what is not a complete 
     CHECK(inflate_raw(deflate_raw("")).empty());
     CHECK_THROWS_AS(inflate_raw(packed.substr(0, packed.size() / 2)), std::invalid_argument);
     CHECK_THROWS_AS(inflate_raw(std::string("\xff\xff\xff\xff", 4)), std::invalid_argument);
+    CHECK_THROWS_AS(inflate_raw(packed + "x"), std::invalid_argument); // bytes after the stream's end
 }

@@ -85,7 +85,7 @@ std::vector<range_scalar_t<R>> ewma_variances(const R& returns, double decay = r
     detail::check_finite(r, "returns");
     const Real s = detail::power_of_two_scale(r);
     auto v = detail::scaled_ewma_variances(r, s, decay, seed_days);
-    for (auto& x : v) x = detail::finite_result(x * s * s, "the EWMA variance", r, "returns");
+    for (auto& x : v) x = detail::finite_result(x * s * s, "the EWMA variance", r, "returns"); // x s s: (x s) s, no s^2 alone
     return v;
 }
 
@@ -120,7 +120,8 @@ scenario_matrix<typename Derived::Scalar> ewma_covariance(const Eigen::MatrixBas
         const auto row = x.row(t).transpose();
         cov = l * cov + (1 - l) * (row * row.transpose());
     }
-    cov *= s * s;
+    cov *= s; // twice: s * s alone overflows for returns beyond 2^512
+    cov *= s;
     if (!cov.allFinite()) {
         throw std::invalid_argument("the EWMA covariance overflows: returns reach " + detail::fmt(largest) + "; rescale them");
     }

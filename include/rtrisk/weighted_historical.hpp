@@ -68,7 +68,7 @@ std::vector<range_scalar_t<R>> garch_filtered_returns(const R& returns, const ga
     std::vector<Real> x(r.size());
     for (std::size_t t = 0; t < r.size(); ++t) x[t] = r[t] / k;
     garch11 scaled = g;
-    scaled.omega = g.omega / (static_cast<double>(k) * static_cast<double>(k));
+    scaled.omega = g.omega / static_cast<double>(k) / static_cast<double>(k); // k^2 alone over- or underflows at the extremes
     const auto v = garch11_variances(x, scaled);
     const Real tomorrow = std::sqrt(v.back());
     std::vector<Real> out(r.size());

@@ -103,17 +103,23 @@ def _labels(raw, what):
 
 def _by_symbol(data, symbols, what):
     """`data` with its pandas labels (a DataFrame's columns, a Series' index) put in the order of
-    `symbols`: every symbol once, no other label (matched by str(), as weights are). Arrays and
-    lists are taken as they are, in the order of `symbols`."""
+    `symbols`: every symbol once, no other label (matched by str(), as weights are). Arrays, lists
+    and pandas objects without labels (the default 0..N-1 RangeIndex) are taken in the order of
+    `symbols`."""
     pd = _pandas()
     if pd is None or not isinstance(data, (pd.DataFrame, pd.Series)):
         return data
-    names = _labels(data.columns if isinstance(data, pd.DataFrame) else data.index, f"{what}:")
-    missing = [s for s in symbols if s not in names]
-    unknown = [n for n in names if n not in set(symbols)]
+    labels = data.columns if isinstance(data, pd.DataFrame) else data.index
+    if isinstance(labels, pd.RangeIndex) and labels.start == 0 and labels.step == 1:
+        return data.to_numpy()
+    names = _labels(labels, f"{what}:")
+    at = {n: i for i, n in enumerate(names)}
+    missing = [s for s in symbols if s not in at]
+    known = set(symbols)
+    unknown = [n for n in names if n not in known]
     if missing or unknown:
         raise ValueError(f"{what} must be labelled by the symbols {list(symbols)}: missing {missing}, unknown {unknown}")
-    order = [names.index(s) for s in symbols]
+    order = [at[s] for s in symbols]
     return data.iloc[:, order] if isinstance(data, pd.DataFrame) else data.iloc[order]
 
 
@@ -473,12 +479,11 @@ def _group_labels(raw, n, symbols, factor):
     pd = _pandas()
     if pd is not None and isinstance(raw, pd.Series):
         if symbols is not None:
-            index = [str(i) for i in raw.index]
-            if len(set(index)) != len(index):
-                raise ValueError(f"groups {factor!r}: duplicate symbols in the index")
+            index = _labels(raw.index, f"groups {factor!r} index:")
             missing = [c for c in symbols if c not in set(index)]
-            if missing:
-                raise ValueError(f"groups {factor!r} lack symbols of returns: {missing}")
+            unknown = [i for i in index if i not in set(symbols)]
+            if missing or unknown:
+                raise ValueError(f"groups {factor!r} must be labelled by the symbols of returns: missing {missing}, unknown {unknown}")
             raw = raw.set_axis(index).reindex(symbols)
         raw = raw.to_numpy(dtype=object)
     labels = np.asarray(raw, dtype=object).reshape(-1) if not isinstance(raw, str) else None
@@ -521,7 +526,8 @@ def factor_exposures(returns, weights, groups, confidence: float = 0.99, es_conf
     es_confidence = _check_number("es_confidence", es_confidence)
     n = values.shape[1]
     if isinstance(groups, pd.DataFrame):
-        factors = [(str(c), groups[c]) for c in groups.columns]
+        _labels(groups.columns, "groups columns (factor names):")  # two factors must not share a name
+        factors = [(str(c), groups.iloc[:, j]) for j, c in enumerate(groups.columns)]
         if not factors:
             raise ValueError("groups has no column")
     elif isinstance(groups, pd.Series):
@@ -767,7 +773,7 @@ def traffic_light(exceptions: int, observations: int = 250, confidence: float = 
 
 def var_exceptions(pnl, var_series) -> np.ndarray:
     """0/1 hits where the loss exceeds the VaR (pnl < -var)."""
-    return _core.var_exceptions(pnl, var_series)
+    return _core.var_exceptions(_real_array(pnl, "pnl"), _real_array(var_series, "var_series"))
 
 
 def standard_scenarios():

@@ -3,6 +3,8 @@
 
 #include <rtrisk/incremental.hpp>
 
+#include <cmath>
+#include <string_view>
 #include <variant>
 
 namespace rtrisk_py {
@@ -18,21 +20,45 @@ struct live_state {
 };
 } // namespace
 
+namespace {
+/// A Position's number: finite (the multiplier also positive), else ValueError naming the field.
+double position_field(const char* name, double v) {
+    if (!std::isfinite(v) || (std::string_view(name) == "multiplier" && !(v > 0))) {
+        throw std::invalid_argument(std::string("Position ") + name + " " + rtrisk::detail::fmt(v) +
+                                    (std::string_view(name) == "multiplier" ? " must be positive and finite" : " must be finite"));
+    }
+    return v;
+}
+/// A figure of a Position: finite, else ValueError (finite fields whose product overflows).
+double position_figure(const char* name, double v) {
+    if (!std::isfinite(v)) throw std::invalid_argument(std::string("Position ") + name + " overflows (" + rtrisk::detail::fmt(v) + ")");
+    return v;
+}
+} // namespace
+
 void bind_incremental(py::module_& m) {
     using pos = rtrisk::position;
     using pf = rtrisk::portfolio;
+    auto field = [](const char* name, double pos::*member) {
+        return std::make_pair([member](const pos& p) { return p.*member; }, [name, member](pos& p, double v) { p.*member = position_field(name, v); });
+    };
+    const auto [q_get, q_set] = field("quantity", &pos::quantity);
+    const auto [e_get, e_set] = field("entry_price", &pos::entry_price);
+    const auto [p_get, p_set] = field("price", &pos::price);
+    const auto [m_get, m_set] = field("multiplier", &pos::multiplier);
     py::class_<pos>(m, "Position")
         .def(py::init([](std::string symbol, double quantity, double entry_price, double price, double multiplier) {
-                 return pos{std::move(symbol), quantity, entry_price, price, multiplier};
+                 return pos{std::move(symbol), position_field("quantity", quantity), position_field("entry_price", entry_price),
+                            position_field("price", price), position_field("multiplier", multiplier)};
              }),
              py::arg("symbol"), py::arg("quantity"), py::arg("entry_price"), py::arg("price"), py::arg("multiplier") = 1.0)
         .def_readwrite("symbol", &pos::symbol)
-        .def_readwrite("quantity", &pos::quantity)
-        .def_readwrite("entry_price", &pos::entry_price)
-        .def_readwrite("price", &pos::price)
-        .def_readwrite("multiplier", &pos::multiplier)
-        .def_property_readonly("market_value", &pos::market_value)
-        .def_property_readonly("unrealized_pnl", &pos::unrealized_pnl)
+        .def_property("quantity", q_get, q_set)
+        .def_property("entry_price", e_get, e_set)
+        .def_property("price", p_get, p_set)
+        .def_property("multiplier", m_get, m_set)
+        .def_property_readonly("market_value", [](const pos& p) { return position_figure("market_value", p.market_value()); })
+        .def_property_readonly("unrealized_pnl", [](const pos& p) { return position_figure("unrealized_pnl", p.unrealized_pnl()); })
         .def("__repr__", [](const pos& p) {
             return "Position('" + p.symbol + "', quantity=" + rtrisk::detail::fmt(p.quantity) +
                    ", price=" + rtrisk::detail::fmt(p.price) + ")";

@@ -61,7 +61,11 @@ void bind_stress(py::module_& m) {
         }, py::arg("symbol"), py::arg("kind"), py::arg("strike"), py::arg("expiry"), py::arg("vol"), py::arg("quantity"),
            py::arg("multiplier") = 1.0)
         .def("set_spot", [](book_t& b, const std::string& sym, double s) { b.set_spot(b.underlying_index(sym), s); }, py::arg("symbol"), py::arg("spot"))
-        .def("value", &book_t::value)
+        .def("value", [](const book_t& b) {
+            const double v = b.value();
+            if (!std::isfinite(v)) throw std::invalid_argument("the book's value overflows (" + rtrisk::detail::fmt(v) + "): spots, quantities or multipliers too large");
+            return v;
+        })
         .def_property_readonly("rate", &book_t::rate)
         .def_property_readonly("symbols", [](const book_t& b) {
             std::vector<std::string> out;

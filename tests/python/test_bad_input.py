@@ -79,7 +79,7 @@ CASES = [
     (lambda: book().add_option("X", "call", 100.0, 1.0, -0.3, 1.0), ValueError, "vol -0.3 must be non-negative and finite"),
     (lambda: book().add_option("Y", "call", 100.0, 1.0, 0.3, 1.0), ValueError, "unknown underlying 'Y'"),
     (lambda: book().add_underlying("X", 50.0), ValueError, "duplicate underlying 'X'"),
-    (lambda: rtrisk.Portfolio().add(rtrisk.Position("A", 1, 1, 1, -2)), ValueError, "multiplier -2 of 'A' must be positive and finite"),
+    (lambda: rtrisk.Portfolio().add(rtrisk.Position("A", 1, 1, 1, -2)), ValueError, "Position multiplier -2 must be positive and finite"),
     (lambda: state().apply_tick("Z", 1.0), ValueError, "unknown symbol 'Z'"),
     (lambda: state().apply_tick("A", float("nan")), ValueError, "price of 'A' nan is not finite"),
     (lambda: state().var(1.2), ValueError, "confidence 1.2 is outside (0, 1)"),
@@ -135,7 +135,7 @@ TYPE_CASES = [
     (lambda: rtrisk.kupiec(True, 250), "exceptions must be an integer, got bool"),
     (lambda: rtrisk.christoffersen(np.array(["1", "0"])), "hits must hold real numbers, got strings"),
     (lambda: rtrisk.var_exceptions([1j, 0], [1, 1]), "pnl contains complex 1j at index 0"),
-    (lambda: rtrisk.var_exceptions([0.1, -0.2], [True, True]), "var contains bool True at index 0"),
+    (lambda: rtrisk.var_exceptions([0.1, -0.2], [True, True]), "var_series contains bool True at index 0"),
     (lambda: rtrisk.full_revaluation_pnl(book(), np.array([[True]])), "returns must hold real numbers, got booleans"),
     (lambda: rtrisk.delta_gamma_pnl(book(), [["0.1"]]), "returns contains str '0.1' at row 0, column 0"),
     (lambda: rtrisk.spot_vol_grid(book(), ["0.1"], [0.0]), "spot_moves contains str '0.1' at index 0"),
@@ -308,6 +308,10 @@ def test_labelled_scenarios_are_matched_to_symbols_by_label_not_position():
     assert swapped.chronological_pnl[-1] == same.chronological_pnl[-1] == pytest.approx(0.2)
     with pytest.raises(ValueError, match="symbols"):
         same.roll_day(pd.Series([0.1, 0.0], index=["A", "C"]))
+    # Without labels (pandas' default 0..N-1), the order of the symbols, as for an array.
+    unlabelled = rtrisk.IncrementalState(p, pd.DataFrame(R[:, :2]))
+    assert unlabelled.var(0.99) == same.var(0.99)
+    assert rtrisk.full_revaluation_pnl(b, pd.DataFrame([[0.0, 0.1]]))[0] == 0.0
 
 
 def test_duplicate_portfolio_names_and_explain_labels_are_refused():
@@ -347,3 +351,32 @@ def test_incremental_state_refuses_options_that_do_not_apply():
         state().expected_shortfall(0.975, filter="ewma")
     with pytest.raises(ValueError, match="filter="):
         state().var(0.99, "ewma", filter="garch")
+
+
+def test_positions_and_books_hold_finite_numbers_and_give_finite_figures():
+    with pytest.raises(ValueError, match="Position price nan must be finite"):
+        rtrisk.Position("A", 10.0, 100.0, float("nan"))
+    with pytest.raises(ValueError, match="multiplier 0 must be positive"):
+        rtrisk.Position("A", 10.0, 100.0, 100.0, 0.0)
+    p = rtrisk.Position("A", 10.0, 100.0, 100.0)
+    with pytest.raises(ValueError, match="quantity inf must be finite"):
+        p.quantity = float("inf")
+    p.price = 1e308
+    with pytest.raises(ValueError, match="market_value overflows"):
+        p.market_value
+    b = rtrisk.DerivativesBook(0.01)
+    b.add_underlying("A", 1e308)
+    b.add_linear("A", 10.0)
+    with pytest.raises(ValueError, match="value overflows"):
+        b.value()
+
+
+def test_factor_labels_and_backtest_arguments_are_named():
+    groups = pd.DataFrame({"sector": ["x", "y", "x"], 1: ["a", "b", "c"], "1": ["a", "a", "b"]}, index=["A", "B", "C"])
+    with pytest.raises(ValueError, match="both '1'"):
+        rtrisk.factor_exposures(DF, pd.Series(W, index=["A", "B", "C"]), groups)
+    extra = pd.Series(["x", "y", "x", "z"], index=["A", "B", "C", "D"], name="sector")
+    with pytest.raises(ValueError, match="unknown \\['D'\\]"):
+        rtrisk.factor_exposures(DF, pd.Series(W, index=["A", "B", "C"]), extra)
+    with pytest.raises(TypeError, match="var_series"):
+        rtrisk.var_exceptions([0.1, 0.2], [1j, 2j])

@@ -65,7 +65,7 @@ def test_factor_exposures_take_arrays_and_refuse_bad_labels(eu_returns):
         rtrisk.factor_exposures(R, w, ["A", "B", "A"])
     with pytest.raises(TypeError, match="label at index 1 is float 2.5"):
         rtrisk.factor_exposures(R, w, ["A", 2.5, "A", "B"])
-    with pytest.raises(ValueError, match="lack symbols of returns: \\['FTSE'\\]"):
+    with pytest.raises(ValueError, match="missing \\['FTSE'\\]"):
         rtrisk.factor_exposures(eu_returns, pd.Series(w, index=eu_returns.columns), pd.Series({"DAX": "x", "SMI": "y", "CAC": "z"}, name="sector"))
     with pytest.raises(ValueError, match="one portfolio"):
         rtrisk.factor_exposures(R, np.eye(4), ["A", "B", "A", "B"])

@@ -28,4 +28,22 @@ describe("frames", () => {
     push("now"); // nothing pending: at once
     expect(got.at(-1)).toBe("now");
   });
+
+  it("goes on after a frame whose handling throws", async () => {
+    const got: string[] = [];
+    const errors: unknown[] = [];
+    const push = orderedFrames(
+      (t) => {
+        if (t === "bad") throw new Error("render failed");
+        got.push(t);
+      },
+      (e) => errors.push(e),
+    );
+    const [a, b] = [await packed("bad"), await packed("good")];
+    push(a);
+    push(b);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).toEqual(["good"]);
+    expect(errors).toHaveLength(1);
+  });
 });

@@ -46,7 +46,8 @@ export function orderedFrames(deliver: (text: string) => void, fail: (error: unk
     text.catch(() => undefined); // its failure is handled in turn, below
     chain = chain
       .then(() => text)
-      .then(deliver, fail)
+      .then(deliver)
+      .catch(fail) // a frame that does not inflate, or a failure handling it: the next frames still arrive
       .finally(() => {
         waiting--;
       });

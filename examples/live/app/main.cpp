@@ -133,17 +133,6 @@ int main(int argc, char** argv) {
 
         websocket_sink ws_sink(shards);
         ctx.recent = &svc.recent();
-        svc.start({&ws_sink}, [&](const std::string& why) {
-            std::fprintf(stderr, "rtrisk live: engine stopped: %s\n", why.c_str());
-            g_stop = true;
-            stop_all();
-        });
-        ctx.stored = svc.stored();
-        ctx.what_if = [&svc](std::string_view body, server_context::answer_to done) { svc.what_if(body, std::move(done)); };
-        ctx.risk_limits = [&svc] { return svc.limits(); };
-        ctx.node_detail = [&svc](const request_target& t, server_context::answer_to done) { svc.node(t, std::move(done)); };
-        ctx.backtest = [&svc](const request_target& t, server_context::answer_to done) { svc.backtest(t, std::move(done)); };
-        ctx.set_limits = [&svc](std::string_view body, server_context::answer_to done) { svc.set_limits(body, std::move(done)); };
         // A handler that throws is logged and the loop goes on; nothing a client sends stops it.
         auto run = [&](net::io_context& c) {
             while (!g_stop) {
@@ -156,15 +145,37 @@ int main(int argc, char** argv) {
                 }
             }
         };
+        // Every way out of this scope, an exception too: the io threads stopped and joined, then the
+        // engine (which posts to them), then the sessions let go while their io_contexts live.
         std::vector<std::thread> io_pool;
+        struct shutdown {
+            std::function<void()> run;
+            ~shutdown() { run(); }
+        } at_exit{[&] {
+            g_stop = true;
+            stop_all();
+            for (auto& t : io_pool)
+                if (t.joinable()) t.join();
+            svc.stop();
+            for (auto& f : fanouts) f->clear();
+        }};
+        // Each io_context runs until stopped, whatever work it has (a thread never ends early).
+        std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+        for (auto& c : contexts) keep_running.push_back(net::make_work_guard(*c));
+        svc.start({&ws_sink}, [&](const std::string& why) {
+            std::fprintf(stderr, "rtrisk live: engine stopped: %s\n", why.c_str());
+            g_stop = true;
+            stop_all();
+        });
+        ctx.stored = svc.stored();
+        ctx.what_if = [&svc](std::string_view body, server_context::answer_to done) { svc.what_if(body, std::move(done)); };
+        ctx.risk_limits = [&svc] { return svc.limits(); };
+        ctx.node_detail = [&svc](const request_target& t, server_context::answer_to done) { svc.node(t, std::move(done)); };
+        ctx.backtest = [&svc](const request_target& t, server_context::answer_to done) { svc.backtest(t, std::move(done)); };
+        ctx.set_limits = [&svc](std::string_view body, server_context::answer_to done) { svc.set_limits(body, std::move(done)); };
         for (std::size_t i = 1; i < contexts.size(); ++i) io_pool.emplace_back([&, i] { run(*contexts[i]); });
         run(ioc);
-        g_stop = true;
-        stop_all();
-        for (auto& t : io_pool) t.join();
-        svc.stop();
-        for (auto& f : fanouts) f->clear();
-        return 0;
+        return 0; // at_exit stops and joins
     } catch (const std::exception& e) {
         std::fprintf(stderr, "rtrisk live: %s\n", e.what());
         return 1;

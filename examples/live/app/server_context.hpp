@@ -61,14 +61,14 @@ class connection_slot {
 public:
     connection_slot(connection_limits& l, bool overflow) : m_limits(&l), m_overflow(overflow) {
         (overflow ? l.overflow : l.open)++;
-        l.m->connections = static_cast<std::uint64_t>(l.open + l.overflow);
+        l.m->connections++;
     }
     connection_slot(connection_slot&& o) noexcept : m_limits(std::exchange(o.m_limits, nullptr)), m_overflow(o.m_overflow) {}
     connection_slot& operator=(connection_slot&&) = delete;
     ~connection_slot() {
         if (!m_limits) return;
         (m_overflow ? m_limits->overflow : m_limits->open)--;
-        m_limits->m->connections = static_cast<std::uint64_t>(m_limits->open + m_limits->overflow);
+        m_limits->m->connections--;
     }
     bool overflow() const { return m_overflow; }
 

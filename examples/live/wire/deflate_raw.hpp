@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -32,6 +33,7 @@ inline std::string deflate_raw(std::string_view text, int level = 6) {
 /// Reads one raw DEFLATE stream back: its first `max_out` bytes at most (a prefix is enough to read
 /// a message's header fields); throws std::invalid_argument on data that is not raw DEFLATE.
 inline std::string inflate_raw(std::string_view data, std::size_t max_out = std::string::npos) {
+    if (data.size() > std::numeric_limits<uInt>::max()) throw std::invalid_argument("inflate_raw: input over 4 GiB");
     z_stream z{};
     if (inflateInit2(&z, -15) != Z_OK) throw std::runtime_error("inflate_raw: zlib refused to start");
     std::string out;
@@ -47,9 +49,10 @@ inline std::string inflate_raw(std::string_view data, std::size_t max_out = std:
         out.append(chunk, room - z.avail_out);
         if (rc == Z_STREAM_END || (rc != Z_OK && rc != Z_BUF_ERROR) || (rc == Z_BUF_ERROR && z.avail_in == 0)) break;
     }
+    const bool trailing = rc == Z_STREAM_END && z.avail_in > 0;
     inflateEnd(&z);
     if (out.size() >= max_out) return out;
-    if (rc != Z_STREAM_END) throw std::invalid_argument("inflate_raw: not a complete raw DEFLATE stream");
+    if (rc != Z_STREAM_END || trailing) throw std::invalid_argument("inflate_raw: not one complete raw DEFLATE stream");
     return out;
 }
 
