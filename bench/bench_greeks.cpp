@@ -48,6 +48,30 @@ static void BM_bsm_book_scalar(benchmark::State& state) {
     state.SetLabel("scalar (baseline)");
 }
 
+/// The memory floor of a book's evaluation: read the 7 input arrays and write the 10 output
+/// arrays of the same size with one addition per output, no formula (a baseline for the bound on
+/// books beyond the caches).
+static void BM_bsm_book_memory_floor(benchmark::State& state) {
+    const auto book = make_book(static_cast<std::size_t>(state.range(0)));
+    rtrisk::greeks_table out;
+    out.resize(book.size());
+    std::vector<double>* fields[10] = {&out.price, &out.delta, &out.gamma, &out.vega, &out.theta, &out.rho, &out.dividend_rho, &out.vanna, &out.volga, &out.charm};
+    for (auto _ : state) {
+        const std::size_t n = book.size();
+        for (int f = 0; f < 10; ++f) {
+            double* o = fields[f]->data();
+            const double* a = f % 2 ? book.spot.data() : book.expiry.data();
+            const double* b = f % 3 ? book.vol.data() : book.strike.data();
+            const double* c = f % 5 ? book.rate.data() : book.dividend.data();
+            for (std::size_t i = 0; i < n; ++i) o[i] = a[i] + b[i] + c[i] + double(book.kind[i]);
+        }
+        benchmark::DoNotOptimize(out.price.data());
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+    state.SetLabel("memory floor (baseline)");
+}
+
 /// Baseline: one option at a time through the scalar solver (arg 0: TOMS 748, 1: Newton).
 static void BM_implied_vol(benchmark::State& state) {
     const auto book = make_book(1000);
@@ -102,6 +126,7 @@ static void BM_norm_cdf(benchmark::State& state) {
 BENCHMARK(BM_norm_cdf)->Arg(0)->Arg(1);
 BENCHMARK(BM_bsm_book_scalar)->Arg(1'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_bsm_book)->Arg(1'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond); // SIMD batches
+BENCHMARK(BM_bsm_book_memory_floor)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_implied_vol)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond); // 0: TOMS 748, 1: Newton
 BENCHMARK(BM_implied_vol_simd)->Arg(1'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -184,8 +184,16 @@ TEST_CASE_TEMPLATE("the vectorised book (SIMD batches) equals the scalar functio
         if (i % 89 == 0) v = 0;                            // sigma = 0: forward intrinsic
         if (i % 83 == 0) t = std::numeric_limits<Real>::denorm_min(); // sigma sqrt(T) = 0
         if (i % 79 == 0) t = Real(1e-30);                  // |d1| huge: the density 0
-        book.push_back(u() < Real(0.5) ? C : P, Real(50) + Real(100) * u(), Real(100), t, Real(-0.01) + Real(0.06) * u(),
-                       Real(0.04) * u(), v);
+        Real s = Real(50) + Real(100) * u();
+        // Subnormal S, T or sigma sqrt(T): their reciprocals would overflow, so the scalar path
+        if (i % 73 == 0) s = std::numeric_limits<Real>::denorm_min() * Real(64);
+        if (i % 71 == 0) t = std::numeric_limits<Real>::denorm_min() * Real(64);
+        if (i % 67 == 0) {
+            t = std::numeric_limits<Real>::min() / Real(16);
+            v = Real(0.5);
+        }
+        const auto kind = u() < Real(0.5) ? C : P;
+        book.push_back(kind, s, Real(100), t, Real(-0.01) + Real(0.06) * u(), Real(0.04) * u(), v);
     }
     rtrisk::basic_greeks_table<Real> out;
     rtrisk::bsm(book, out);
@@ -207,7 +215,7 @@ TEST_CASE_TEMPLATE("the vectorised book (SIMD batches) equals the scalar functio
             REQUIRE(std::isfinite(got));
             if (!(std::abs(got - want) <= tol * std::max(std::abs(want), largest / 1000))) {
                 ++worse;
-                if (worse < 5) MESSAGE("option ", i, ": ", got, " vs ", want);
+                if (worse < 5) MESSAGE("option ", i, " field ", &scalar - &fields[0].first, ": ", double(got), " vs ", double(want), " rel ", double((got - want) / std::max(std::abs(want), largest / 1000)), " T ", double(book.expiry[i]), " vol ", double(book.vol[i]), " S ", double(book.spot[i]));
             }
         }
     }
@@ -215,6 +223,19 @@ TEST_CASE_TEMPLATE("the vectorised book (SIMD batches) equals the scalar functio
     for (int i = 0; i < n; i += 97) CHECK(out.price[i] == ref[i].price); // the limits themselves: the scalar path's, exactly
     book.vol[17] = -1;
     CHECK_THROWS_WITH_AS(rtrisk::bsm(book, out), "option 17: vol -1 must be non-negative and finite", std::invalid_argument);
+    // Every input is checked before any output is written, in the SIMD pass and in the tail: the
+    // first bad option is named, whichever input it is.
+    book.vol[17] = Real(0.2);
+    const auto first = out.price;
+    book.rate[9'000] = std::numeric_limits<Real>::quiet_NaN();
+    CHECK_THROWS_WITH_AS(rtrisk::bsm(book, out), "option 9000: rate nan is not finite", std::invalid_argument);
+    book.rate[9'000] = Real(0.01);
+    book.strike[n - 1] = std::numeric_limits<Real>::infinity();
+    CHECK_THROWS_WITH_AS(rtrisk::bsm(book, out), "option 10002: strike inf must be positive and finite", std::invalid_argument);
+    book.strike[n - 1] = Real(100);
+    book.dividend[5] = -std::numeric_limits<Real>::infinity();
+    CHECK_THROWS_WITH_AS(rtrisk::bsm(book, out), "option 5: dividend -inf is not finite", std::invalid_argument);
+    CHECK(out.price == first);
 }
 
 TEST_CASE("expiry -> 0: every Greek finite and tending to the T = 0 values away from the strike") {

@@ -34,6 +34,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <numbers>
 #include <span>
 #include <stdexcept>
@@ -91,6 +92,31 @@ void check_option_inputs(Real spot, Real strike, Real expiry, Real rate, Real di
     non_negative(vol, "vol");
     check_finite_value(rate, "rate");
     check_finite_value(dividend, "dividend");
+}
+
+/// Whether check_option_inputs passes every option of these arrays (of one size): one pass on
+/// SIMD batches, with no message to build.
+template <class Real>
+bool option_inputs_valid(std::span<const Real> spot, std::span<const Real> strike, std::span<const Real> expiry,
+                         std::span<const Real> rate, std::span<const Real> dividend, std::span<const Real> vol) noexcept {
+    using batch = xsimd::batch<Real>;
+    constexpr std::size_t lanes = batch::size;
+    const Real inf = std::numeric_limits<Real>::infinity();
+    const auto valid = [inf](const auto& s, const auto& k, const auto& t, const auto& r, const auto& q, const auto& v) {
+        // positive and finite, non-negative and finite, finite (a NaN fails every comparison)
+        return s > Real(0) && s < inf && k > Real(0) && k < inf && t >= Real(0) && t < inf && v >= Real(0) && v < inf &&
+               r > -inf && r < inf && q > -inf && q < inf;
+    };
+    const std::size_t n = spot.size();
+    xsimd::batch_bool<Real> ok(true);
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes) {
+        ok = ok && valid(batch::load_unaligned(spot.data() + i), batch::load_unaligned(strike.data() + i), batch::load_unaligned(expiry.data() + i),
+                         batch::load_unaligned(rate.data() + i), batch::load_unaligned(dividend.data() + i), batch::load_unaligned(vol.data() + i));
+    }
+    bool all = xsimd::all(ok);
+    for (; i < n; ++i) all = all && valid(spot[i], strike[i], expiry[i], rate[i], dividend[i], vol[i]);
+    return all;
 }
 
 /// Price and Greeks without input checks (the caller has checked).
@@ -216,7 +242,8 @@ struct basic_greeks_spans {
 /// Prices and Greeks of n options given as arrays (element i of each is option i) into `out`.
 /// Checks every input first and throws naming the option ("option 17: vol -1 must be ...", no
 /// index when n is 1); then evaluates on SIMD batches (detail/bsm_batch.hpp; the scalar formula
-/// for a batch's lanes at T = 0 or sigma sqrt(T) = 0 and for the last n mod batch options). The
+/// for a batch's lanes at T = 0 or sigma sqrt(T) = 0, or where S, T or sigma sqrt(T) is
+/// subnormal, and for the last n mod batch options). The
 /// one loop behind the book form below and the Python bindings.
 template <std::floating_point Real>
 void bsm(std::span<const option_kind> kind, std::span<const Real> spot, std::span<const Real> strike,
@@ -227,12 +254,14 @@ void bsm(std::span<const option_kind> kind, std::span<const Real> spot, std::spa
     for (const auto& v : {out.price, out.delta, out.gamma, out.vega, out.theta, out.rho, out.dividend_rho, out.vanna, out.volga, out.charm}) {
         detail::check_same_size(v.size(), n, "output array", "option kinds");
     }
-    for (std::size_t i = 0; i < n; ++i) {
-        try {
-            detail::check_option_inputs(spot[i], strike[i], expiry[i], rate[i], dividend[i], vol[i]);
-        } catch (const std::invalid_argument& e) {
-            if (n == 1) throw;
-            throw std::invalid_argument("option " + std::to_string(i) + ": " + e.what());
+    if (!detail::option_inputs_valid(spot, strike, expiry, rate, dividend, vol)) { // then name the first bad option
+        for (std::size_t i = 0; i < n; ++i) {
+            try {
+                detail::check_option_inputs(spot[i], strike[i], expiry[i], rate[i], dividend[i], vol[i]);
+            } catch (const std::invalid_argument& e) {
+                if (n == 1) throw;
+                throw std::invalid_argument("option " + std::to_string(i) + ": " + e.what());
+            }
         }
     }
     const auto scalar = [&](std::size_t i) { out.set(i, detail::bsm_unchecked(kind[i], spot[i], strike[i], expiry[i], rate[i], dividend[i], vol[i])); };
@@ -256,9 +285,13 @@ void bsm(std::span<const option_kind> kind, std::span<const Real> spot, std::spa
         g.vanna.store_unaligned(out.vanna.data() + i);
         g.volga.store_unaligned(out.volga.data() + i);
         g.charm.store_unaligned(out.charm.data() + i);
-        if (xsimd::any(t == batch(Real(0)) || sigma * xsimd::sqrt(t) == batch(Real(0)))) { // the limits, lane by lane
+        // The limits (T = 0, sigma sqrt(T) = 0) and an S, T or sigma sqrt(T) below the smallest
+        // normal number, whose reciprocal would overflow: the scalar path, lane by lane.
+        constexpr Real smallest = std::numeric_limits<Real>::min();
+        const batch s = batch::load_unaligned(spot.data() + i);
+        if (!xsimd::all(t >= batch(smallest) && s >= batch(smallest) && sigma * xsimd::sqrt(t) >= batch(smallest))) {
             for (std::size_t j = i; j < i + lanes; ++j)
-                if (expiry[j] == 0 || vol[j] * std::sqrt(expiry[j]) == 0) scalar(j);
+                if (!(expiry[j] >= smallest && spot[j] >= smallest && vol[j] * std::sqrt(expiry[j]) >= smallest)) scalar(j);
         }
     }
     for (; i < n; ++i) scalar(i);

@@ -99,3 +99,20 @@ def test_implied_vol_on_simd_batches_equals_the_one_at_a_time_solvers():
     assert ok.mean() > 0.99
     np.testing.assert_allclose(simd[ok], one[ok], rtol=1e-13)
     np.testing.assert_allclose(simd[ok], v[ok], rtol=1e-10)
+
+
+def test_kinds_in_every_string_layout_are_read_as_numpy_compares_them():
+    # The kind codes compare code points (_equals_word); the reference is numpy's own `==` on the
+    # same strings, in every layout a user can hand in: native and byte-swapped str arrays, wider
+    # str dtypes, object arrays, a 0-d string, and words that only share a prefix.
+    words = ["call", "put", "call", "put", "put"]
+    expected = rtrisk.bsm(100.0, 100.0, 1.0, 0.02, 0.01, 0.2, np.array(words, dtype=object)).price
+    for layout in (np.array(words), np.array(words, dtype="<U9"), np.array(words, dtype=">U4"),
+                   np.array(words, dtype=object), np.repeat(np.array(words), 2)[::2]):  # the last: strided
+        np.testing.assert_array_equal(rtrisk.bsm(100.0, 100.0, 1.0, 0.02, 0.01, 0.2, layout).price, expected)
+    assert expected[0] != expected[1]  # a call and a put differ here
+    assert rtrisk.bsm(100.0, 100.0, 1.0, 0.02, 0.01, 0.2, np.array("put")).price == expected[1]
+    for bad in (["call", "calls"], ["cal", "put"], ["call", "Put"], ["call", "pu"], ["call", ""], ["call", "put\u0100"]):
+        for dtype in (None, object, ">U6"):
+            with pytest.raises(ValueError, match=repr(bad[1]).replace("\\", "\\\\")):
+                rtrisk.bsm(100.0, 100.0, 1.0, 0.02, 0.01, 0.2, np.array(bad, dtype=dtype))
