@@ -1,7 +1,9 @@
 // HTTP request targets, static-file resolution and the Host policy (examples/live/http/): a
 // target is parsed or refused with 400/414; whatever it names, a resolved file lies inside the
 // static folder (which holds a symlink pointing out of it), its precompressed variant too, for
-// any Accept-Encoding value.
+// any Accept-Encoding value. The same bytes as a Sec-WebSocket-Protocol value ask for shared
+// compressed frames only when one of its comma-separated tokens is exactly rtrisk.deflate-raw.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include "live/http/access_policy.hpp"
 #include "live/http/request_target.hpp"
 #include "live/http/static_files.hpp"
+#include "live/wire/framing.hpp"
 
 namespace fs = std::filesystem;
 
@@ -47,6 +50,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     (void)policy.host_allowed(text, true);
     (void)policy.origin_allowed(text, "127.0.0.1:8080");
+    if (rtrisk_live::requested_framing(text) == rtrisk_live::framing::deflate_raw) {
+        bool named = false; // some token, trimmed of spaces and tabs, is the subprotocol itself
+        for (std::size_t from = 0; from <= text.size() && !named;) {
+            const auto comma = std::min(text.find(',', from), text.size());
+            auto token = text.substr(from, comma - from);
+            while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+            while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+            named = token == rtrisk_live::deflate_raw_subprotocol;
+            from = comma + 1;
+        }
+        if (!named) std::abort();
+    }
     try {
         const auto t = rtrisk_live::parse_request_target(text);
         for (const auto& s : t.segments)

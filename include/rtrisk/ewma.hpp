@@ -70,6 +70,22 @@ std::vector<Real> scaled_ewma_variances(std::span<const Real> r, Real s, double 
     }
     return out;
 }
+
+/// The checked inputs' EWMA variances of r / s, with s = power_of_two_scale(r): what every EWMA
+/// figure starts from (scaled_ewma_variances).
+template <class Real>
+struct scaled_ewma {
+    Real scale;
+    std::vector<Real> variances;
+};
+template <class Real>
+scaled_ewma<Real> checked_scaled_ewma(std::span<const Real> r, double decay, std::size_t seed_days) {
+    check_decay(decay);
+    check_seed(seed_days, r.size());
+    check_finite(r, "returns");
+    const Real s = power_of_two_scale(r);
+    return {s, scaled_ewma_variances(r, s, decay, seed_days)};
+}
 } // namespace detail
 
 /// The EWMA variance forecasts: element k is the forecast for day seed_days + k (0-based) from
@@ -78,27 +94,19 @@ std::vector<Real> scaled_ewma_variances(std::span<const Real> r, Real s, double 
 /// beyond ~1e154) throws std::invalid_argument.
 template <PnlRange R>
 std::vector<range_scalar_t<R>> ewma_variances(const R& returns, double decay = riskmetrics_decay, std::size_t seed_days = ewma_seed_days) {
-    using Real = range_scalar_t<R>;
     const auto r = as_span(returns);
-    detail::check_decay(decay);
-    detail::check_seed(seed_days, r.size());
-    detail::check_finite(r, "returns");
-    const Real s = detail::power_of_two_scale(r);
-    auto v = detail::scaled_ewma_variances(r, s, decay, seed_days);
-    for (auto& x : v) x = detail::finite_result(x * s * s, "the EWMA variance", r, "returns"); // x s s: (x s) s, no s^2 alone
-    return v;
+    auto e = detail::checked_scaled_ewma(r, decay, seed_days);
+    const auto s = e.scale;
+    for (auto& x : e.variances) x = detail::finite_result(x * s * s, "the EWMA variance", r, "returns"); // x s s: (x s) s, no s^2 alone
+    return std::move(e.variances);
 }
 
 /// The EWMA volatility forecast for the day after the last return (finite for any finite returns).
 template <PnlRange R>
 range_scalar_t<R> ewma_volatility(const R& returns, double decay = riskmetrics_decay, std::size_t seed_days = ewma_seed_days) {
-    using Real = range_scalar_t<R>;
     const auto r = as_span(returns);
-    detail::check_decay(decay);
-    detail::check_seed(seed_days, r.size());
-    detail::check_finite(r, "returns");
-    const Real s = detail::power_of_two_scale(r);
-    return detail::finite_result(std::sqrt(detail::scaled_ewma_variances(r, s, decay, seed_days).back()) * s, "the EWMA volatility", r, "returns");
+    const auto e = detail::checked_scaled_ewma(r, decay, seed_days);
+    return detail::finite_result(std::sqrt(e.variances.back()) * e.scale, "the EWMA volatility", r, "returns");
 }
 
 /// The EWMA covariance forecast (N x N) for the day after the last row of `returns` (T x N).

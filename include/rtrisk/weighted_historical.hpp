@@ -38,11 +38,8 @@ template <PnlRange R>
 std::vector<range_scalar_t<R>> filtered_returns(const R& returns, double decay = riskmetrics_decay, std::size_t seed_days = ewma_seed_days) {
     using Real = range_scalar_t<R>;
     const auto r = as_span(returns);
-    detail::check_decay(decay);
-    detail::check_seed(seed_days, r.size());
-    detail::check_finite(r, "returns");
     // The ratios sigma_(T+1) / sigma_t are scale-free: from the variances of r / s (any scale).
-    const auto v = detail::scaled_ewma_variances(r, detail::power_of_two_scale(r), decay, seed_days); // v[k]: day seed_days + k
+    const auto v = detail::checked_scaled_ewma(r, decay, seed_days).variances; // v[k]: day seed_days + k
     const Real tomorrow = std::sqrt(v.back());
     std::vector<Real> out;
     out.reserve(r.size() - seed_days);

@@ -454,6 +454,47 @@ function wideBook(n, path) {
 // then 10 s of tick-to-screen samples and every long task (PerformanceObserver "longtask"). The
 // figures are reported (results.json, docs/performance.md), not asserted: timings on a shared
 // 2-core machine are not a test.
+// Page load beyond the test's own first page (which is the browser's first, cold): PAGE_LOADS
+// first visits, each in a fresh context with nothing cached, and as many repeat visits, the same
+// context navigating to the page again so that the assets come from the HTTP cache as their
+// cache headers allow. Each figure is navigation start to the frame that first shows a number.
+const PAGE_LOADS = 7;
+async function pageLoads(port) {
+  const url = `http://127.0.0.1:${port}/?token=${TOKEN}`;
+  const firstNumber = async (page) => {
+    await page.waitForFunction(() => typeof window.__e2e?.firstNumberFrameMs === "number", null, { timeout: 10000 });
+    return Math.round(await page.evaluate(() => window.__e2e.firstNumberFrameMs));
+  };
+  const assetBytes = (page) => page.evaluate(() => performance.getEntriesByType("resource")
+    .filter((e) => e.name.includes("/assets/")).reduce((n, e) => n + e.transferSize, 0));
+  const first = [];
+  const repeat = [];
+  const scriptsRun = []; // DOMContentLoaded: the bundle fetched, compiled and run
+  let repeatAssetBytes = 0;
+  for (let i = 0; i < PAGE_LOADS; i++) {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    try {
+      const page = await ctx.newPage();
+      await page.addInitScript(recorder);
+      await page.goto(url);
+      first.push(await firstNumber(page));
+      scriptsRun.push(await page.evaluate(() => Math.round(performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd)));
+      await page.goto("about:blank");
+      await page.goto(url);
+      repeat.push(await firstNumber(page));
+      repeatAssetBytes += await assetBytes(page);
+    } finally {
+      await ctx.close();
+    }
+  }
+  const stats = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return { loads: s.length, min: s[0], median: s[Math.floor(s.length / 2)], max: s.at(-1) };
+  };
+  if (repeatAssetBytes !== 0) fail(`repeat visits fetched ${repeatAssetBytes} bytes of assets that their cache headers let the browser keep`);
+  return { first_visit_ms: stats(first), first_visit_scripts_run_ms: stats(scriptsRun), repeat_visit_ms: stats(repeat), repeat_visit_asset_bytes: repeatAssetBytes };
+}
+
 async function tenThousandPositions() {
   const book = `${pgDir}/book_10k.csv`;
   wideBook(10000, book);
@@ -585,6 +626,7 @@ try {
   // 5. 10,000 positions, measured alone: the demo server and its page go first, so the two cores
   // serve only the 10,000-position server and its page.
   await page.close();
+  results.page_loads = await pageLoads(port); // with no other page open
   server.kill("SIGKILL");
   results.ten_thousand_positions = await tenThousandPositions();
 } catch (e) {

@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
                     ctx.limits.max, io_threads);
         std::fflush(stdout);
 
-        websocket_sink ws_sink(shards);
+        websocket_sink ws_sink(shards, m);
         ctx.recent = &svc.recent();
         // A handler that throws is logged and the loop goes on; nothing a client sends stops it.
         auto run = [&](net::io_context& c) {

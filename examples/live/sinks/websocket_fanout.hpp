@@ -285,14 +285,15 @@ struct io_shard {
 /// shared frames are compressed once, by whichever thread needs them first.
 class websocket_sink : public sink {
 public:
-    explicit websocket_sink(std::vector<io_shard> shards) : m_shards(std::move(shards)) {}
+    websocket_sink(std::vector<io_shard> shards, metrics& m) : m_shards(std::move(shards)), m_metrics(m) {}
     void consume(const publication_ptr& p) override {
-        if (!m_shards.empty()) m_shards.front().fanout.stats().publications_total++;
+        m_metrics.publications_total++;
         for (auto& s : m_shards) net::post(s.ioc, [&f = s.fanout, p]() mutable { f.publish(std::move(p)); });
     }
 
 private:
     std::vector<io_shard> m_shards;
+    metrics& m_metrics;
 };
 
 } // namespace rtrisk_live

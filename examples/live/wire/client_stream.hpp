@@ -23,6 +23,7 @@
 #include "../http/metrics.hpp"
 #include "../sources/source.hpp"
 #include "deflate_raw.hpp"
+#include "framing.hpp"
 #include "publication.hpp"
 
 namespace rtrisk_live {
@@ -56,26 +57,6 @@ struct outgoing_message {
     std::uint64_t version = 0;
     bool binary = false;
 };
-
-enum class framing { text, deflate_raw };
-
-/// The WebSocket subprotocol by which a client asks for `framing::deflate_raw`.
-inline constexpr std::string_view deflate_raw_subprotocol = "rtrisk.deflate-raw";
-
-/// The framing a client asks for by its Sec-WebSocket-Protocol field (RFC 6455 4.1: a
-/// comma-separated list of tokens; several field lines joined with commas).
-inline framing requested_framing(std::string_view protocols) {
-    while (!protocols.empty()) {
-        const auto comma = protocols.find(',');
-        auto token = protocols.substr(0, comma);
-        while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-        while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-        if (token == deflate_raw_subprotocol) return framing::deflate_raw;
-        if (comma == std::string_view::npos) break;
-        protocols.remove_prefix(comma + 1);
-    }
-    return framing::text;
-}
 
 /// The text of a delta (`base` set) or a snapshot (`instance` set) of publication `p`.
 inline std::string message_text(const publication& p, std::optional<std::uint64_t> base, std::string_view instance, std::int64_t send_time,
