@@ -3,11 +3,11 @@
 // static folder (which holds a symlink pointing out of it), its precompressed variant too, for
 // any Accept-Encoding value. The same bytes as a Sec-WebSocket-Protocol value ask for shared
 // compressed frames only when one of its comma-separated tokens is exactly rtrisk.deflate-raw.
-#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <unistd.h>
 #include <string_view>
 
@@ -50,17 +50,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     (void)policy.host_allowed(text, true);
     (void)policy.origin_allowed(text, "127.0.0.1:8080");
-    if (rtrisk_live::requested_framing(text) == rtrisk_live::framing::deflate_raw) {
-        bool named = false; // some token, trimmed of spaces and tabs, is the subprotocol itself
-        for (std::size_t from = 0; from <= text.size() && !named;) {
-            const auto comma = std::min(text.find(',', from), text.size());
-            auto token = text.substr(from, comma - from);
-            while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-            while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-            named = token == rtrisk_live::deflate_raw_subprotocol;
-            from = comma + 1;
+    { // an occurrence of the subprotocol with only spaces and tabs between it and a comma or an end on each side
+        const std::string padded = "," + std::string(text) + ",";
+        const auto sub = rtrisk_live::deflate_raw_subprotocol;
+        const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+        bool named = false;
+        for (auto at = padded.find(sub); at != std::string::npos && !named; at = padded.find(sub, at + 1)) {
+            auto l = at, r = at + sub.size();
+            while (blank(padded[l - 1])) --l;
+            while (blank(padded[r])) ++r;
+            named = padded[l - 1] == ',' && padded[r] == ',';
         }
-        if (!named) std::abort();
+        if ((rtrisk_live::requested_framing(text) == rtrisk_live::framing::deflate_raw) != named) std::abort();
     }
     try {
         const auto t = rtrisk_live::parse_request_target(text);

@@ -192,8 +192,19 @@ TEST_CASE_TEMPLATE("the vectorised book (SIMD batches) equals the scalar functio
             t = std::numeric_limits<Real>::min() / Real(16);
             v = Real(0.5);
         }
+        Real r = Real(-0.01) + Real(0.06) * u(), q = Real(0.04) * u();
+        if (i % 61 == 0) { // sigma subnormal, sigma sqrt(T) normal, at the forward (d1 ~ 0): 1 / sigma would overflow
+            v = std::numeric_limits<Real>::min() / Real(4);
+            t = Real(36);
+            s = Real(100);
+            r = q = Real(0.02);
+        }
+        if (i % 59 == 0) { // sigma and T normal, sigma sqrt(T) subnormal
+            v = std::sqrt(std::numeric_limits<Real>::min()) / Real(8);
+            t = std::numeric_limits<Real>::min() * Real(16);
+        }
         const auto kind = u() < Real(0.5) ? C : P;
-        book.push_back(kind, s, Real(100), t, Real(-0.01) + Real(0.06) * u(), Real(0.04) * u(), v);
+        book.push_back(kind, s, Real(100), t, r, q, v);
     }
     rtrisk::basic_greeks_table<Real> out;
     rtrisk::bsm(book, out);
@@ -310,6 +321,28 @@ TEST_CASE("the SIMD normal distribution function (Cody's approximations) equals 
         const double e = rtrisk::detail::norm_cdf(double(x));
         CHECK(rtrisk::detail::norm_cdf(fbatch(x)).get(0) == doctest::Approx(e).epsilon(e > 1e-6 ? 1e-6 : 1e-4));
     }
+}
+
+TEST_CASE("the SIMD density beside N equals exp(-x^2 / 2) / sqrt(2 pi) in every lane, NaN for NaN") {
+    using batch = xsimd::batch<double>;
+    alignas(64) double in[batch::size], cdf[batch::size], density[batch::size];
+    for (double x = -45; x <= 45; x += 0.37) {
+        for (std::size_t k = 0; k < batch::size; ++k) in[k] = x + static_cast<double>(k) * 0.011;
+        const auto r = rtrisk::detail::norm_cdf_and_density(batch::load_aligned(in));
+        r.cdf.store_aligned(cdf);
+        r.density.store_aligned(density);
+        for (std::size_t k = 0; k < batch::size; ++k) {
+            const double want = std::exp(-0.5 * in[k] * in[k]) / std::sqrt(2 * std::numbers::pi);
+            CAPTURE(in[k]);
+            // relative 1e-13 (x^2 / 2 is rounded differently: up to ~|x|^2 ulps of the exponent), 0 past the range
+            CHECK(std::abs(density[k] - want) <= 1e-13 * want + 1e-300);
+            CHECK(cdf[k] == rtrisk::detail::norm_cdf(batch(in[k])).get(0));
+        }
+    }
+    in[0] = std::numeric_limits<double>::quiet_NaN();
+    const auto r = rtrisk::detail::norm_cdf_and_density(batch::load_aligned(in));
+    CHECK(std::isnan(r.cdf.get(0)));
+    CHECK(std::isnan(r.density.get(0)));
 }
 
 TEST_CASE_TEMPLATE("prices at many spot moves equal the scalar pricer, in SIMD batches and in the tail", Real, float, double) {

@@ -242,7 +242,7 @@ struct basic_greeks_spans {
 /// Prices and Greeks of n options given as arrays (element i of each is option i) into `out`.
 /// Checks every input first and throws naming the option ("option 17: vol -1 must be ...", no
 /// index when n is 1); then evaluates on SIMD batches (detail/bsm_batch.hpp; the scalar formula
-/// for a batch's lanes at T = 0 or sigma sqrt(T) = 0, or where S, T or sigma sqrt(T) is
+/// for a batch's lanes at T = 0 or sigma sqrt(T) = 0, or where S, T, sigma or sigma sqrt(T) is
 /// subnormal, and for the last n mod batch options). The
 /// one loop behind the book form below and the Python bindings.
 template <std::floating_point Real>
@@ -269,6 +269,17 @@ void bsm(std::span<const option_kind> kind, std::span<const Real> spot, std::spa
     constexpr std::size_t lanes = batch::size;
     std::size_t i = 0;
     for (; i + lanes <= n; i += lanes) {
+        // Beyond the caches the loop would wait for each output line to be read before it is
+        // written, and for the inputs: both are asked for 16 batches ahead (measured on a
+        // million options: 26.5 ms without, 20-22 ms with; bench_greeks).
+        constexpr std::size_t ahead = 16 * lanes;
+        if (i + ahead < n) {
+            for (Real* o : {out.price.data(), out.delta.data(), out.gamma.data(), out.vega.data(), out.theta.data(), out.rho.data(),
+                            out.dividend_rho.data(), out.vanna.data(), out.volga.data(), out.charm.data()})
+                __builtin_prefetch(o + i + ahead, 1);
+            for (const Real* in : {spot.data(), strike.data(), expiry.data(), rate.data(), dividend.data(), vol.data()})
+                __builtin_prefetch(in + i + ahead, 0);
+        }
         std::array<Real, lanes> w;
         for (std::size_t j = 0; j < lanes; ++j) w[j] = kind[i + j] == option_kind::call ? Real(1) : Real(-1);
         const batch t = batch::load_unaligned(expiry.data() + i), sigma = batch::load_unaligned(vol.data() + i);
@@ -285,13 +296,15 @@ void bsm(std::span<const option_kind> kind, std::span<const Real> spot, std::spa
         g.vanna.store_unaligned(out.vanna.data() + i);
         g.volga.store_unaligned(out.volga.data() + i);
         g.charm.store_unaligned(out.charm.data() + i);
-        // The limits (T = 0, sigma sqrt(T) = 0) and an S, T or sigma sqrt(T) below the smallest
-        // normal number, whose reciprocal would overflow: the scalar path, lane by lane.
+        // The limits (T = 0, sigma sqrt(T) = 0) and an S, T, sigma or sigma sqrt(T) below the
+        // smallest normal number, whose reciprocal would overflow: the scalar path, lane by lane.
         constexpr Real smallest = std::numeric_limits<Real>::min();
         const batch s = batch::load_unaligned(spot.data() + i);
-        if (!xsimd::all(t >= batch(smallest) && s >= batch(smallest) && sigma * xsimd::sqrt(t) >= batch(smallest))) {
+        if (!xsimd::all(t >= batch(smallest) && s >= batch(smallest) && sigma >= batch(smallest) &&
+                        sigma * xsimd::sqrt(t) >= batch(smallest))) {
             for (std::size_t j = i; j < i + lanes; ++j)
-                if (!(expiry[j] >= smallest && spot[j] >= smallest && vol[j] * std::sqrt(expiry[j]) >= smallest)) scalar(j);
+                if (!(expiry[j] >= smallest && spot[j] >= smallest && vol[j] >= smallest && vol[j] * std::sqrt(expiry[j]) >= smallest))
+                    scalar(j);
         }
     }
     for (; i < n; ++i) scalar(i);

@@ -677,11 +677,12 @@ class Greeks:
 
 
 def _equals_word(k, word):
-    """k == word, elementwise, for a str array: its code points compared as integers when the
-    array is native-endian (numpy's own string comparison takes ~10 ns an element)."""
-    if k.dtype.kind != "U" or not k.dtype.isnative:
-        return k == word
+    """k == word, elementwise, for a str array: for the narrow native-endian str dtypes that
+    `kind` arrays have ('<U3', '<U4'), code points compared as integers, one pass per character
+    (numpy's own string comparison takes ~10 ns an element); wider dtypes by numpy."""
     chars = k.dtype.itemsize // 4
+    if k.dtype.kind != "U" or not k.dtype.isnative or chars > 4:
+        return k == word
     if len(word) > chars:
         return np.zeros(k.shape, dtype=bool)
     target = [ord(c) for c in word] + [0] * (chars - len(word))  # numpy pads with NULs

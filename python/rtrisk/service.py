@@ -863,12 +863,14 @@ def create_app(hub: Hub):
         if body is None:
             return text(404, "not found\n")
         immutable = bool(target.segments) and target.segments[0] == b"assets"  # Vite's hashed file names
-        headers = {"Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache"}
+        # The media type as the C++ server sends it (its table, through the bindings): given as a
+        # header, since Starlette appends "; charset=utf-8" to a text/ media_type even when it has one.
+        headers = {"Content-Type": media_type, "Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache"}
         if encoding:
             headers["Content-Encoding"] = encoding
         if has_variants:
             headers["Vary"] = "Accept-Encoding"
-        return Response(body, media_type=media_type, headers=headers)
+        return Response(body, headers=headers)
 
     return Guard(app, hub)
 

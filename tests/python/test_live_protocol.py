@@ -300,8 +300,11 @@ def test_dashboard_files_are_sent_precompressed_as_accepted_with_cache_headers(s
     status, h, body = fetch(path, "br", method="HEAD")
     assert body == b"" and int(h["Content-Length"]) == js.with_name(js.name + ".br").stat().st_size
     status, h, body = fetch("/", "br")
-    assert h["Content-Encoding"] == "br" and h["Cache-Control"] == "no-cache" and h["Content-Type"].startswith("text/html")
+    assert h["Content-Encoding"] == "br" and h["Cache-Control"] == "no-cache" and h["Content-Type"] == "text/html; charset=utf-8"
     assert body == (dist / "index.html.br").read_bytes()
+    css = next((dist / "assets").glob("*.css"))
+    status, h, body = fetch(f"/assets/{css.name}", "identity")
+    assert h["Content-Type"] == "text/css" and body == css.read_bytes()  # one media type each, as both servers send it
 
 
 def test_low_latency_mode_publishes_faster_than_the_fixed_rate(kind):

@@ -6,7 +6,8 @@
 // these operations, are few: besides d1's own, reciprocals of S, T and sigma sqrt(T) serve every
 // Greek, and N(d1) and the density at d1 share one exponential, so a value differs from the
 // scalar path by a few ulps of its terms. The caller has checked the inputs and takes to the scalar path the lanes at
-// T = 0 or sigma sqrt(T) = 0 (the limits) and those where S, T or sigma sqrt(T) is subnormal.
+// T = 0 or sigma sqrt(T) = 0 (the limits) and those where S, T, sigma or sigma sqrt(T) is
+// subnormal.
 
 #include <xsimd/xsimd.hpp>
 
@@ -18,8 +19,9 @@ template <class Batch> struct greeks_batch {
     Batch price, delta, gamma, vega, theta, rho, dividend_rho, vanna, volga, charm;
 };
 
-/// The terms that do not depend on the vol (an implied-vol solve computes them once). Finite
-/// where S and T are normal numbers (the caller takes other lanes to the scalar path).
+/// The terms that do not depend on the vol (an implied-vol solve computes them once). inv_s and
+/// inv_t are finite where S and T are normal numbers (bsm_general's caller takes other lanes to
+/// the scalar path; the implied-vol solve does not use them).
 template <class B> struct bsm_fixed {
     B dq, dr, sqrt_t, inv_s, inv_t, drift, sdq, kdr; ///< drift: log(S / K) + (r - q) T
 };
@@ -40,8 +42,8 @@ bsm_fixed_of(const xsimd::batch<Real, Arch>& S, const xsimd::batch<Real, Arch>& 
 }
 
 /// The terms every figure is made of, per lane: `w` is +1 for a call and -1 for a put.
-/// `inv_vs` is 1 / (sigma sqrt(T)), finite where sigma sqrt(T) is a normal number (the caller
-/// takes the lanes below it to the scalar path).
+/// `inv_vs` is 1 / (sigma sqrt(T)), finite where sigma sqrt(T) is a normal number (bsm_general's
+/// caller takes the lanes below it to the scalar path).
 template <class B> struct bsm_terms : bsm_fixed<B> { B vs, inv_vs, d1, d2, nd1, nd2, pdf1; };
 template <class B>
 [[gnu::always_inline]] inline bsm_terms<B> bsm_terms_at(const bsm_fixed<B>& f, const B& w, const B& sigma) {

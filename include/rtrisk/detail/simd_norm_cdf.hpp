@@ -88,7 +88,8 @@ norm_cdf_parts(const xsimd::batch<Real, Arch>& x) {
     }
     const B tail = e * xsimd::select(in_middle, ratio, far);
     const B outer = xsimd::select(x > B(Real(0)), Real(1) - tail, tail);
-    return {xsimd::select(in_centre, centre, xsimd::select(xsimd::isnan(x), x, outer)), e * inv_sqrt_2pi};
+    const auto nan = xsimd::isnan(x); // y is 40 there (min keeps its second operand)
+    return {xsimd::select(in_centre, centre, xsimd::select(nan, x, outer)), xsimd::select(nan, x, e * inv_sqrt_2pi)};
 }
 
 template <class Real, class Arch>
