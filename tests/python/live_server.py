@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -70,6 +71,16 @@ class Server:
             if line.startswith(name + " "):
                 return float(line.split()[1])
         raise KeyError(name)
+
+    def wait_for_metric(self, name, until, within=10, every=0.1):
+        """Samples `name` from /metrics until `until(value)` holds or `within` seconds have passed;
+        returns the last value read (the caller asserts on it)."""
+        deadline = time.monotonic() + within
+        while True:
+            value = self.metric(name)
+            if until(value) or time.monotonic() >= deadline:
+                return value
+            time.sleep(every)
 
     def stop(self):
         self.proc.terminate()
@@ -144,7 +155,6 @@ def run(coro, timeout=30):
 async def read_deltas(url, seconds):
     """Reads the stream for `seconds`, every message validated against the schema: returns (deltas
     received, deltas whose base was not the held seq)."""
-    import time
     import websockets
     got, gaps = 0, 0
     async with websockets.connect(url, max_size=None) as ws:

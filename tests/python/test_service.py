@@ -72,14 +72,10 @@ def test_a_bad_book_exits_2_naming_file_and_line(tmp_path):
 def test_kafka_mock_pipeline_feeds_the_python_service():
     """--kafka mock: the mock cluster, the simulated trading system and the Kafka source all run
     in C++ inside the Python process; the engine applies what it consumes."""
-    import time
     from live_server import Server
     s = Server("--kafka", "mock", kind="python")
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and s.metric("rtrisk_kafka_messages_total") < 1000:
-            time.sleep(0.5)
-        assert s.metric("rtrisk_kafka_messages_total") >= 1000
+        assert s.wait_for_metric("rtrisk_kafka_messages_total", lambda n: n >= 1000, 30, every=0.5) >= 1000
         assert s.metric("rtrisk_ticks_total") > 0
         status, body = s.get("/api/risk")
         assert status == 200 and json.loads(body)["nodes"][0]["path"] == "FIRM"
