@@ -327,7 +327,8 @@ def _float32_measure(kind, returns, weights, confidence, method, horizon_days, p
 
 
 def _measure(kind, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor, decay=None, filter=None):
-    if (isinstance(returns, np.ndarray) and returns.dtype == np.float32 and returns.ndim == 2 and method in METHODS
+    if (isinstance(returns, np.ndarray) and not isinstance(returns, np.ma.MaskedArray) and returns.dtype == np.float32
+            and returns.ndim == 2 and method in METHODS
             and method != "monte_carlo" and decay is None and filter is None and isinstance(weights, (np.ndarray, list, tuple))
             and np.ndim(weights) == 1 and (returns.flags.c_contiguous or returns.flags.f_contiguous)):
         return _float32_measure(kind, returns, weights, confidence, method, horizon_days, paths, seed, value, quantile, divisor)
@@ -571,6 +572,7 @@ def pnl_explain(kind, quantity, spot_start, spot_end, strike=0.0, expiry=0.0, ye
     pd = _pandas()
     if pd is None:
         raise ImportError("pnl_explain returns a pandas DataFrame: install pandas")
+    _core.refuse_masked(kind, "kind")
     k = np.asarray(kind)
     if k.dtype.kind not in "UO":
         raise TypeError(f"kind must be 'call', 'put', 'linear' or an array of them, got {k.dtype}")
@@ -596,6 +598,7 @@ def pnl_explain(kind, quantity, spot_start, spot_end, strike=0.0, expiry=0.0, ye
     frame = pd.DataFrame({c: d[c] for c in PNL_EXPLAIN_COLUMNS})
     if by is None:
         return frame
+    _core.refuse_masked(by, "by")
     labels = np.asarray(by, dtype=object).reshape(-1)
     if len(labels) != len(frame):
         raise ValueError(f"by must hold one label per holding ({len(frame)}), got {len(labels)}")
@@ -694,6 +697,7 @@ def _equals_word(k, word):
 
 
 def _kind_codes(kind, shape):
+    _core.refuse_masked(kind, "kind")
     k = np.asarray(kind)
     if k.dtype.kind not in "UO":
         raise TypeError(f"kind must be 'call', 'put' or an array of them, got {k.dtype}")
@@ -771,6 +775,7 @@ def kupiec(exceptions: int, observations: int, confidence: float = 0.99) -> LRTe
 
 def christoffersen(hits, confidence: float = 0.99) -> Christoffersen:
     """Christoffersen's independence (1 dof) and conditional coverage (2 dof) tests of a 0/1 hit series."""
+    _core.refuse_masked(hits, "hits")
     h = np.asarray(hits)
     h = h.astype(np.uint8) if h.dtype == bool else _real_array(h, "hits")  # True/False are hits too
     if h.ndim != 1:

@@ -83,6 +83,7 @@ void bind_incremental(py::module_& m) {
     // One Python class over both storage types (float64 or float32 scenarios, sums in double).
     py::class_<live_state>(m, "IncrementalState")
         .def(py::init([](const pf& p, py::object scenarios, const std::string& dtype) {
+                 refuse_masked(scenarios, "scenarios");
                  if (dtype == "float32" && py::isinstance<py::array>(scenarios) && py::array(scenarios).dtype().is(py::dtype::of<float>()) &&
                      py::array(scenarios).ndim() == 2) { // float32 in: one float copy, no float64 one
                      const auto a = py::array_t<float>::ensure(scenarios);

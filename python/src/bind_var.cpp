@@ -133,6 +133,8 @@ py::array_t<double> decompose(const array_f64& returns, const array_f64& weights
 
 void bind_var(py::module_& m) {
     m.def("make_options", &make_options);
+    m.def("refuse_masked", &refuse_masked, py::arg("values"), py::arg("name"),
+          "ValueError naming `name` when `values` is a numpy masked array that masks a value.");
     m.def("real_array", &real_array, py::arg("values"), py::arg("name"),
           "values as a float64 array; TypeError naming `name` unless they are real numbers.");
     py::class_<rtrisk::var_options>(m, "VarOptions")

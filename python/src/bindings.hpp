@@ -89,13 +89,36 @@ inline std::string kind_name(char kind) {
 }
 } // namespace detail
 
+/// Refuses a numpy masked array that masks any value (ValueError naming the argument, the count
+/// and the first masked position): converting it to a plain array, as every argument here is,
+/// would use the values under the mask as data. One that masks nothing is read as its data.
+inline void refuse_masked(py::handle obj, const std::string& name) {
+    static PyObject* const masked_array = py::object(py::module_::import("numpy.ma").attr("MaskedArray")).release().ptr(); // held for the process
+    const int masked = PyObject_IsInstance(obj.ptr(), masked_array);
+    if (masked < 0) throw py::error_already_set();
+    if (masked == 0) return;
+    const auto np = py::module_::import("numpy");
+    const py::array mask = np.attr("ma").attr("getmaskarray")(obj);
+    const auto count = np.attr("count_nonzero")(mask).cast<py::ssize_t>();
+    if (count == 0) return;
+    const auto at = np.attr("unravel_index")(np.attr("argmax")(mask), mask.attr("shape")).cast<py::tuple>();
+    std::string where;
+    if (at.size() == 1) where = "index " + std::string(py::str(at[0]));
+    else if (at.size() == 2) where = "row " + std::string(py::str(at[0])) + ", column " + std::string(py::str(at[1]));
+    else where = "position " + std::string(py::repr(at));
+    throw py::value_error(name + " is a masked array with " + std::to_string(count) + " masked value" + (count == 1 ? "" : "s") +
+                          ", the first at " + where + "; masks are not applied: fill them (.filled(value)) or drop them (.compressed()) first");
+}
+
 /// `obj` (an array, a list, a scalar) as a float64 array, after checking that it holds real
 /// numbers: integer and float dtypes are converted (float64 is not copied); booleans, complex
 /// numbers, strings, datetimes and objects that are not real numbers raise TypeError naming the
 /// argument, e.g. "returns must hold real numbers, got booleans (dtype bool)" or, for an object
 /// array, "weights contains str '0.5' at index 2". The one place this rule lives: the Python
-/// layer calls it too (as _core.real_array) for what it converts itself.
+/// layer calls it too (as _core.real_array) for what it converts itself. A masked array that
+/// masks a value is refused (refuse_masked).
 inline array_f64 real_array(py::handle obj, const std::string& name) {
+    refuse_masked(obj, name);
     // A list or tuple is read element by element (numpy would turn [0.5, True] into floats).
     const bool sequence = py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj);
     auto a = sequence ? py::reinterpret_steal<py::array>(detail::object_array(obj))

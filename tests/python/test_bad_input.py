@@ -380,3 +380,65 @@ def test_factor_labels_and_backtest_arguments_are_named():
         rtrisk.factor_exposures(DF, pd.Series(W, index=["A", "B", "C"]), extra)
     with pytest.raises(TypeError, match="var_series"):
         rtrisk.var_exceptions([0.1, 0.2], [1j, 2j])
+
+
+def masked(values, at):
+    """`values` as a numpy masked array masking the one element at `at`."""
+    m = np.ma.masked_array(np.asarray(values), mask=False)
+    m[at] = np.ma.masked
+    return m
+
+
+MR = masked(R, (5, 2))       # row 5, column 2 masked
+MW = masked(W, 1)
+M1 = masked(R[:, 2], 5)
+MASKED_CASES = [  # (call, argument named, where)
+    (lambda: rtrisk.var(MR, W), "returns", "row 5, column 2"),
+    (lambda: rtrisk.var(MR.astype(np.float32), W), "returns", "row 5, column 2"),  # not the in-place float32 path
+    (lambda: rtrisk.var(R, MW), "weights", "index 1"),
+    (lambda: rtrisk.var(R, masked(np.ones((3, 4)), (2, 3))), "weights", "row 2, column 3"),
+    (lambda: rtrisk.expected_shortfall(M1), "returns", "index 5"),
+    (lambda: rtrisk.var(M1, method="ewma"), "returns", "index 5"),
+    (lambda: rtrisk.component_var(MR, W), "returns", "row 5, column 2"),
+    (lambda: rtrisk.stressed_var(MR, W, window=100), "returns", "row 5, column 2"),
+    (lambda: rtrisk.ewma_covariance(MR), "returns", "row 5, column 2"),
+    (lambda: rtrisk.fit_garch(M1), "returns", "index 5"),
+    (lambda: rtrisk.bsm(masked([100.0, 90.0], 1), 100, 1, 0.01, 0, 0.2), "spot", "index 1"),
+    (lambda: rtrisk.bsm(100, 100, 1, 0.01, 0, masked([0.2, 0.3], 0)), "vol", "index 0"),
+    (lambda: rtrisk.bsm(100, 100, 1, 0.01, 0, 0.2, kind=masked(["call", "put"], 1)), "kind", "index 1"),
+    (lambda: rtrisk.implied_vol(masked([10.0, 5.0], 1), 100, 100, 1, 0.01, 0), "price", "index 1"),
+    (lambda: rtrisk.pnl_explain(masked(["call", "put"], 0), 1, 100.0, 101.0, 100, 1, 0.01, 0.01, 0, 0.2), "kind", "index 0"),
+    (lambda: rtrisk.pnl_explain("call", masked([1.0, 2.0], 1), 100.0, 101.0, 100, 1, 0.01, 0.01, 0, 0.2), "quantity", "index 1"),
+    (lambda: rtrisk.christoffersen(masked([0, 1, 0, 0], 2)), "hits", "index 2"),
+    (lambda: rtrisk.var_exceptions(M1, np.full(300, 0.02)), "pnl", "index 5"),
+    (lambda: rtrisk.IncrementalState(state_portfolio(), masked(R[:, :1], (5, 0))), "scenarios", "row 5, column 0"),
+    (lambda: rtrisk.IncrementalState(state_portfolio(), masked(R[:, :1].astype(np.float32), (5, 0)), scenario_dtype="float32"),
+     "scenarios", "row 5, column 0"),
+    (lambda: rtrisk.full_revaluation_pnl(book(), masked(R[:, :1], (5, 0))), "returns", "row 5, column 0"),
+]
+
+
+def state_portfolio():
+    p = rtrisk.Portfolio()
+    p.add(rtrisk.Position("A", 1, 1, 1))
+    return p
+
+
+@pytest.mark.parametrize("call,name,where", MASKED_CASES, ids=[f"{c[1]}-{i}" for i, c in enumerate(MASKED_CASES)])
+def test_a_masked_array_that_masks_a_value_is_refused_naming_the_argument_and_the_first_masked_value(call, name, where):
+    # Converting a masked array to a plain one keeps the values under the mask: read as data,
+    # they would give a silently wrong figure.
+    with pytest.raises(ValueError, match=rf"^{name} is a masked array with 1 masked value, the first at {where};"):
+        call()
+
+
+def test_a_masked_array_that_masks_nothing_gives_the_plain_arrays_figures():
+    none = np.ma.masked_array(R, mask=np.zeros(R.shape, bool))
+    assert rtrisk.var(none, W) == rtrisk.var(R, W)
+    assert rtrisk.var(np.ma.masked_array(R.astype(np.float32)), W) == rtrisk.var(R.astype(np.float32).astype(np.float64), W)
+    assert rtrisk.bsm(np.ma.masked_array([100.0, 90.0]), 100, 1, 0.01, 0, 0.2).price.tolist() == \
+        rtrisk.bsm(np.array([100.0, 90.0]), 100, 1, 0.01, 0, 0.2).price.tolist()
+    two = masked(R, (1, 1))
+    two[7, 0] = np.ma.masked
+    with pytest.raises(ValueError, match=r"with 2 masked values, the first at row 1, column 1;"):
+        rtrisk.var(two, W)
