@@ -112,6 +112,8 @@ def group_risk(returns: Any, weights: Any, labels: list[str], var_confidence: fl
                es_confidence: float) -> list[tuple[str, int, float, float, float, float, float]]: ...
 def pnl_explain_arrays(kind: np.ndarray, units: Any, spot_start: Any, spot_end: Any, strike: Any, expiry: Any, years: Any,
                        rate: Any, dividend: Any, vol_start: Any, vol_end: Any) -> dict[str, np.ndarray]: ...
+def refuse_masked(values: Any, name: str) -> None:
+    """ValueError naming `name` when `values` is a numpy masked array that masks a value."""
 def real_array(values: Any, name: str) -> np.ndarray:
     """values as a float64 array; TypeError naming `name` for booleans, complex numbers, strings
     or other values that are not real numbers."""
