@@ -8,6 +8,10 @@
 
 #include <pybind11/pybind11.h>
 
+#include <limits>
+#include <string>
+#include <type_traits>
+
 // Every `double` argument of the bindings (and every element of a list or dict of doubles) is a
 // real number: pybind11's own caster also takes True (as 1.0) and numpy's bool and complex
 // scalars (dropping the imaginary part). This one refuses them like a str, so the call raises
@@ -38,6 +42,48 @@ public:
     static handle cast(double src, return_value_policy /*policy*/, handle /*parent*/) { return PyFloat_FromDouble(src); }
     PYBIND11_TYPE_CASTER(double, const_name("float"));
 };
+
+// Every integer argument (an index, a count) likewise refuses True/False and numpy booleans,
+// which pybind11's own caster takes as 1/0 (portfolio.position(True) was position 1), and
+// floats; Python ints and numpy integer scalars (anything with __index__) are taken when in
+// the type's range.
+template <class Int>
+struct strict_integer_caster {
+    bool load(handle src, bool /*convert*/) {
+        if (!src || PyBool_Check(src.ptr()) || PyFloat_Check(src.ptr()) || !PyIndex_Check(src.ptr())) return false;
+        if (hasattr(src, "dtype") && getattr(getattr(src, "dtype"), "kind").cast<std::string>() == "b") return false;
+        PyObject* index = PyNumber_Index(src.ptr());
+        if (!index) {
+            PyErr_Clear();
+            return false;
+        }
+        int overflow = 0;
+        const long long v = PyLong_AsLongLongAndOverflow(index, &overflow);
+        Py_DECREF(index);
+        if (overflow != 0 || (v == -1 && PyErr_Occurred())) {
+            PyErr_Clear();
+            return false;
+        }
+        if constexpr (std::is_unsigned_v<Int>) {
+            if (v < 0 || static_cast<unsigned long long>(v) > std::numeric_limits<Int>::max()) return false;
+        } else {
+            if (v < std::numeric_limits<Int>::min() || v > std::numeric_limits<Int>::max()) return false;
+        }
+        value = static_cast<Int>(v);
+        return true;
+    }
+    static handle cast(Int src, return_value_policy /*policy*/, handle /*parent*/) {
+        if constexpr (std::is_unsigned_v<Int>) return PyLong_FromUnsignedLongLong(src);
+        else return PyLong_FromLongLong(src);
+    }
+    PYBIND11_TYPE_CASTER(Int, const_name("int"));
+};
+template <> class type_caster<int> : public strict_integer_caster<int> {};
+template <> class type_caster<long> : public strict_integer_caster<long> {};
+template <> class type_caster<long long> : public strict_integer_caster<long long> {};
+template <> class type_caster<unsigned> : public strict_integer_caster<unsigned> {};
+template <> class type_caster<unsigned long> : public strict_integer_caster<unsigned long> {};
+template <> class type_caster<unsigned long long> : public strict_integer_caster<unsigned long long> {};
 } // namespace pybind11::detail
 
 #include <pybind11/numpy.h>

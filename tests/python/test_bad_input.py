@@ -152,6 +152,13 @@ TYPE_CASES = [
     (lambda: state().var(True), "confidence must be a number"),
     (lambda: rtrisk.StressScenario("s", market_move=True), "incompatible"),
     (lambda: rtrisk.StressScenario("s", symbol_moves={"X": True}), "incompatible"),
+    # ... and a bool or float where an integer (an index, a count) goes: position(True) was position 1.
+    (lambda: state().portfolio.position(True), "incompatible"),
+    (lambda: state().portfolio.position(np.bool_(False)), "incompatible"),
+    (lambda: state().portfolio.position(0.0), "incompatible"),
+    (lambda: state().set_reanchor_interval(True), "updates must be an integer"),
+    (lambda: rtrisk._core.kupiec(True, 250, 0.99), "incompatible"),
+    (lambda: rtrisk._core.traffic_light(2, 250.0, 0.99), "incompatible"),
 ]
 
 
@@ -160,6 +167,12 @@ def test_non_real_input_is_a_type_error_naming_the_argument(call, fragment):
     with pytest.raises(TypeError) as info:
         call()
     assert fragment in str(info.value)
+
+
+def test_integer_arguments_take_python_and_numpy_integers():
+    p = state().portfolio
+    assert p.position(np.int64(0)).symbol == p.position(0).symbol == "A"
+    assert rtrisk._core.kupiec(np.uint16(3), np.int32(250), 0.99) == rtrisk._core.kupiec(3, 250, 0.99)
 
 
 def test_real_numbers_of_any_integer_or_float_dtype_are_still_accepted():
