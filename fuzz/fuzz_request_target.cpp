@@ -2,18 +2,22 @@
 // target is parsed or refused with 400/414; whatever it names, a resolved file lies inside the
 // static folder (which holds a symlink pointing out of it), its precompressed variant too, for
 // any Accept-Encoding value. The same bytes as a Sec-WebSocket-Protocol value ask for shared
-// compressed frames only when one of its comma-separated tokens is exactly rtrisk.deflate-raw.
+// compressed frames only when one of its comma-separated tokens is exactly rtrisk.deflate-raw;
+// as a Transfer-Encoding value they pass only when its non-empty elements are chunked alone,
+// and a refusal quotes them in printable ASCII.
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <unistd.h>
+#include <vector>
 #include <string_view>
 
 #include "live/http/access_policy.hpp"
 #include "live/http/request_target.hpp"
 #include "live/http/static_files.hpp"
+#include "live/http/transfer_coding.hpp"
 #include "live/wire/framing.hpp"
 
 namespace fs = std::filesystem;
@@ -62,6 +66,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             named = padded[l - 1] == ',' && padded[r] == ',';
         }
         if ((rtrisk_live::requested_framing(text) == rtrisk_live::framing::deflate_raw) != named) std::abort();
+    }
+    { // transfer codings: lower-cased, split at commas, trimmed of spaces and tabs, empties dropped
+        std::vector<std::string> elements;
+        std::string lowered(text);
+        for (char& c : lowered) c = (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+        std::size_t at = 0;
+        while (true) {
+            const auto comma = lowered.find(',', at);
+            std::string e = lowered.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+            const auto first = e.find_first_not_of(" \t"), last = e.find_last_not_of(" \t");
+            if (first != std::string::npos) elements.push_back(e.substr(first, last - first + 1));
+            if (comma == std::string::npos) break;
+            at = comma + 1;
+        }
+        const bool chunked_alone = elements.size() == 1 && elements[0] == "chunked";
+        const auto refusal = rtrisk_live::transfer_coding_refusal(std::vector<std::string_view>{text});
+        if (refusal.has_value() == chunked_alone) std::abort();
+        if (refusal)
+            for (const char c : *refusal)
+                if (c < 0x20 || c >= 0x7f) std::abort();
     }
     try {
         const auto t = rtrisk_live::parse_request_target(text);

@@ -1,14 +1,17 @@
 // The live server's HTTP inputs (examples/live/http/): request targets (RFC 9112 section 3.2),
-// static files that never leave their folder, and the Host, Origin and token policy.
+// static files that never leave their folder, the Host, Origin and token policy, and the
+// transfer codings a request may carry (RFC 9112 section 6.1).
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "live/http/access_policy.hpp"
 #include "live/http/request_target.hpp"
 #include "live/http/static_files.hpp"
+#include "live/http/transfer_coding.hpp"
 
 using namespace rtrisk_live;
 namespace fs = std::filesystem;
@@ -198,4 +201,23 @@ TEST_CASE("Host, Origin and token policy") {
         CHECK_FALSE(constant_time_equal(std::string_view("abc\0", 4), "abc"));
         CHECK(constant_time_equal("", ""));
     }
+}
+
+TEST_CASE("a request's transfer codings: chunked alone, in any case, or none; anything else refused, quoted") {
+    using list = std::vector<std::string>;
+    CHECK_FALSE(transfer_coding_refusal(list{}));
+    for (const list& ok : {list{"chunked"}, list{"Chunked"}, list{"CHUNKED"}, list{" chunked\t"}, list{", chunked ,"}, list{"", "chunked"}})
+        CHECK_MESSAGE(!transfer_coding_refusal(ok), ok.back());
+    // The last coding not chunked: no determinable length (the body would be the next request).
+    // Another coding before chunked: not decoded. chunked twice, parameters, an empty field,
+    // near-misses: refused too.
+    for (const list& bad : {list{"gzip"}, list{"identity"}, list{"chunked, gzip"}, list{"gzip, chunked"}, list{"chunked", "gzip"},
+                            list{"gzip", "chunked"}, list{"chunked, chunked"}, list{"chunked", "chunked"}, list{"chunked;a=b"},
+                            list{""}, list{" , "}, list{"chunke"}, list{"chunkedx"}, list{"xchunked"}, list{"chunked\x0b"}})
+        CHECK_MESSAGE(transfer_coding_refusal(bad), bad.front());
+    CHECK(*transfer_coding_refusal(list{"chunked", "gzip"}) == "Transfer-Encoding 'chunked, gzip' is not supported: chunked alone is (RFC 9112 section 6.1)");
+    const auto shown = *transfer_coding_refusal(list{std::string("g\x01z\xff") + std::string(200, 'x')});
+    CHECK(shown.find("'g?z?xxx") != std::string::npos);
+    CHECK(shown.find("...'") != std::string::npos);
+    CHECK(shown.size() < 200);
 }

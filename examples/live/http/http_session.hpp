@@ -13,6 +13,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "../app/server_context.hpp"
 #include "../sinks/websocket_fanout.hpp"
@@ -21,6 +22,7 @@
 #include "history_request.hpp"
 #include "request_target.hpp"
 #include "security_headers.hpp"
+#include "transfer_coding.hpp"
 
 namespace rtrisk_live {
 
@@ -82,6 +84,11 @@ private:
 
     void handle(http::request<http::string_body> req) {
         const bool http11 = req.version() >= 11;
+        {
+            std::vector<beast::string_view> codings;
+            for (auto [at, end] = req.equal_range(http::field::transfer_encoding); at != end; ++at) codings.push_back(at->value());
+            if (const auto refusal = transfer_coding_refusal(codings)) return bad(req, http::status::bad_request, *refusal + "\n");
+        }
         if (req.count(http::field::host) > 1) return bad(req, http::status::bad_request, "more than one Host header\n");
         const auto host = sv(req[http::field::host]);
         if (host.empty() && http11) return bad(req, http::status::bad_request, "Host header required\n");

@@ -1,0 +1,47 @@
+#pragma once
+// The transfer codings a request may carry (RFC 9112 section 6.1): chunked alone, the one the
+// parser decodes. A request whose last coding is not chunked (gzip, identity, chunked, gzip) has
+// no determinable length: its body would be read as the next request, the request smuggling
+// RFC 9112 closes the connection against. Any other coding (gzip, chunked) could not be decoded.
+// Both are refused with 400 and the connection closed, as the Python server (h11) does.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rtrisk_live {
+
+/// Why a request with these Transfer-Encoding field values (each field's value, in order) is
+/// refused, or nothing when there is no such field or the codings are chunked alone (any case;
+/// empty list elements are skipped, an empty field is refused). The reason quotes the values, printable ASCII only, cut at 100 characters.
+template <class Values>
+std::optional<std::string> transfer_coding_refusal(const Values& values) {
+    std::string all;
+    int fields = 0, chunked = 0, other = 0;
+    for (const auto& field : values) {
+        const std::string_view v(field.data(), field.size());
+        if (fields++ > 0) all += ", ";
+        all += v;
+        for (std::size_t at = 0; at <= v.size();) {
+            auto end = v.find(',', at);
+            if (end == std::string_view::npos) end = v.size();
+            auto element = v.substr(at, end - at);
+            while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) element.remove_prefix(1);
+            while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) element.remove_suffix(1);
+            if (!element.empty()) {
+                bool is_chunked = element.size() == 7;
+                for (std::size_t i = 0; is_chunked && i < 7; ++i)
+                    is_chunked = (element[i] | 0x20) == "chunked"[i];
+                ++(is_chunked ? chunked : other);
+            }
+            at = end + 1;
+        }
+    }
+    if (fields == 0 || (chunked == 1 && other == 0)) return std::nullopt;
+    std::string shown;
+    for (const char c : all.substr(0, 100)) shown += (c >= 0x20 && c < 0x7f) ? c : '?';
+    if (all.size() > 100) shown += "...";
+    return "Transfer-Encoding '" + shown + "' is not supported: chunked alone is (RFC 9112 section 6.1)";
+}
+
+} // namespace rtrisk_live
