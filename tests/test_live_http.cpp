@@ -1,6 +1,6 @@
 // The live server's HTTP inputs (examples/live/http/): request targets (RFC 9112 section 3.2),
 // static files that never leave their folder, the Host, Origin and token policy, and the
-// transfer codings a request may carry (RFC 9112 section 6.1).
+// transfer codings a request may carry (RFC 9112 section 6.1), the WebSocket key (RFC 6455).
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -12,6 +12,7 @@
 #include "live/http/request_target.hpp"
 #include "live/http/static_files.hpp"
 #include "live/http/transfer_coding.hpp"
+#include "live/http/websocket_key.hpp"
 
 using namespace rtrisk_live;
 namespace fs = std::filesystem;
@@ -220,4 +221,15 @@ TEST_CASE("a request's transfer codings: chunked alone, in any case, or none; an
     CHECK(shown.find("'g?z?xxx") != std::string::npos);
     CHECK(shown.find("...'") != std::string::npos);
     CHECK(shown.size() < 200);
+}
+
+TEST_CASE("a WebSocket key is one field of 16 bytes in base64") {
+    using list = std::vector<std::string>;
+    CHECK(websocket_key_valid(list{"dGhlIHNhbXBsZSBub25jZQ=="})); // RFC 6455 section 1.3's example
+    CHECK(websocket_key_valid(list{" AAAAAAAAAAAAAAAAAAAA+/==\t"}));
+    for (const list& bad : {list{}, list{"abc"}, list{"dGhlIHNhbXBsZSBub25jZQ="}, list{"dGhlIHNhbXBsZSBub25jZQ==="},
+                            list{"dGhlIHNhbXBsZSBub25jZQ=A"}, list{"dGhlIHNhbXBsZSBub25j!Q=="}, list{"dGhlIHNhbXBsZSBub25jZQ", "=="},
+                            list{"dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZQ=="}, list{"dGhlIHNhbXBsZSBub25jZXh4eA=="},
+                            list{"dGhlIHNhbXBsZSBub25jZQ-_"}, list{""}})
+        CHECK_MESSAGE(!websocket_key_valid(bad), (bad.empty() ? std::string("(none)") : bad.front()));
 }

@@ -366,6 +366,27 @@ def test_answers_that_end_the_connection_close_it(server):
     assert alive(server)
 
 
+@pytest.mark.parametrize("key", ["abc", "!!!!!!!!!!!!!!!!!!!!!!==", base64.b64encode(b"x" * 17).decode(),
+                                 base64.b64encode(b"x" * 15).decode(), None, "two"])
+def test_an_opening_handshake_without_one_16_byte_base64_key_is_400(server, key):
+    """RFC 6455 section 4.2.1, item 5: the Sec-WebSocket-Key decodes to 16 bytes, else 400 (None:
+    no key field; "two": the field twice). The next client is upgraded."""
+    good = base64.b64encode(os.urandom(16)).decode()
+    keys = {None: "", "two": f"Sec-WebSocket-Key: {good}\r\nSec-WebSocket-Key: {good}\r\n"}.get(key, f"Sec-WebSocket-Key: {key}\r\n")
+    head = (f"GET /ws/risk?token={TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n")
+
+    def status(request):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+            s.sendall(request.encode())
+            data = b""
+            while b"\r\n" not in data and (chunk := s.recv(4096)):
+                data += chunk
+        return int(data.split(b" ")[1])
+    assert status(head + keys + "\r\n") == 400
+    assert status(head + f"Sec-WebSocket-Key: {good}\r\n\r\n") == 101
+
+
 def test_websocket_upgrades_take_header_fields_up_to_the_http_limits(server):
     """A browser sends every cookie of 127.0.0.1, whatever port set it, with the upgrade: a header
     line, the header fields and the target are accepted up to the limits of any request (16 KiB in

@@ -23,6 +23,7 @@
 #include "request_target.hpp"
 #include "security_headers.hpp"
 #include "transfer_coding.hpp"
+#include "websocket_key.hpp"
 
 namespace rtrisk_live {
 
@@ -120,6 +121,11 @@ private:
             if (!websocket::is_upgrade(req) || req.method() != http::verb::get) {
                 return reply(req, {http::status::upgrade_required, "WebSocket only\n", "text/plain; charset=utf-8", "no-cache", false,
                                    {{http::field::upgrade, "websocket"}, {http::field::connection, "Upgrade"}}});
+            }
+            std::vector<beast::string_view> keys;
+            for (auto [at, end] = req.equal_range(http::field::sec_websocket_key); at != end; ++at) keys.push_back(at->value());
+            if (!websocket_key_valid(keys)) {
+                return bad(req, http::status::bad_request, "Sec-WebSocket-Key must be one base64 value of 16 bytes (RFC 6455 section 4.2.1)\n");
             }
             const std::string origin(req[http::field::origin]);
             if (req.count(http::field::origin) > 1 || !m_ctx.policy.origin_allowed(origin, effective_host)) {
