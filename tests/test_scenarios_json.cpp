@@ -27,6 +27,9 @@ TEST_CASE("malformed scenarios are rejected with the scenario and field named") 
                          "scenario 1: \"name\" must be a non-empty string", std::runtime_error);
     CHECK_THROWS_WITH_AS(load(R"({"scenarios": [{"name": "x", "symbol_moves": {"DAX": -1.5}}]})"),
                          "scenario 0 ('x'): symbol_moves.DAX -1.5 must be greater than -1", std::runtime_error);
+    CHECK_THROWS_WITH_AS(load(R"({"scenarios": [{"name": "crash"}, {"name": "rally"}, {"name": "crash", "market_move": -0.2}]})"),
+                         "scenario 2 ('crash'): scenario 0 has this name already", std::runtime_error);
+    CHECK(load(R"({"scenarios": [{"name": "crash"}, {"name": "Crash"}]})").size() == 2);
     CHECK_THROWS_WITH_AS(load(R"([1, 2])"), "scenario file: expected an object with a \"scenarios\" array",
                          std::runtime_error);
 }

@@ -5,9 +5,9 @@
 //   {"scenarios": [{"name": "crash", "market_move": -0.10, "vol_shift": 0.5,
 //                   "group_moves": {"banks": -0.3}, "symbol_moves": {"DAX": -0.12}}]}
 //
-// Moves and shifts are relative (-0.10 = -10 %). An unknown key, a missing name, a value that
-// is not a finite number, or a spot move <= -1 throws std::runtime_error naming the scenario and
-// the field, so a typo never silently becomes "no shock".
+// Moves and shifts are relative (-0.10 = -10 %). An unknown key, a missing name or one given
+// before, a value that is not a finite number, or a spot move <= -1 throws std::runtime_error
+// naming the scenario and the field, so a typo never silently becomes "no shock".
 
 #include <nlohmann/json.hpp>
 
@@ -57,6 +57,8 @@ inline std::vector<rtrisk::stress_scenario> scenarios_from_json(const nlohmann::
             else if (key == "group_moves") s.group_moves = moves(value, key);
             else throw std::runtime_error(who + ": unknown field \"" + key + "\"");
         }
+        for (std::size_t j = 0; j < out.size(); ++j) // results are labelled by name
+            if (out[j].name == s.name) throw std::runtime_error(who + ": scenario " + std::to_string(j) + " has this name already");
         out.push_back(std::move(s));
     }
     return out;

@@ -823,6 +823,11 @@ def stress(book: DerivativesBook, scenarios: Union[str, Iterable] = "standard"):
     if not isinstance(book, DerivativesBook):
         raise TypeError(f"stress needs a DerivativesBook, got {type(book).__name__}")
     items = standard_scenarios() if isinstance(scenarios, str) and scenarios == "standard" else [_scenario(s) for s in scenarios]
+    seen = set()
+    for s in items:  # the rows are indexed by name: two rows of one name would be one label
+        if s.name in seen:
+            raise ValueError(f"two stress scenarios are named {s.name!r}: names index the result, give each its own")
+        seen.add(s.name)
     rows, totals, names = [], [], []
     for s in items:
         total, per = _core.apply_scenario(s, book)

@@ -327,6 +327,14 @@ def test_labelled_scenarios_are_matched_to_symbols_by_label_not_position():
     assert rtrisk.full_revaluation_pnl(b, pd.DataFrame([[0.0, 0.1]]))[0] == 0.0
 
 
+def test_two_stress_scenarios_of_one_name_are_refused_naming_it():
+    b = book()
+    b.add_linear("X", 10.0)
+    with pytest.raises(ValueError, match="two stress scenarios are named 'crash'"):
+        rtrisk.stress(b, [rtrisk.StressScenario("crash", -0.1), rtrisk.StressScenario("rally", 0.1), rtrisk.StressScenario("crash", -0.2)])
+    assert list(rtrisk.stress(b, [rtrisk.StressScenario("crash", -0.1), rtrisk.StressScenario("Crash", -0.2)]).index) == ["crash", "Crash"]
+
+
 def test_duplicate_portfolio_names_and_explain_labels_are_refused():
     Wm = pd.DataFrame(np.tile(W[:, None], 2), index=["A", "B", "C"], columns=["p", "p"])
     with pytest.raises(ValueError, match="twice"):
