@@ -216,6 +216,10 @@ TEST_CASE("a request's transfer codings: chunked alone, in any case, or none; an
                             list{"gzip", "chunked"}, list{"chunked, chunked"}, list{"chunked", "chunked"}, list{"chunked;a=b"},
                             list{""}, list{" , "}, list{"chunke"}, list{"chunkedx"}, list{"xchunked"}, list{"chunked\x0b"}})
         CHECK_MESSAGE(transfer_coding_refusal(bad), bad.front());
+    // HTTP/1.0: any Transfer-Encoding (RFC 9112 section 6.1: the framing is faulty).
+    CHECK_FALSE(transfer_coding_refusal(list{}, false));
+    CHECK(*transfer_coding_refusal(list{"chunked"}, false) ==
+          "Transfer-Encoding 'chunked' in an HTTP/1.0 request: its framing is not trusted (RFC 9112 section 6.1)");
     CHECK(*transfer_coding_refusal(list{"chunked", "gzip"}) == "Transfer-Encoding 'chunked, gzip' is not supported: chunked alone is (RFC 9112 section 6.1)");
     const auto shown = *transfer_coding_refusal(list{std::string("g\x01z\xff") + std::string(200, 'x')});
     CHECK(shown.find("'g?z?xxx") != std::string::npos);

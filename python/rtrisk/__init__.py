@@ -477,6 +477,7 @@ UNLABELLED = "(none)"
 
 def _group_labels(raw, n, symbols, factor):
     """N labels (str) of one factor, aligned by symbol when `raw` is a Series and symbols are known."""
+    _core.refuse_masked(raw, f"groups {factor!r}")
     pd = _pandas()
     if pd is not None and isinstance(raw, pd.Series):
         if symbols is not None:

@@ -10,6 +10,7 @@
 
 #include <limits>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 // Every `double` argument of the bindings (and every element of a list or dict of doubles) is a
@@ -51,7 +52,8 @@ template <class Int>
 struct strict_integer_caster {
     bool load(handle src, bool /*convert*/) {
         if (!src || PyBool_Check(src.ptr()) || PyFloat_Check(src.ptr()) || !PyIndex_Check(src.ptr())) return false;
-        if (hasattr(src, "dtype") && getattr(getattr(src, "dtype"), "kind").cast<std::string>() == "b") return false;
+        const std::string_view type_name = Py_TYPE(src.ptr())->tp_name;
+        if (type_name == "numpy.bool_" || type_name == "numpy.bool") return false; // (a 0-d bool array has no __index__)
         PyObject* index = PyNumber_Index(src.ptr());
         if (!index) {
             PyErr_Clear();
@@ -59,18 +61,24 @@ struct strict_integer_caster {
         }
         int overflow = 0;
         const long long v = PyLong_AsLongLongAndOverflow(index, &overflow);
-        Py_DECREF(index);
-        if (overflow != 0 || (v == -1 && PyErr_Occurred())) {
-            PyErr_Clear();
-            return false;
-        }
+        bool ok = !(v == -1 && PyErr_Occurred());
         if constexpr (std::is_unsigned_v<Int>) {
-            if (v < 0 || static_cast<unsigned long long>(v) > std::numeric_limits<Int>::max()) return false;
+            unsigned long long u = static_cast<unsigned long long>(v);
+            if (ok && overflow > 0) { // above the long long range: perhaps still an unsigned long long
+                u = PyLong_AsUnsignedLongLong(index);
+                ok = !(u == static_cast<unsigned long long>(-1) && PyErr_Occurred());
+            } else {
+                ok = ok && overflow == 0 && v >= 0;
+            }
+            ok = ok && u <= std::numeric_limits<Int>::max();
+            value = static_cast<Int>(u);
         } else {
-            if (v < std::numeric_limits<Int>::min() || v > std::numeric_limits<Int>::max()) return false;
+            ok = ok && overflow == 0 && v >= std::numeric_limits<Int>::min() && v <= std::numeric_limits<Int>::max();
+            value = static_cast<Int>(v);
         }
-        value = static_cast<Int>(v);
-        return true;
+        Py_DECREF(index);
+        if (!ok) PyErr_Clear();
+        return ok;
     }
     static handle cast(Int src, return_value_policy /*policy*/, handle /*parent*/) {
         if constexpr (std::is_unsigned_v<Int>) return PyLong_FromUnsignedLongLong(src);
@@ -139,8 +147,9 @@ inline std::string kind_name(char kind) {
 /// and the first masked position): converting it to a plain array, as every argument here is,
 /// would use the values under the mask as data. One that masks nothing is read as its data.
 inline void refuse_masked(py::handle obj, const std::string& name) {
-    static PyObject* const masked_array = py::object(py::module_::import("numpy.ma").attr("MaskedArray")).release().ptr(); // held for the process
-    const int masked = PyObject_IsInstance(obj.ptr(), masked_array);
+    if (!py::isinstance<py::array>(obj)) return; // a list, a scalar: no mask
+    const auto masked_array = py::module_::import("numpy.ma").attr("MaskedArray");
+    const int masked = PyObject_IsInstance(obj.ptr(), masked_array.ptr());
     if (masked < 0) throw py::error_already_set();
     if (masked == 0) return;
     const auto np = py::module_::import("numpy");

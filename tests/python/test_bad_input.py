@@ -156,7 +156,7 @@ TYPE_CASES = [
     (lambda: state().portfolio.position(True), "incompatible"),
     (lambda: state().portfolio.position(np.bool_(False)), "incompatible"),
     (lambda: state().portfolio.position(0.0), "incompatible"),
-    (lambda: state().set_reanchor_interval(True), "updates must be an integer"),
+    (lambda: rtrisk._core.IncrementalState.set_reanchor_interval(state(), True), "incompatible"),  # past rtrisk's own check
     (lambda: rtrisk._core.kupiec(True, 250, 0.99), "incompatible"),
     (lambda: rtrisk._core.traffic_light(2, 250.0, 0.99), "incompatible"),
 ]
@@ -172,7 +172,14 @@ def test_non_real_input_is_a_type_error_naming_the_argument(call, fragment):
 def test_integer_arguments_take_python_and_numpy_integers():
     p = state().portfolio
     assert p.position(np.int64(0)).symbol == p.position(0).symbol == "A"
+    assert p.position(np.array(0)).symbol == "A"  # a 0-d integer array
     assert rtrisk._core.kupiec(np.uint16(3), np.int32(250), 0.99) == rtrisk._core.kupiec(3, 250, 0.99)
+    # unsigned (size_t) arguments: the whole range, 2^63 and up included; beyond it and below 0 refused
+    assert rtrisk._core.traffic_light(0, 2**64 - 1, 0.99) == rtrisk._core.traffic_light(0, np.uint64(2**64 - 1), 0.99)
+    assert rtrisk._core.traffic_light(0, 2**63, 0.99) in ("green", "yellow", "red")
+    for bad in (2**64, -1, np.int64(-1)):
+        with pytest.raises(TypeError, match="incompatible"):
+            rtrisk._core.traffic_light(0, bad, 0.99)
 
 
 def test_real_numbers_of_any_integer_or_float_dtype_are_still_accepted():
@@ -432,6 +439,7 @@ MASKED_CASES = [  # (call, argument named, where)
     (lambda: rtrisk.pnl_explain("call", masked([1.0, 2.0], 1), 100.0, 101.0, 100, 1, 0.01, 0.01, 0, 0.2), "quantity", "index 1"),
     (lambda: rtrisk.christoffersen(masked([0, 1, 0, 0], 2)), "hits", "index 2"),
     (lambda: rtrisk.var_exceptions(M1, np.full(300, 0.02)), "pnl", "index 5"),
+    (lambda: rtrisk.factor_exposures(R, W, masked(np.array(["a", "b", "c"]), 1)), "groups 'group'", "index 1"),
     (lambda: rtrisk.IncrementalState(state_portfolio(), masked(R[:, :1], (5, 0))), "scenarios", "row 5, column 0"),
     (lambda: rtrisk.IncrementalState(state_portfolio(), masked(R[:, :1].astype(np.float32), (5, 0)), scenario_dtype="float32"),
      "scenarios", "row 5, column 0"),

@@ -88,7 +88,7 @@ private:
         {
             std::vector<beast::string_view> codings;
             for (auto [at, end] = req.equal_range(http::field::transfer_encoding); at != end; ++at) codings.push_back(at->value());
-            if (const auto refusal = transfer_coding_refusal(codings)) return bad(req, http::status::bad_request, *refusal + "\n");
+            if (const auto refusal = transfer_coding_refusal(codings, http11)) return bad(req, http::status::bad_request, *refusal + "\n");
         }
         if (req.count(http::field::host) > 1) return bad(req, http::status::bad_request, "more than one Host header\n");
         const auto host = sv(req[http::field::host]);
