@@ -7,13 +7,13 @@
 // by the request's Accept-Encoding: brotli, then gzip, then the file itself.
 
 #include <array>
-#include <cctype>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 
+#include "field_lists.hpp"
 #include "request_target.hpp"
 
 namespace rtrisk_live {
@@ -34,36 +34,22 @@ inline std::string_view mime_type(std::string_view path) {
 /// Whether an Accept-Encoding field value (RFC 9110, 12.5.3) accepts `coding`: listed by name
 /// (case-insensitive), or covered by "*" when not listed, with a q-value other than 0.
 inline bool accepts_coding(std::string_view field, std::string_view coding) noexcept {
-    const auto trim = [](std::string_view v) {
-        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-        while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-        return v;
-    };
-    const auto same = [](std::string_view a, std::string_view b) {
-        if (a.size() != b.size()) return false;
-        for (std::size_t i = 0; i < a.size(); ++i)
-            if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-        return true;
-    };
     int named = -1, star = -1; // -1 absent, 0 refused (q=0), 1 accepted
-    while (!field.empty()) {
-        const auto comma = field.find(',');
-        auto item = field.substr(0, comma);
-        field = comma == std::string_view::npos ? std::string_view() : field.substr(comma + 1);
+    for_each_list_element(field, [&](std::string_view item) {
         const auto semi = item.find(';');
-        const auto name = trim(item.substr(0, semi));
+        const auto name = trim_ows(item.substr(0, semi));
         int accepted = 1;
         for (auto params = semi == std::string_view::npos ? std::string_view() : item.substr(semi + 1); !params.empty();) {
             const auto next = params.find(';');
-            const auto param = trim(params.substr(0, next));
+            const auto param = trim_ows(params.substr(0, next));
             params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
             if (param.size() < 2 || (param[0] != 'q' && param[0] != 'Q') || param[1] != '=') continue;
-            const auto q = trim(param.substr(2)); // "0", "0.", "0.000": refused; anything else is above 0
+            const auto q = trim_ows(param.substr(2)); // "0", "0.", "0.000": refused; anything else is above 0
             accepted = q.find_first_not_of("0.") == std::string_view::npos ? 0 : 1;
         }
-        if (same(name, coding)) named = accepted;
+        if (equals_ignoring_case(name, coding)) named = accepted;
         else if (name == "*") star = accepted;
-    }
+    });
     return named >= 0 ? named == 1 : star == 1;
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "field_lists.hpp"
+
 namespace rtrisk_live {
 
 /// Why a request with these Transfer-Encoding field values (each field's value, in order) is
@@ -26,20 +28,7 @@ std::optional<std::string> transfer_coding_refusal(const Values& values, bool ht
         const std::string_view v(field.data(), field.size());
         if (fields++ > 0) all += ", ";
         all += v;
-        for (std::size_t at = 0; at <= v.size();) {
-            auto end = v.find(',', at);
-            if (end == std::string_view::npos) end = v.size();
-            auto element = v.substr(at, end - at);
-            while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) element.remove_prefix(1);
-            while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) element.remove_suffix(1);
-            if (!element.empty()) {
-                bool is_chunked = element.size() == 7;
-                for (std::size_t i = 0; is_chunked && i < 7; ++i)
-                    is_chunked = (element[i] | 0x20) == "chunked"[i];
-                ++(is_chunked ? chunked : other);
-            }
-            at = end + 1;
-        }
+        for_each_list_element(v, [&](std::string_view coding) { ++(equals_ignoring_case(coding, "chunked") ? chunked : other); });
     }
     if (fields == 0 || (http11 && chunked == 1 && other == 0)) return std::nullopt;
     std::string shown;

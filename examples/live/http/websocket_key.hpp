@@ -5,6 +5,8 @@
 
 #include <string_view>
 
+#include "field_lists.hpp"
+
 namespace rtrisk_live {
 
 /// True when `values` (each Sec-WebSocket-Key field's value, in order) is one valid key
@@ -12,9 +14,7 @@ namespace rtrisk_live {
 template <class Values>
 bool websocket_key_valid(const Values& values) {
     if (values.size() != 1) return false;
-    std::string_view v(values.front().data(), values.front().size());
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    const auto v = trim_ows(std::string_view(values.front().data(), values.front().size()));
     if (v.size() != 24 || v.substr(22) != "==") return false;
     for (const char c : v.substr(0, 22)) {
         const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';

@@ -5,9 +5,9 @@
 // 0.5 erfc(-x / sqrt 2); xsimd's erfc was 10 times further from it). Divisions, the slowest of
 // these operations, are few: besides d1's own, reciprocals of S, T and sigma sqrt(T) serve every
 // Greek, and N(d1) and the density at d1 share one exponential, so a value differs from the
-// scalar path by a few ulps of its terms. The caller has checked the inputs and takes to the scalar path the lanes at
-// T = 0 or sigma sqrt(T) = 0 (the limits) and those where S, T, sigma or sigma sqrt(T) is
-// subnormal.
+// scalar path by a few ulps of its terms. The caller has checked the inputs and takes to the
+// scalar path the lanes at T = 0 or sigma sqrt(T) = 0 (the limits) and those where S, T, sigma
+// or sigma sqrt(T) is subnormal.
 
 #include <xsimd/xsimd.hpp>
 
