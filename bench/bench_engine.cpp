@@ -12,13 +12,14 @@
 #include "live/wire/publication.hpp"
 #include "live/wire/snapshot_json.hpp"
 #include "live/wire/what_if_json.hpp"
+#include "rtrisk_data_dir.hpp"
 
 namespace {
 rtrisk_live::loaded_book demo(const benchmark::State& state) {
     rtrisk_live::market_parameters m;
     m.asof = *rtrisk_live::detail::parse_iso_date("2026-12-01");
     m.rate = 0.03;
-    const std::string d = RTRISK_DATA_DIR;
+    const std::string d = rtrisk_data_dir;
     return rtrisk_live::load_book({d + "/demo_book.csv", d + "/eu_stock_markets.csv", d + "/demo_proxies.csv", static_cast<int>(state.range(0))}, m);
 }
 /// A book of `positions` positions over the demo's 50 underlyings: 250 traders under
@@ -27,7 +28,7 @@ rtrisk_live::loaded_book demo(const benchmark::State& state) {
 /// loaded as a desk's book is; with `factors`, every instrument also has a sector, country and
 /// currency (docs/book.md).
 rtrisk_live::loaded_book wide(int positions, int scenarios, bool factors = false) {
-    const std::string d = RTRISK_DATA_DIR;
+    const std::string d = rtrisk_data_dir;
     const std::string path = "/tmp/rtrisk_bench_wide_book.csv";
     std::ofstream f(path);
     f << "node,symbol,quantity,price,multiplier,type,underlying,strike,expiry,vol" << (factors ? ",sector,country,currency" : "") << "\n";

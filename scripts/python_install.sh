@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
   /usr/bin/python3 -m venv --system-site-packages .venv
 fi
-if command -v ccache >/dev/null; then export CC="ccache g++" CXX="ccache g++"; fi
+# ccache as cmake/ccache.cmake sets it: paths relative to the repository (pip builds in the tree),
+# so a clone at another path hits the cache.
+if command -v ccache >/dev/null; then export CC="ccache g++" CXX="ccache g++" CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1; fi
 export RTRISK_BUILD_JOBS="${RTRISK_BUILD_JOBS:-$(nproc)}" RTRISK_NATIVE="${RTRISK_NATIVE:-1}"
 .venv/bin/pip install --quiet --no-build-isolation --no-deps --no-index . >&2

@@ -11,11 +11,12 @@
 #include "live/engine/aggregate.hpp"
 #include "live/engine/engine.hpp"
 #include "live/kafka/vectors_record.hpp"
+#include "rtrisk_data_dir.hpp"
 
 using namespace rtrisk_live;
 
 namespace {
-const std::string data_dir = RTRISK_DATA_DIR;
+const std::string data_dir = rtrisk_data_dir;
 
 loaded_book demo(const std::function<bool(std::string_view)>& holds = {}) {
     market_parameters m;

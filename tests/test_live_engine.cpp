@@ -17,11 +17,12 @@
 #include "live/sources/file_replay.hpp"
 #include "live/wire/publication.hpp"
 #include "live/wire/snapshot_json.hpp"
+#include "rtrisk_data_dir.hpp"
 
 using namespace rtrisk_live;
 
 namespace {
-const std::string data_dir = RTRISK_DATA_DIR;
+const std::string data_dir = rtrisk_data_dir;
 
 market_parameters demo_market() {
     market_parameters m;

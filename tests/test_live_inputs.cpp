@@ -14,6 +14,7 @@
 #include "live/wire/client_message.hpp"
 #include "live/wire/position_columns.hpp"
 #include "live/wire/snapshot_json.hpp"
+#include "rtrisk_data_dir.hpp"
 
 using namespace rtrisk_live;
 
@@ -27,14 +28,14 @@ std::string refusal(std::string_view line) {
     }
 }
 loaded_book demo_book(int scenarios = 200) {
-    const std::string dir = RTRISK_DATA_DIR;
+    const std::string dir = rtrisk_data_dir;
     market_parameters m;
     m.asof = *detail::parse_iso_date("2026-12-01");
     m.rate = 0.03;
     return load_book({dir + "/demo_book.csv", dir + "/eu_stock_markets.csv", dir + "/demo_proxies.csv", scenarios}, m);
 }
-const std::string demo_positions = std::string(RTRISK_DATA_DIR) + "/demo_book.csv";
-const std::string demo_history = std::string(RTRISK_DATA_DIR) + "/eu_stock_markets.csv";
+const std::string demo_positions = std::string(rtrisk_data_dir) + "/demo_book.csv";
+const std::string demo_history = std::string(rtrisk_data_dir) + "/eu_stock_markets.csv";
 std::string options_error(std::vector<const char*> args) {
     args.insert(args.begin(), {"rtrisk_live", "--book", demo_positions.c_str(), "--history", demo_history.c_str()});
     try {

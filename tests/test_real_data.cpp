@@ -9,9 +9,10 @@
 #include <vector>
 
 #include "common/csv.hpp"
+#include "rtrisk_data_dir.hpp"
 
 namespace {
-const std::string data_dir = RTRISK_DATA_DIR;
+const std::string data_dir = rtrisk_data_dir;
 }
 
 TEST_CASE("EuStockMarkets: shapes, returns and portfolio identities") {

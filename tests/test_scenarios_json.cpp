@@ -3,9 +3,10 @@
 #include <doctest/doctest.h>
 
 #include "common/scenarios_json.hpp"
+#include "rtrisk_data_dir.hpp"
 
 TEST_CASE("the standard scenario file holds the core's standard scenarios") {
-    const auto loaded = rtrisk_examples::load_scenarios(std::string(RTRISK_DATA_DIR) + "/scenarios/standard.json");
+    const auto loaded = rtrisk_examples::load_scenarios(std::string(rtrisk_data_dir) + "/scenarios/standard.json");
     const auto standard = rtrisk::standard_scenarios();
     REQUIRE(loaded.size() >= standard.size());
     for (std::size_t i = 0; i < standard.size(); ++i) {
