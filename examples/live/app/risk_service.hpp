@@ -284,7 +284,7 @@ public:
             std::lock_guard lock(m_limits_mutex);
             next = m_limits;
             for (const auto& [node, measure] : remove) {
-                std::erase_if(next, [&](const node_limit& l) { return l.node == node && l.measure == measure; });
+                std::erase_if(next, [&node = node, &measure = measure](const node_limit& l) { return l.node == node && l.measure == measure; });
             }
             for (const auto& l : set_these) {
                 const auto it = std::find_if(next.begin(), next.end(), [&](const node_limit& x) { return x.node == l.node && x.measure == l.measure; });
