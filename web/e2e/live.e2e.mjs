@@ -453,8 +453,13 @@ function wideBook(n, path) {
 // Page load beyond the test's own first page (which is the browser's first, cold): PAGE_LOADS
 // first visits, each in a fresh context with nothing cached, and as many repeat visits, the same
 // context navigating to the page again so that the assets come from the HTTP cache as their
-// cache headers allow. Each figure is navigation start to the frame that first shows a number.
-const PAGE_LOADS = 7;
+// cache headers allow (a repeat visit that fetches asset bytes fails the test). Each figure is
+// navigation start to the frame that first shows a number. The test loads once each;
+// E2E_MEASURE=1 (bench/run_browser.sh) loads 7 times each and samples the 10,000-position
+// book for 10 s instead of 3, for the spread reported in docs/performance.md.
+const MEASURE = process.env.E2E_MEASURE === "1";
+const PAGE_LOADS = MEASURE ? 7 : 1;
+const TEN_THOUSAND_SAMPLE_MS = MEASURE ? 10000 : 3000;
 async function pageLoads(port) {
   const url = `http://127.0.0.1:${port}/?token=${TOKEN}`;
   const firstNumber = async (page) => {
@@ -498,7 +503,7 @@ async function pageLoads(port) {
 }
 
 // 10,000 positions: a second server on the generated book, the page loaded and left to settle,
-// then 10 s of tick-to-screen samples and every long task (PerformanceObserver "longtask"). The
+// then 3 s (E2E_MEASURE=1: 10 s) of tick-to-screen samples and every long task (PerformanceObserver "longtask"). The
 // figures are reported (results.json, docs/performance.md), not asserted: timings on a shared
 // 2-core machine are not a test.
 async function tenThousandPositions() {
@@ -526,7 +531,7 @@ async function tenThousandPositions() {
     const firstNumberMs = Date.now() - t0;
     await page.waitForTimeout(3000); // settle: the first snapshot and its render are the load, not the steady state
     const from = await page.evaluate(() => { window.__rtrisk.tickToScreenMs.length = 0; return performance.now(); });
-    await page.waitForTimeout(10000);
+    await page.waitForTimeout(TEN_THOUSAND_SAMPLE_MS);
     const { lat, tasks, rows } = await page.evaluate((from) => ({
       lat: window.__rtrisk.tickToScreenMs.slice().sort((a, b) => a - b),
       tasks: window.__longTasks.filter((t) => t.start >= from).map((t) => Math.round(t.ms)),
