@@ -9,7 +9,7 @@ packages=(
   doctest-dev libbenchmark-dev
   python3 python3-numpy python3-pandas
   python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-pybind11 pybind11-dev
-  python3-pytest python3-scipy quantlib-python
+  python3-pytest python3-pytest-xdist python3-scipy quantlib-python
   python3-nbclient python3-nbformat python3-ipykernel python3-matplotlib
   python3-websockets python3-jsonschema python3-confluent-kafka python3-fastapi python3-uvicorn chromium
   libcli11-dev clang-14 libclang-rt-14-dev librdkafka-dev zlib1g-dev

@@ -2,13 +2,22 @@
 # Builds the libFuzzer targets (fuzz/, clang-14 + ASan + UBSan) in ./build-fuzz and runs each for
 # a bounded time, two at a time, starting from the seed corpora in fuzz/corpus/ (left unchanged;
 # new inputs go to build-fuzz/corpus/). A crash, leak or sanitizer report fails the run and
-# leaves the input in build-fuzz/. Usage: scripts/fuzz.sh [seconds per target, default 30]
+# leaves the input in build-fuzz/.
+# Usage: scripts/fuzz.sh [seconds per target, default 30]   (build, then run)
+#        scripts/fuzz.sh build | run [seconds]              (one half; scripts/test times them apart)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+what=all
+case "${1:-}" in build|run) what=$1; shift ;; esac
 seconds="${1:-30}"
-./scripts/bootstrap.sh
-cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
-cmake --build build-fuzz -j"$(nproc)"
+[[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: '$seconds' is not a whole number of seconds" >&2; exit 2; }
+if [ "$what" != run ]; then
+  ./scripts/bootstrap.sh
+  cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
+    -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+  cmake --build build-fuzz -j"$(nproc)"
+fi
+[ "$what" != build ] || exit 0
 targets=(tick_line client_message request_target scenarios_json price_csv book_records kafka_message vectors_record history_journal history_request
          what_if_request limits)
 run_one() {

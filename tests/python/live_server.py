@@ -53,12 +53,14 @@ class Server:
         else:
             command = [sys.executable, "-m", "rtrisk.service"]
         self.kind = kind
-        self.port = port or free_port()
-        self.proc = subprocess.Popen([*command, "--port", str(self.port), "--static", str(ROOT / "web" / "dist"),
+        # Without a port the server takes any free one (--port 0) and names it in its first line:
+        # no other process (a parallel test worker's server) can take it in between.
+        self.proc = subprocess.Popen([*command, "--port", str(port or 0), "--static", str(ROOT / "web" / "dist"),
                                       *(book if book is not None else DEMO), *args],
                                      stdout=subprocess.PIPE, stderr=stderr, text=True, preexec_fn=preexec_fn, cwd=ROOT)
         line = self.proc.stdout.readline()
         assert "rtrisk live:" in line, line + (self.proc.stderr.read() if self.proc.stderr else "")
+        self.port = port or int(line.split("http://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
         self.instance = line.split("instance ")[1].split(";")[0] if "instance " in line else None
         self.url = f"ws://127.0.0.1:{self.port}/ws/risk"
 

@@ -30,7 +30,8 @@ from live_server import BINARY, SCHEMA, Server
 
 psycopg2 = pytest.importorskip("psycopg2", reason="python3-psycopg2 (scripts/bootstrap.sh installs it)")
 PG = ROOT / "scripts" / "pg.sh"
-pytestmark = pytest.mark.skipif(not Path("/usr/lib/postgresql/15/bin/initdb").exists(), reason="PostgreSQL 15 is not installed")
+pytestmark = [pytest.mark.database,
+              pytest.mark.skipif(not Path("/usr/lib/postgresql/15/bin/initdb").exists(), reason="PostgreSQL 15 is not installed")]
 
 
 class Cluster:

@@ -25,6 +25,7 @@ from kafka_cluster import MockCluster, Stream, consume_all, producer
 from live_server import BINARY, DEMO, Server, check_message, position_rows, run
 
 pytest.importorskip("confluent_kafka", reason="python3-confluent-kafka (scripts/bootstrap.sh installs it)")
+pytestmark = pytest.mark.kafka
 
 FIELDS = ["var_99", "es_975", "market_value", "pnl", "net_delta", "gross_exposure", "vega", "theta", "component_var"]
 

@@ -69,6 +69,7 @@ def test_a_bad_book_exits_2_naming_file_and_line(tmp_path):
     assert f"{tmp_path / 'b.csv'}:2: field 'symbol': 'NOPE'" in p.stderr and "Traceback" not in p.stderr
 
 
+@pytest.mark.kafka
 def test_kafka_mock_pipeline_feeds_the_python_service():
     """--kafka mock: the mock cluster, the simulated trading system and the Kafka source all run
     in C++ inside the Python process; the engine applies what it consumes."""
