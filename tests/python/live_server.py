@@ -84,6 +84,19 @@ class Server:
                 return value
             time.sleep(every)
 
+    def wait_for_risk(self, within=20):
+        """Reads GET /api/risk until the first publication has been made (503 before it, "no risk
+        computed yet"); returns the report."""
+        import urllib.error
+        deadline = time.monotonic() + within
+        while True:
+            try:
+                return json.loads(self.get("/api/risk")[1])
+            except urllib.error.HTTPError as e:
+                if e.code != 503 or time.monotonic() >= deadline:
+                    raise
+            time.sleep(0.1)
+
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=10)

@@ -74,7 +74,7 @@ def test_a_trade_to_a_node_path_with_dot_segments_is_refused_with_its_line(kind,
     s = Server("--ticks", str(ticks), kind=kind)
     try:
         assert s.wait_for_metric("rtrisk_tick_rejects_total", lambda n: n >= 2) == 2
-        nodes = {n["path"] for n in json.loads(s.get("/api/risk")[1])["nodes"]}
+        nodes = {n["path"] for n in s.wait_for_risk()["nodes"]}
         assert not any("/." in n for n in nodes), nodes
     finally:
         s.stop()

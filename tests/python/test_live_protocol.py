@@ -27,6 +27,7 @@ def kind(request):
 @pytest.fixture(scope="module")
 def server(kind):
     s = Server(kind=kind)
+    s.wait_for_risk()  # a worker may start the module with any of its tests
     yield s
     s.stop()
 
